@@ -1,0 +1,16 @@
+/* Random (version 4) UUIDs in their 36-character text form. */
+#ifndef CAIRN_UUID_H
+#define CAIRN_UUID_H
+
+#include <stddef.h>
+
+#define UUID_LEN 36
+
+/* Writes a new UUID and NUL into out. CAIRN_OK or CAIRN_EINTERNAL. */
+int uuid_new(char out[UUID_LEN + 1]);
+/* 1 if s is a lowercase canonical UUID. */
+int uuid_valid(const char *s);
+/* 1 if s is a non-empty lowercase hex-and-dash prefix of at most 36. */
+int uuid_prefix_valid(const char *s);
+
+#endif
