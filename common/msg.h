@@ -24,7 +24,14 @@ int msg_write_response(struct buf *out, const Cairn__Response *m);
  */
 Cairn__Request *msg_read_request(const uint8_t *p, size_t len);
 Cairn__Response *msg_read_response(const uint8_t *p, size_t len);
+/*
+ * Unpacks a record body of KIND_ENTRY. Returns a new Entry (free with
+ * msg_free_entry) or NULL when malformed.
+ */
+Cairn__Entry *msg_read_entry(const uint8_t *p, size_t len);
+/* Free unpacked messages. Accept NULL. */
 void msg_free_request(Cairn__Request *m);
 void msg_free_response(Cairn__Response *m);
+void msg_free_entry(Cairn__Entry *e);
 
 #endif

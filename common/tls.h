@@ -22,7 +22,9 @@ struct tls_ctx *tls_ctx_server_new(const char *cert_file, const char *key_file,
     char *err, size_t errlen);
 /*
  * Client context that trusts only the CA certificates in ca_file (the
- * pinned CA) and requires TLS 1.3. Same ownership and errors as above.
+ * pinned CA), or the system's trust store when ca_file is NULL (a server
+ * with a publicly signed certificate), and requires TLS 1.3. Same
+ * ownership and errors as above.
  */
 struct tls_ctx *tls_ctx_client_new(const char *ca_file, char *err,
     size_t errlen);
