@@ -1,0 +1,336 @@
+/*
+ * The cairn client's one internal header. Every module of client/ has a
+ * section here listing what it offers and who owns what, so any function of
+ * the client can be found from this one index (tmux's tmux.h idea).
+ */
+#ifndef CAIRN_CLIENT_H
+#define CAIRN_CLIENT_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cairn.pb-c.h"
+#include "entry.h"
+#include "uuid.h"
+
+#define CAIRN_CLIENT_VERSION "0.1.0"
+
+#define CLI_PATH_MAX 4096  /* longest path the client builds */
+#define CLI_SERVER_MAX 300 /* longest "HOST:PORT" */
+#define CLI_HOST_MAX 256   /* longest host name or address */
+#define CLI_PORT_MAX 8     /* longest port text, with NUL */
+#define CLI_DEVICE_MAX 64  /* longest device id accepted from a peer */
+#define CLI_TOKEN_MAX 64   /* longest device token in bytes */
+#define CLI_PASSWORD_MIN 8
+#define CLI_PASSWORD_MAX 1024
+#define CLI_META_MAX 4200        /* longest meta value (timer text, paths) */
+#define CLI_BATCH_DEFAULT 1000   /* records per push or pull by default */
+#define CLI_CA_MAX (1024 * 1024) /* largest CA file init copies */
+
+/* ------------------------------------------------------------------ */
+/* main.c: global options, the command table and the dispatcher.       */
+/* opts.c: option parsing for the commands.                            */
+
+/* Command flags, enforced once by the dispatcher. */
+#define CMD_NEEDS_HOME 0x01  /* opens (creating) the home and its store */
+#define CMD_NEEDS_LOGIN 0x02 /* needs a device token in the store */
+#define CMD_WRITES 0x04      /* may write the store (else query_only) */
+#define CMD_NETWORK 0x08     /* talks to the server: needs init's config */
+
+struct store;
+
+/* Everything a command may use; filled by the dispatcher. */
+struct cli {
+	char home[CLI_PATH_MAX];     /* the home directory */
+	int json;                    /* --json given */
+	struct store *st;            /* open store, or NULL (owned by main) */
+	char server[CLI_SERVER_MAX]; /* "HOST:PORT" from config, or "" */
+	char ca[CLI_PATH_MAX];       /* pinned CA path, or "" if none */
+	char handle[HANDLE_MAX + 1]; /* logged-in handle, or "" */
+	char device[CLI_DEVICE_MAX + 1]; /* server device id, or "" */
+	uint8_t token[CLI_TOKEN_MAX];    /* device token */
+	size_t token_len;                /* 0 when logged out */
+	const struct cmd *cmd;           /* the running command */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	int flags;
+	const char *usage;   /* "log DURATION ACTIVITY [TEXT] [options]" */
+	const char *summary; /* one line for the command list */
+	const char *help;    /* the options and details, for help COMMAND */
+};
+
+/*
+ * Parses the options of a command with getopt_long (argv[0] is the command
+ * name). Returns the option character, -1 at the end, or CAIRN_EUSAGE after
+ * setting the error line for an unknown option or a missing argument.
+ * *arg is set to the option's argument (borrowed from argv).
+ */
+int cli_getopt(struct cli *c, int argc, char **argv,
+               const struct option *longopts, const char **arg);
+/* Index of the first positional argument after cli_getopt returned -1. */
+int cli_optind(void);
+/* Sets a usage error naming the command's usage line; returns EUSAGE. */
+int cli_usage(struct cli *c, const char *what);
+
+/* ------------------------------------------------------------------ */
+/* home.c: the home directory, its config file and pinned CA.          */
+
+/* Picks the home: opt, $CAIRN_HOME, $XDG_DATA_HOME/cairn, ~/.local/share. */
+int home_resolve(const char *opt, char *out, size_t len);
+/* Creates dir and missing parents with mode 0700. */
+int home_prepare(const char *dir);
+/* Joins home and name into out; CAIRN_ETOOBIG if it does not fit. */
+int home_path(const char *home, const char *name, char *out, size_t len);
+/* Reads "server" from HOME/config into server ("" when absent). */
+int home_config_read(const char *home, char *server, size_t len);
+/* Writes HOME/config (0600) with "server = value", atomically. */
+int home_config_write(const char *home, const char *server);
+/* Copies the PEM file src to HOME/ca.pem (0600), atomically. */
+int home_copy_ca(const char *home, const char *src);
+/* Splits "HOST:PORT" or "[V6]:PORT"; CAIRN_EINVAL if malformed. */
+int home_split_server(const char *s, char *host, size_t hostlen, char *port,
+                      size_t portlen);
+
+/* ------------------------------------------------------------------ */
+/* store.c, store-sync.c: the local SQLite store (the only files that   */
+/* include sqlite3.h). A record row is one version of one record.       */
+
+struct rec {
+	char id[UUID_LEN + 1];
+	int kind;                   /* CAIRN__KIND__* */
+	char owner[HANDLE_MAX + 1]; /* "" before the first login */
+	uint64_t hlc;
+	char device[CLI_DEVICE_MAX + 1];
+	int deleted;
+	int priv;
+	uint8_t *body; /* owned; NULL for a tombstone */
+	size_t body_len;
+	int64_t at; /* started_at of an entry, else 0 */
+	int dirty;  /* not yet acknowledged by the server */
+};
+
+/* Frees r's body; r may be reused. Accepts NULL. */
+void rec_release(struct rec *r);
+/* Frees an array of n records made by the store. Accepts NULL. */
+void rec_free_array(struct rec *recs, size_t n);
+
+struct store_filter {
+	int64_t since;     /* at >= since (INT64_MIN for none) */
+	int64_t until;     /* at < until (INT64_MAX for none) */
+	int64_t limit;     /* most rows, 0 for all */
+	const char *owner; /* only this owner, or NULL (borrowed) */
+};
+
+/*
+ * Opens (creating with mode 0600) the store at path and runs its
+ * migrations. With query_only set, any later write fails. Caller frees
+ * with store_close.
+ */
+int store_open(const char *path, int query_only, struct store **out);
+void store_close(struct store *st);
+/* The last SQLite error message of st (borrowed). */
+const char *store_errmsg(struct store *st);
+
+/*
+ * Transactions nest: only the outermost begin and commit reach SQLite, so
+ * a command can wrap store_put and its own writes in one transaction.
+ */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+/* Rolls back the whole open transaction, if any; never fails. */
+void store_rollback(struct store *st);
+
+/* Meta values (text). get: CAIRN_ENOTFOUND when absent, ETOOBIG if long. */
+int store_meta_get(struct store *st, const char *key, char *out, size_t len);
+int store_meta_set(struct store *st, const char *key, const char *value);
+int store_meta_del(struct store *st, const char *key);
+/* Unsigned meta values; a missing key reads as 0. */
+int store_meta_get_u64(struct store *st, const char *key, uint64_t *v);
+int store_meta_set_u64(struct store *st, const char *key, uint64_t v);
+
+/* The device id new versions carry: the server's, else a local one. */
+int store_device(struct store *st, char out[CLI_DEVICE_MAX + 1]);
+/*
+ * Writes a new local version of r: fills r->hlc (ticked from the stored
+ * clock), r->device, r->owner and r->dirty; stores r whole. r->body is
+ * borrowed.
+ */
+int store_put(struct store *st, struct rec *r);
+/*
+ * Finds the live (not deleted) record whose id starts with prefix (at
+ * least 6 characters): CAIRN_ENOTFOUND, CAIRN_EAMBIGUOUS. On success *out
+ * owns a body; release with rec_release.
+ */
+int store_get(struct store *st, const char *prefix, struct rec *out);
+/*
+ * Calls cb for each live entry matching f, newest first; cb's record is
+ * borrowed for the call. A non-zero return of cb stops and is returned.
+ */
+int store_list(struct store *st, const struct store_filter *f,
+               int (*cb)(void *arg, const struct rec *r), void *arg);
+/* Number of dirty records. */
+int store_count_dirty(struct store *st, uint64_t *n);
+/* Number of records whose owner is neither "" nor handle. */
+int store_count_foreign(struct store *st, const char *handle, uint64_t *n);
+/* Gives records written before the first login (owner "") to handle. */
+int store_claim(struct store *st, const char *handle);
+
+/*
+ * Up to max_n dirty records whose bodies total about max_bytes at most
+ * (at least one record). *out is a new array the caller frees with
+ * rec_free_array; *n may be 0.
+ */
+int store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
+                      struct rec **out, size_t *n);
+/*
+ * Clears dirty for each of recs whose stored (hlc, device) is still the
+ * one given, in one transaction. *cleaned counts them (may be NULL).
+ */
+int store_mark_clean(struct store *st, const struct rec *recs, size_t n,
+                     size_t *cleaned);
+/*
+ * Merges pulled versions by hlc_version_cmp (greater wins; a winning local
+ * dirty version stays dirty), observes their clocks and saves cursor and
+ * epoch, all in one transaction. *applied counts stored versions (may be
+ * NULL). recs is borrowed.
+ */
+int store_apply_pull(struct store *st, const struct rec *recs, size_t n,
+                     uint64_t cursor, const char *epoch, size_t *applied);
+/* Observes a remote clock value (a PushOk's hlc) into the stored clock. */
+int store_observe(struct store *st, uint64_t remote);
+/*
+ * Server reset: cursor 0, epoch saved, every record owned by handle marked
+ * dirty, in one transaction.
+ */
+int store_reset(struct store *st, const char *handle, const char *epoch);
+/*
+ * Re-stamps dirty versions written under another device id (before login,
+ * or by a logged-out device) with device and a new hlc, so the server
+ * accepts them. *n counts them (may be NULL).
+ */
+int store_restamp(struct store *st, const char *device, size_t *n);
+
+/* ------------------------------------------------------------------ */
+/* out.c: output (human and --json) and the one error line.            */
+
+/*
+ * Records the error line for code and returns code; main prints it as
+ * "cairn: <message>". Without a call, err_message(code) is printed.
+ */
+int cli_err(int code, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* The recorded error line, or NULL. */
+const char *cli_errmsg(void);
+/* Prints doc as one JSON document on stdout and drops the reference. */
+int out_json(json_t *doc);
+/* A new JSON object for an entry record; NULL if the body is corrupt. */
+json_t *out_entry_json(const struct rec *r);
+/* A JSON string, or null when s is NULL or empty. */
+json_t *out_str_or_null(const char *s);
+/* RFC 3339 string (local offset) of t, or null when t is 0. */
+json_t *out_time_or_null(int64_t t);
+/* Prints one human line for an entry ("3f2a9c1e 2026-11-22 09:30 ..."). */
+void out_entry_line(FILE *f, const struct rec *r);
+/* Prints an entry in full, one field a line. */
+void out_entry_long(FILE *f, const struct rec *r);
+/* Colour escape for which ("id", "dim", "reset"...), or "" if disabled. */
+const char *out_color(const char *which);
+/* The first 8 characters of an id, in a static buffer per call slot. */
+const char *out_short_id(const char *id, char out[9]);
+
+/* ------------------------------------------------------------------ */
+/* password.c: reading passwords.                                      */
+
+/*
+ * Reads a password into buf (NUL-terminated, CLI_PASSWORD_MIN..MAX bytes)
+ * from stdin (one line) or from /dev/tty without echo; confirm asks twice
+ * on a terminal. Errors: CAIRN_EUSAGE (no terminal), CAIRN_EINVAL.
+ */
+int password_read(int from_stdin, int confirm, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* entryrec.c: check-ins as records.                                    */
+
+/* Unpacks r's body into a new Entry (free with cairn__entry__free_unpacked). */
+Cairn__Entry *entryrec_unpack(const struct rec *r);
+/* Packs e into r->body (owned by r, previous body freed); sets r->at. */
+int entryrec_pack(struct rec *r, const Cairn__Entry *e);
+/* Frees an Entry built field by field by the commands (see entryrec.c). */
+void entryrec_free_built(Cairn__Entry *e);
+/* Copies e into a new built Entry (free with entryrec_free_built). */
+Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
+
+/* ------------------------------------------------------------------ */
+/* net.c: one blocking TLS connection to cairnd.                        */
+
+struct net_conn;
+
+/*
+ * Connects to the server of c, verifies it against the pinned CA, and
+ * says Hello. With auth set, authenticates with the stored device token.
+ * Sets the error line on failure. Caller frees with net_close.
+ */
+int net_open(struct cli *c, int auth, struct net_conn **out);
+/* Closes the connection (close_notify) and frees it. Accepts NULL. */
+void net_close(struct net_conn *n);
+/*
+ * Sends req (its id is set here) and waits for its Response. A Response
+ * with a non-zero status becomes that error (error line set, with a hint).
+ * On success *resp is new; free it with msg_free_response.
+ */
+int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp);
+/* What the server said in HelloOk (borrowed from n). */
+const char *net_epoch(const struct net_conn *n);
+uint32_t net_max_batch(const struct net_conn *n);
+/* Set by a SIGINT handler: blocking waits return CAIRN_EINTR. */
+extern volatile sig_atomic_t net_interrupted;
+
+/* ------------------------------------------------------------------ */
+/* Commands: one file per family. Each returns a CAIRN_* code.          */
+
+/* cmd-init.c */
+int cmd_init(struct cli *c, int argc, char **argv);
+/* cmd-account.c */
+int cmd_register(struct cli *c, int argc, char **argv);
+int cmd_login(struct cli *c, int argc, char **argv);
+int cmd_logout(struct cli *c, int argc, char **argv);
+int cmd_whoami(struct cli *c, int argc, char **argv);
+int cmd_devices(struct cli *c, int argc, char **argv);
+/* cmd-log.c */
+int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_edit(struct cli *c, int argc, char **argv);
+int cmd_rm(struct cli *c, int argc, char **argv);
+/*
+ * Finds the live entry whose id starts with prefix, setting the error line
+ * when there is none, several, or the prefix is bad. *r as store_get.
+ */
+int cmd_find_entry(struct cli *c, const char *prefix, struct rec *r);
+/* cmd-timer.c */
+int cmd_start(struct cli *c, int argc, char **argv);
+int cmd_stop(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+/* cmd-ls.c */
+int cmd_ls(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+/* cmd-sync.c */
+int cmd_sync(struct cli *c, int argc, char **argv);
+
+/*
+ * Writes a new entry version for the record id (a new UUID when id is
+ * NULL or empty) with e as its body and prints it (cmd-log.c; used by
+ * stop too). also, if not NULL, runs in the same transaction (stop clears
+ * its timer there). e is borrowed.
+ */
+int cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e,
+                  int priv, const char *verb, int (*also)(struct cli *c));
+
+#endif

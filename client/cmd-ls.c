@@ -1,0 +1,146 @@
+/*
+ * Reading check-ins: ls (newest first, narrowed by dates, count and
+ * learner) and show (one entry in full). Both read the local store only.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "timefmt.h"
+
+#define LS_LIMIT_MAX 1000000000L
+
+struct ls_state {
+	struct cli *c;
+	json_t *arr; /* --json: the array being built */
+	int failed;
+};
+
+static int
+ls_one(void *arg, const struct rec *r)
+{
+	struct ls_state *s = arg;
+	json_t *o;
+
+	if (s->arr == NULL) {
+		out_entry_line(stdout, r);
+		return 0;
+	}
+	if ((o = out_entry_json(r)) == NULL ||
+	    json_array_append_new(s->arr, o) != 0) {
+		s->failed = 1;
+		return CAIRN_ENOMEM;
+	}
+	return 0;
+}
+
+/* The UTC instant the local day after d starts. */
+static int64_t
+day_after(const struct ymd *d)
+{
+	struct tm tm;
+	struct ymd next;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->y - 1900;
+	tm.tm_mon = d->m - 1;
+	tm.tm_mday = d->d + 1;
+	tm.tm_hour = 12;
+	timegm(&tm);
+	next.y = tm.tm_year + 1900;
+	next.m = tm.tm_mon + 1;
+	next.d = tm.tm_mday;
+	return ymd_start(&next);
+}
+
+int
+cmd_ls(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"since", required_argument, NULL, 's'},
+	        {"until", required_argument, NULL, 'u'},
+	        {"limit", required_argument, NULL, 'l'},
+	        {"user", required_argument, NULL, 'U'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct store_filter f = {INT64_MIN, INT64_MAX, 0, NULL};
+	struct ls_state s = {c, NULL, 0};
+	struct ymd d;
+	const char *arg;
+	char *end;
+	time_t now = time(NULL);
+	long n;
+	int ch, rc;
+
+	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
+		if (ch < 0)
+			return ch;
+		if ((ch == 's' || ch == 'u') &&
+		    date_parse(arg, now, &d) != CAIRN_OK)
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "bad date '%s': use YYYY-MM-DD, today or "
+			        "yesterday",
+			        arg);
+		if (ch == 's')
+			f.since = ymd_start(&d);
+		else if (ch == 'u')
+			f.until = day_after(&d);
+		else if (ch == 'l') {
+			errno = 0;
+			n = strtol(arg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == arg || n < 1 ||
+			    n > LS_LIMIT_MAX)
+				return cli_err(CAIRN_EINVAL,
+				               "bad limit '%s': give a "
+				               "positive number",
+				               arg);
+			f.limit = n;
+		} else if (ch == 'U') {
+			if (!handle_valid(arg))
+				return cli_err(CAIRN_EINVAL, "bad handle '%s'",
+				               arg);
+			f.owner = arg;
+		}
+	}
+	if (cli_optind() < argc)
+		return cli_usage(c, "unexpected argument");
+	if (c->json && (s.arr = json_array()) == NULL)
+		return CAIRN_ENOMEM;
+	rc = store_list(c->st, &f, ls_one, &s);
+	if (rc != CAIRN_OK) {
+		json_decref(s.arr);
+		if (s.failed)
+			return cli_err(rc, "cannot build the list");
+		return cli_err(rc, "cannot read the store: %s",
+		               store_errmsg(c->st));
+	}
+	if (s.arr != NULL)
+		return out_json(s.arr);
+	return CAIRN_OK;
+}
+
+int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct rec r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (argc != 2)
+		return cli_usage(c, "expected one ID");
+	if ((rc = cmd_find_entry(c, argv[1], &r)) != CAIRN_OK)
+		goto out;
+	if (c->json)
+		rc = out_json(out_entry_json(&r));
+	else
+		out_entry_long(stdout, &r);
+out:
+	rec_release(&r);
+	return rc;
+}

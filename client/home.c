@@ -1,0 +1,291 @@
+/*
+ * The client's home directory: where it is, creating it (0700), its
+ * config file ("key = value" lines, 0600) and the pinned CA copy (0600).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "err.h"
+
+#define CONFIG_LINE_MAX 1024
+
+int
+home_path(const char *home, const char *name, char *out, size_t len)
+{
+	int n;
+
+	n = snprintf(out, len, "%s/%s", home, name);
+	if (n < 0 || (size_t)n >= len)
+		return cli_err(CAIRN_ETOOBIG, "path too long: %s/%s", home,
+		               name);
+	return CAIRN_OK;
+}
+
+int
+home_resolve(const char *opt, char *out, size_t len)
+{
+	const char *env;
+	int n;
+
+	if (opt != NULL && *opt != '\0')
+		n = snprintf(out, len, "%s", opt);
+	else if ((env = getenv("CAIRN_HOME")) != NULL && *env != '\0')
+		n = snprintf(out, len, "%s", env);
+	else if ((env = getenv("XDG_DATA_HOME")) != NULL && *env == '/')
+		n = snprintf(out, len, "%s/cairn", env);
+	else if ((env = getenv("HOME")) != NULL && *env != '\0')
+		n = snprintf(out, len, "%s/.local/share/cairn", env);
+	else
+		return cli_err(
+		        CAIRN_EUSAGE,
+		        "cannot find a home directory; use --home DIR or set "
+		        "CAIRN_HOME");
+	if (n < 0 || (size_t)n >= len)
+		return cli_err(CAIRN_EUSAGE, "home path too long");
+	/* Drop trailing slashes so joined paths read well. */
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return CAIRN_OK;
+}
+
+int
+home_prepare(const char *dir)
+{
+	char path[CLI_PATH_MAX];
+	struct stat sb;
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return cli_err(CAIRN_EUSAGE, "home path too long");
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return cli_err(CAIRN_EIO, "cannot create %s: %s", path,
+			               strerror(errno));
+		path[i] = dir[i];
+	}
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return cli_err(CAIRN_EIO, "%s is not a directory", dir);
+	return CAIRN_OK;
+}
+
+int
+home_split_server(const char *s, char *host, size_t hostlen, char *port,
+                  size_t portlen)
+{
+	const char *colon, *h;
+	size_t hl, pl, i;
+	long p;
+	char *end;
+
+	if (s[0] == '[') {
+		h = s + 1;
+		colon = strchr(h, ']');
+		if (colon == NULL || colon[1] != ':')
+			return CAIRN_EINVAL;
+		hl = (size_t)(colon - h);
+		colon++;
+	} else {
+		h = s;
+		colon = strrchr(s, ':');
+		if (colon == NULL || memchr(s, ':', (size_t)(colon - s)))
+			return CAIRN_EINVAL;
+		hl = (size_t)(colon - s);
+	}
+	pl = strlen(colon + 1);
+	if (hl == 0 || hl >= hostlen || pl == 0 || pl >= portlen)
+		return CAIRN_EINVAL;
+	for (i = 0; i < pl; i++)
+		if (colon[1 + i] < '0' || colon[1 + i] > '9')
+			return CAIRN_EINVAL;
+	p = strtol(colon + 1, &end, 10);
+	if (p < 1 || p > 65535)
+		return CAIRN_EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	for (i = 0; i < hl; i++)
+		if (host[i] == ' ' || host[i] == '/' || host[i] == '\t')
+			return CAIRN_EINVAL;
+	memcpy(port, colon + 1, pl + 1);
+	return CAIRN_OK;
+}
+
+/* Strips blanks at both ends of s in place; returns s. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	                 s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+int
+home_config_read(const char *home, char *server, size_t len)
+{
+	char path[CLI_PATH_MAX], line[CONFIG_LINE_MAX], *eq, *k, *v;
+	FILE *f = NULL;
+	int rc, lineno = 0;
+
+	server[0] = '\0';
+	if ((rc = home_path(home, "config", path, sizeof(path))) != CAIRN_OK)
+		goto out;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = errno == ENOENT ? CAIRN_OK
+		                     : cli_err(CAIRN_EIO, "cannot read %s: %s",
+		                               path, strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			rc = cli_err(CAIRN_EINVAL, "%s:%d: line too long", path,
+			             lineno);
+			goto out;
+		}
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			rc = cli_err(CAIRN_EINVAL,
+			             "%s:%d: expected key = value", path,
+			             lineno);
+			goto out;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if (strcmp(k, "server") == 0) {
+			if (strlen(v) >= len) {
+				rc = cli_err(CAIRN_EINVAL,
+				             "%s:%d: server too long", path,
+				             lineno);
+				goto out;
+			}
+			memcpy(server, v, strlen(v) + 1);
+		}
+	}
+	rc = CAIRN_OK;
+out:
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+/* Writes len bytes to HOME/name through a temporary file and rename. */
+static int
+write_atomic(const char *home, const char *name, const void *p, size_t len)
+{
+	char path[CLI_PATH_MAX], tmp[CLI_PATH_MAX];
+	const char *c = p;
+	ssize_t w;
+	int fd = -1, rc;
+
+	if ((rc = home_path(home, name, path, sizeof(path))) != CAIRN_OK ||
+	    (rc = home_path(home, ".tmp-write", tmp, sizeof(tmp))) != CAIRN_OK)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	fchmod(fd, 0600);
+	while (len > 0) {
+		w = write(fd, c, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		c += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	rc = CAIRN_OK;
+	goto out;
+fail:
+	rc = cli_err(CAIRN_EIO, "cannot write %s: %s", path, strerror(errno));
+	unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+home_config_write(const char *home, const char *server)
+{
+	char text[CLI_SERVER_MAX + 64];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+	             "# cairn client settings (written by 'cairn init').\n"
+	             "server = %s\n",
+	             server);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return cli_err(CAIRN_EINVAL, "server too long");
+	return write_atomic(home, "config", text, (size_t)n);
+}
+
+int
+home_copy_ca(const char *home, const char *src)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	int rc;
+
+	f = fopen(src, "rb");
+	if (f == NULL) {
+		rc = cli_err(CAIRN_EINVAL, "cannot read CA file %s: %s", src,
+		             strerror(errno));
+		goto out;
+	}
+	data = malloc(CLI_CA_MAX + 1);
+	if (data == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	len = fread(data, 1, CLI_CA_MAX + 1, f);
+	if (ferror(f)) {
+		rc = cli_err(CAIRN_EIO, "cannot read CA file %s", src);
+		goto out;
+	}
+	if (len > CLI_CA_MAX) {
+		rc = cli_err(CAIRN_EINVAL, "CA file %s is larger than 1 MiB",
+		             src);
+		goto out;
+	}
+	data[len] = '\0';
+	if (strstr(data, "-----BEGIN CERTIFICATE-----") == NULL) {
+		rc = cli_err(
+		        CAIRN_EINVAL,
+		        "%s holds no PEM certificate (give the CA's ca.pem)",
+		        src);
+		goto out;
+	}
+	rc = write_atomic(home, "ca.pem", data, len);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,358 @@
+/*
+ * cairn, the command-line client: global options, the command table and
+ * the dispatcher that enforces each command's flags (home, login, writes,
+ * network) once, so commands only do their own work.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "err.h"
+
+static int cmd_help(struct cli *c, int argc, char **argv);
+
+#define ENTRY_OPTIONS \
+	"  --date DATE       YYYY-MM-DD, today or yesterday (local time)\n" \
+	"  --at HH:MM        local start time\n" \
+	"  --skill NAME      a skill practised (repeatable)\n" \
+	"  --item ITEM       the plan item this session belongs to\n" \
+	"  --metric K=N      a measurement, e.g. --metric pages=12 " \
+	"(repeatable)\n" \
+	"  --private         only this learner's own machines see it\n"
+
+static const struct cmd commands[] = {
+        {"init", cmd_init, CMD_NEEDS_HOME | CMD_WRITES,
+         "init --server HOST:PORT [--ca FILE]", "point this home at a server",
+         "Points this home at a cairnd server. HOST may be a name, an IPv4\n"
+         "address or [IPv6]. --ca FILE is the server's CA certificate\n"
+         "(ca.pem); it is copied into the home and every connection is\n"
+         "verified against it alone.\n"},
+        {"register", cmd_register, CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
+         "register HANDLE [--password-stdin] [--code CODE] [--device NAME]",
+         "create an account and log this device in",
+         "  --password-stdin  read the password as one line from stdin\n"
+         "  --code CODE       invite code, when the server is invite-only\n"
+         "  --device NAME     a name for this device (default: host name)\n"
+         "Without --password-stdin the password is read from the terminal\n"
+         "without echo. Passwords are 8 to 1024 bytes.\n"},
+        {"login", cmd_login, CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
+         "login HANDLE [--password-stdin] [--device NAME]",
+         "log this device in",
+         "  --password-stdin  read the password as one line from stdin\n"
+         "  --device NAME     a name for this device (default: host name)\n"
+         "Each login makes a new device with its own revocable token.\n"
+         "Refused when this home holds another learner's records.\n"},
+        {"logout", cmd_logout,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK, "logout",
+         "revoke this device and forget its token",
+         "Local records stay; log in again to sync them.\n"},
+        {"whoami", cmd_whoami, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN, "whoami",
+         "show the handle, server and device of this home",
+         "Works offline. Exit code 4 when not logged in.\n"},
+        {"devices", cmd_devices,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "devices [revoke ID-PREFIX]", "list or revoke your devices",
+         "Without arguments lists every device of your account. 'devices\n"
+         "revoke ID' revokes one (any unique prefix of 6 or more\n"
+         "characters); revoking this device logs it out.\n"},
+        {"log", cmd_log, CMD_NEEDS_HOME | CMD_WRITES,
+         "log DURATION ACTIVITY [TEXT] [options]", "record a practice session",
+         "DURATION is like 45m, 1h30m or 2h. ACTIVITY is project, drill,\n"
+         "reading, retrieval, review, community, planning or a lowercase\n"
+         "word of your own. Works offline.\n" ENTRY_OPTIONS
+         "When the session started: with --at, at that time (today unless\n"
+         "--date says otherwise); with only --date, it ended now if DATE is\n"
+         "today, else it started at 12:00 that day; with neither, it ended\n"
+         "now.\n"},
+        {"start", cmd_start, CMD_NEEDS_HOME | CMD_WRITES,
+         "start ACTIVITY [TEXT] [--limit DURATION]", "start the timer",
+         "  --limit DURATION  a time box: the entry records whether the\n"
+         "                    session ended within it\n"
+         "Only one timer runs at a time; 'cairn stop' makes the entry.\n"},
+        {"stop", cmd_stop, CMD_NEEDS_HOME | CMD_WRITES, "stop [--note TEXT]",
+         "stop the timer and log the session",
+         "  --note TEXT       added to the session's text\n"
+         "Minutes are rounded, at least 1, at most 24 hours.\n"},
+        {"status", cmd_status, CMD_NEEDS_HOME, "status",
+         "show the running timer and unsynced changes", ""},
+        {"ls", cmd_ls, CMD_NEEDS_HOME,
+         "ls [--since DATE] [--until DATE] [--limit N] [--user HANDLE]",
+         "list entries, newest first",
+         "  --since DATE      from this local date on (inclusive)\n"
+         "  --until DATE      up to this local date (inclusive)\n"
+         "  --limit N         at most N entries\n"
+         "  --user HANDLE     only this learner's entries\n"
+         "A * marks entries not yet synced.\n"},
+        {"show", cmd_show, CMD_NEEDS_HOME, "show ID", "show one entry",
+         "ID is any unique prefix of 6 or more characters.\n"},
+        {"edit", cmd_edit, CMD_NEEDS_HOME | CMD_WRITES,
+         "edit ID [--duration D] [--activity A] [--text TEXT] [options]",
+         "change an entry",
+         "  --duration D      new duration\n"
+         "  --activity A      new activity\n"
+         "  --text TEXT       new text\n" ENTRY_OPTIONS
+         "  --public          undo --private\n"
+         "--date keeps the time of day; --at keeps the date. --skill and\n"
+         "--metric replace the lists when given.\n"},
+        {"rm", cmd_rm, CMD_NEEDS_HOME | CMD_WRITES, "rm ID", "delete an entry",
+         "The delete syncs to your other machines.\n"},
+        {"sync", cmd_sync,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK, "sync",
+         "push local changes, then pull everyone else's",
+         "Progress is shown on a terminal. Ctrl-C stops after the current\n"
+         "batch; run sync again to continue.\n"},
+        {"help", cmd_help, 0, "help [COMMAND]", "show help", ""},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage_all(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
+	           "commands:\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name,
+		        commands[i].summary);
+	fprintf(f, "\nRun 'cairn help COMMAND' for a command's options.\n"
+	           "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 "
+	           "network or TLS,\n4 authentication, 5 not found or "
+	           "invalid, 6 server busy.\n");
+}
+
+static void
+usage_one(FILE *f, const struct cmd *cmd)
+{
+	fprintf(f, "usage: cairn %s\n\n%s.\n", cmd->usage, cmd->summary);
+	if (cmd->help[0] != '\0')
+		fprintf(f, "\n%s", cmd->help);
+}
+
+static int
+cmd_help(struct cli *c, int argc, char **argv)
+{
+	const struct cmd *cmd;
+
+	if (argc > 2)
+		return cli_usage(c, "too many arguments");
+	if (argc < 2) {
+		usage_all(stdout);
+		return CAIRN_OK;
+	}
+	if ((cmd = find_command(argv[1])) == NULL)
+		return cli_err(CAIRN_EUSAGE,
+		               "unknown command '%s'; see 'cairn help'",
+		               argv[1]);
+	usage_one(stdout, cmd);
+	return CAIRN_OK;
+}
+
+/* Hex text of a token back into bytes. */
+static int
+unhex(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(s), i;
+	unsigned int v;
+
+	if (n % 2 != 0 || n / 2 > max)
+		return CAIRN_ESTORAGE;
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return CAIRN_ESTORAGE;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return CAIRN_OK;
+}
+
+/* Loads the login state (handle, device id, token) from the store. */
+static int
+load_login(struct cli *c)
+{
+	char hex[2 * CLI_TOKEN_MAX + 1];
+	int rc;
+
+	rc = store_meta_get(c->st, "handle", c->handle, sizeof(c->handle));
+	if (rc == CAIRN_ENOTFOUND)
+		c->handle[0] = '\0';
+	else if (rc != CAIRN_OK)
+		return rc;
+	rc = store_meta_get(c->st, "device_id", c->device, sizeof(c->device));
+	if (rc == CAIRN_ENOTFOUND)
+		c->device[0] = '\0';
+	else if (rc != CAIRN_OK)
+		return rc;
+	c->token_len = 0;
+	rc = store_meta_get(c->st, "token", hex, sizeof(hex));
+	if (rc == CAIRN_ENOTFOUND)
+		return CAIRN_OK;
+	if (rc != CAIRN_OK)
+		return rc;
+	return unhex(hex, c->token, sizeof(c->token), &c->token_len);
+}
+
+/* Opens the home, its config and store as the command's flags say. */
+static int
+prepare(struct cli *c, const char *home_opt)
+{
+	char path[CLI_PATH_MAX];
+	struct stat sb;
+	int rc, flags = c->cmd->flags;
+
+	if (!(flags & CMD_NEEDS_HOME))
+		return CAIRN_OK;
+	if ((rc = home_resolve(home_opt, c->home, sizeof(c->home))) ||
+	    (rc = home_prepare(c->home)))
+		return rc;
+	/* Messages and --json name the home absolutely. */
+	if (realpath(c->home, path) != NULL)
+		memcpy(c->home, path, sizeof(path));
+	if ((rc = home_config_read(c->home, c->server, sizeof(c->server))))
+		return rc;
+	if ((rc = home_path(c->home, "ca.pem", path, sizeof(path))))
+		return rc;
+	if (stat(path, &sb) == 0)
+		memcpy(c->ca, path, sizeof(path));
+	if ((rc = home_path(c->home, "cairn.db", path, sizeof(path))) ||
+	    (rc = store_open(path, !(flags & CMD_WRITES), &c->st)))
+		return rc;
+	if ((rc = load_login(c)) != CAIRN_OK)
+		return cli_err(rc, "cannot read the login state from %s: %s",
+		               path, store_errmsg(c->st));
+	if ((flags & CMD_NETWORK) && c->server[0] == '\0')
+		return cli_err(
+		        CAIRN_ENOCONFIG,
+		        "this home has no server; run 'cairn init --server "
+		        "HOST:PORT --ca FILE'");
+	if ((flags & CMD_NEEDS_LOGIN) && c->token_len == 0)
+		return cli_err(CAIRN_EAUTHREQ,
+		               "not logged in; run 'cairn login %s'",
+		               c->handle[0] != '\0' ? c->handle : "HANDLE");
+	return CAIRN_OK;
+}
+
+/* 1 if argv (after the command, before "--") asks for --help. */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Removes "--json" from argv (before "--"), setting c->json. */
+static int
+strip_json(struct cli *c, int argc, char **argv)
+{
+	int i, j;
+
+	for (i = 1, j = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return j;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cli cli;
+	const char *home_opt = NULL;
+	int i, rc = CAIRN_OK;
+
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			cli.json = 1;
+		else if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			home_opt = argv[++i];
+		else if (strncmp(argv[i], "--home=", 7) == 0)
+			home_opt = argv[i] + 7;
+		else if (strcmp(argv[i], "--help") == 0 ||
+		         strcmp(argv[i], "-h") == 0) {
+			usage_all(stdout);
+			goto out;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("cairn %s\n", CAIRN_CLIENT_VERSION);
+			goto out;
+		} else if (strcmp(argv[i], "--home") == 0) {
+			rc = cli_err(CAIRN_EUSAGE,
+			             "option '--home' needs a DIR");
+			goto out;
+		} else if (argv[i][0] == '-') {
+			rc = cli_err(
+			        CAIRN_EUSAGE,
+			        "unknown global option '%s'; see 'cairn help'",
+			        argv[i]);
+			goto out;
+		} else
+			break;
+	}
+	if (i >= argc) {
+		usage_all(stderr);
+		rc = cli_err(CAIRN_EUSAGE, "no command given");
+		goto out;
+	}
+	if ((cli.cmd = find_command(argv[i])) == NULL) {
+		rc = cli_err(CAIRN_EUSAGE,
+		             "unknown command '%s'; see 'cairn help'", argv[i]);
+		goto out;
+	}
+	argc -= i;
+	argv += i;
+	argc = strip_json(&cli, argc, argv);
+	if (wants_help(argc, argv)) {
+		usage_one(stdout, cli.cmd);
+		goto out;
+	}
+	if ((rc = prepare(&cli, home_opt)) != CAIRN_OK)
+		goto out;
+	optind = 0;
+	rc = cli.cmd->fn(&cli, argc, argv);
+out:
+	store_close(cli.st);
+	explicit_bzero(cli.token, sizeof(cli.token));
+	if (fflush(stdout) != 0 && rc == CAIRN_OK)
+		rc = cli_err(CAIRN_EIO, "cannot write to standard output");
+	if (rc != CAIRN_OK) {
+		fprintf(stderr, "cairn: %s\n",
+		        cli_errmsg() != NULL ? cli_errmsg() : err_message(rc));
+		return err_exit_code(rc);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,501 @@
+/*
+ * One blocking connection from the client to cairnd: TCP with timeouts,
+ * the common TLS session driven with poll(), frames and messages; Hello
+ * first, then Auth with the stored device token. Every failure becomes one
+ * clear error line that says what to do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "frame.h"
+#include "msg.h"
+#include "tls.h"
+
+#define NET_CONNECT_TIMEOUT_MS 10000
+#define NET_IO_TIMEOUT_MS 30000
+#define NET_CHUNK 16384
+#define NET_EPOCH_MAX 64
+
+volatile sig_atomic_t net_interrupted;
+
+struct net_conn {
+	int fd;
+	struct tls_ctx *ctx;      /* owned */
+	struct tls_session *tls;  /* owned */
+	struct frame_decoder dec; /* plaintext frames from the server */
+	uint32_t next_id;
+	char where[CLI_SERVER_MAX]; /* "HOST:PORT", for messages */
+	char epoch[NET_EPOCH_MAX + 1];
+	uint32_t max_batch;
+	const struct cli *cli; /* borrowed */
+};
+
+const char *
+net_epoch(const struct net_conn *n)
+{
+	return n->epoch;
+}
+
+uint32_t
+net_max_batch(const struct net_conn *n)
+{
+	return n->max_batch;
+}
+
+/* Waits until fd is ready for events: CAIRN_OK, ETIMEOUT, EINTR, ENET. */
+static int
+wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd p;
+	int r;
+
+	for (;;) {
+		if (net_interrupted)
+			return CAIRN_EINTR;
+		p.fd = fd;
+		p.events = events;
+		p.revents = 0;
+		r = poll(&p, 1, timeout_ms);
+		if (r > 0)
+			return CAIRN_OK;
+		if (r == 0)
+			return CAIRN_ETIMEOUT;
+		if (errno != EINTR)
+			return CAIRN_ENET;
+	}
+}
+
+/* Sets the error line for a failure while talking to the server. */
+static int
+io_error(struct net_conn *n, int rc, int err)
+{
+	if (rc == CAIRN_EINTR)
+		return cli_err(rc, "interrupted");
+	if (rc == CAIRN_ETIMEOUT)
+		return cli_err(rc, "%s did not answer within %d seconds",
+		               n->where, NET_IO_TIMEOUT_MS / 1000);
+	if (rc == CAIRN_ECLOSED)
+		return cli_err(rc, "%s closed the connection", n->where);
+	return cli_err(CAIRN_ENET, "connection to %s failed: %s", n->where,
+	               strerror(err));
+}
+
+/* Sends every ciphertext byte the TLS session has waiting. */
+static int
+flush_tls(struct net_conn *n)
+{
+	uint8_t chunk[NET_CHUNK];
+	size_t len, off;
+	ssize_t w;
+	int rc;
+
+	while (tls_pending(n->tls) > 0) {
+		len = tls_take(n->tls, chunk, sizeof(chunk));
+		for (off = 0; off < len;) {
+			w = send(n->fd, chunk + off, len - off, MSG_NOSIGNAL);
+			if (w > 0) {
+				off += (size_t)w;
+				continue;
+			}
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 &&
+			    (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				rc = wait_fd(n->fd, POLLOUT, NET_IO_TIMEOUT_MS);
+				if (rc != CAIRN_OK)
+					return io_error(n, rc, errno);
+				continue;
+			}
+			return io_error(n, CAIRN_ENET, errno);
+		}
+	}
+	return CAIRN_OK;
+}
+
+/* Receives some ciphertext from the socket into the TLS session. */
+static int
+recv_tls(struct net_conn *n)
+{
+	uint8_t chunk[NET_CHUNK];
+	ssize_t r;
+	int rc;
+
+	for (;;) {
+		r = recv(n->fd, chunk, sizeof(chunk), 0);
+		if (r > 0)
+			break;
+		if (r == 0)
+			return io_error(n, CAIRN_ECLOSED, 0);
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return io_error(n, CAIRN_ENET, errno);
+		rc = wait_fd(n->fd, POLLIN, NET_IO_TIMEOUT_MS);
+		if (rc != CAIRN_OK)
+			return io_error(n, rc, errno);
+	}
+	if (tls_feed(n->tls, chunk, (size_t)r) != CAIRN_OK)
+		return cli_err(CAIRN_ETLS, "TLS with %s failed: %s", n->where,
+		               tls_error(n->tls));
+	return CAIRN_OK;
+}
+
+/* Connects a non-blocking TCP socket to one of host's addresses. */
+static int
+tcp_connect(struct net_conn *n, const char *host, const char *port)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	socklen_t sl;
+	int fd = -1, err = 0, one = 1, rc, gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai != 0 && gai != EAI_AGAIN) {
+		hints.ai_flags = 0;
+		gai = getaddrinfo(host, port, &hints, &res);
+	}
+	if (gai != 0)
+		return cli_err(CAIRN_ENET, "cannot resolve %s: %s", host,
+		               gai_strerror(gai));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		            ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			rc = wait_fd(fd, POLLOUT, NET_CONNECT_TIMEOUT_MS);
+			if (rc == CAIRN_EINTR) {
+				close(fd);
+				freeaddrinfo(res);
+				return cli_err(rc, "interrupted");
+			}
+			sl = sizeof(err);
+			if (rc == CAIRN_OK &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) ==
+			            0 &&
+			    err == 0)
+				break;
+			if (rc == CAIRN_ETIMEOUT)
+				err = ETIMEDOUT;
+		} else {
+			err = errno;
+		}
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		if (err == ECONNREFUSED)
+			return cli_err(
+			        CAIRN_ENET,
+			        "cannot connect to %s: connection refused (is "
+			        "cairnd running?)",
+			        n->where);
+		if (err == ETIMEDOUT)
+			return cli_err(CAIRN_ETIMEOUT,
+			               "cannot connect to %s: timed out",
+			               n->where);
+		return cli_err(CAIRN_ENET, "cannot connect to %s: %s", n->where,
+		               strerror(err));
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	n->fd = fd;
+	return CAIRN_OK;
+}
+
+static int
+handshake(struct net_conn *n)
+{
+	int r, rc;
+
+	for (;;) {
+		r = tls_handshake(n->tls);
+		if ((rc = flush_tls(n)) != CAIRN_OK && r >= 0)
+			return rc;
+		if (r == 1)
+			return CAIRN_OK;
+		if (r < 0)
+			return cli_err(CAIRN_ETLS, "TLS with %s failed: %s",
+			               n->where, tls_error(n->tls));
+		if ((rc = recv_tls(n)) != CAIRN_OK)
+			return rc;
+	}
+}
+
+/* The error line for a refusal from the server, with what to do. */
+static int
+status_error(struct net_conn *n, const Cairn__Status *s)
+{
+	const char *msg, *who;
+	char sid[9];
+	int code = s->code;
+
+	if (!err_known(code) || code == 0)
+		code = CAIRN_EPROTO;
+	msg = s->message != NULL && s->message[0] != '\0' ? s->message
+	                                                  : err_message(code);
+	who = n->cli->handle[0] != '\0' ? n->cli->handle : "HANDLE";
+	if (code == CAIRN_EREVOKED)
+		return cli_err(code,
+		               "this device was revoked; run 'cairn login %s'",
+		               who);
+	if (code == CAIRN_EAUTHREQ)
+		return cli_err(code, "%s; run 'cairn login %s'", msg, who);
+	if (code == CAIRN_EBUSY)
+		return cli_err(code, "%s; try again in a moment", msg);
+	if (s->record_id != NULL && s->record_id[0] != '\0')
+		return cli_err(code, "record %s: %s",
+		               out_short_id(s->record_id, sid), msg);
+	return cli_err(code, "%s", msg);
+}
+
+int
+net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp)
+{
+	struct buf out;
+	uint8_t chunk[NET_CHUNK];
+	const uint8_t *payload;
+	size_t len;
+	Cairn__Response *r = NULL;
+	int rc, got;
+
+	buf_init(&out, FRAME_MAX + FRAME_HEADER);
+	req->id = ++n->next_id;
+	if ((rc = msg_write_request(&out, req)) != CAIRN_OK) {
+		rc = cli_err(rc, "request too large to send");
+		goto out;
+	}
+	if (tls_write(n->tls, out.data, out.len) != CAIRN_OK) {
+		rc = cli_err(CAIRN_ETLS, "TLS with %s failed: %s", n->where,
+		             tls_error(n->tls));
+		goto out;
+	}
+	if ((rc = flush_tls(n)) != CAIRN_OK)
+		goto out;
+	for (;;) {
+		got = frame_decoder_next(&n->dec, &payload, &len);
+		if (got == 1) {
+			r = msg_read_response(payload, len);
+			if (r == NULL) {
+				rc = cli_err(CAIRN_EPROTO,
+				             "%s sent a malformed message",
+				             n->where);
+				goto out;
+			}
+			break;
+		}
+		if (got < 0) {
+			rc = cli_err(CAIRN_ETOOBIG,
+			             "%s sent a frame larger than the limit",
+			             n->where);
+			goto out;
+		}
+		got = tls_read(n->tls, chunk, sizeof(chunk));
+		if (got > 0) {
+			rc = frame_decoder_feed(&n->dec, chunk, (size_t)got);
+			if (rc != CAIRN_OK) {
+				rc = cli_err(rc, "%s sent too much at once",
+				             n->where);
+				goto out;
+			}
+			continue;
+		}
+		if (got == CAIRN_ECLOSED) {
+			rc = io_error(n, CAIRN_ECLOSED, 0);
+			goto out;
+		}
+		if (got < 0) {
+			rc = cli_err(CAIRN_ETLS, "TLS with %s failed: %s",
+			             n->where, tls_error(n->tls));
+			goto out;
+		}
+		if ((rc = flush_tls(n)) != CAIRN_OK ||
+		    (rc = recv_tls(n)) != CAIRN_OK)
+			goto out;
+	}
+	if (r->status != NULL && r->status->code != 0) {
+		rc = status_error(n, r->status);
+		goto out;
+	}
+	if (r->id != req->id) {
+		rc = cli_err(CAIRN_EPROTO, "%s answered out of order",
+		             n->where);
+		goto out;
+	}
+	*resp = r;
+	r = NULL;
+	rc = CAIRN_OK;
+out:
+	msg_free_response(r);
+	buf_release(&out);
+	return rc;
+}
+
+static int
+say_hello(struct net_conn *n)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__Hello hello = CAIRN__HELLO__INIT;
+	Cairn__Response *resp = NULL;
+	int rc;
+
+	hello.version = PROTOCOL_VERSION;
+	hello.client = (char *)"cairn/" CAIRN_CLIENT_VERSION;
+	req.body_case = CAIRN__REQUEST__BODY_HELLO;
+	req.hello = &hello;
+	if ((rc = net_call(n, &req, &resp)) != CAIRN_OK)
+		goto out;
+	if (resp->body_case != CAIRN__RESPONSE__BODY_HELLO ||
+	    resp->hello == NULL) {
+		rc = cli_err(CAIRN_EPROTO, "%s did not answer Hello", n->where);
+		goto out;
+	}
+	if (resp->hello->version != PROTOCOL_VERSION) {
+		rc = cli_err(
+		        CAIRN_EVERSION,
+		        "%s speaks protocol version %u, this cairn speaks %d; "
+		        "update the older one",
+		        n->where, resp->hello->version, PROTOCOL_VERSION);
+		goto out;
+	}
+	if (resp->hello->epoch == NULL ||
+	    strlen(resp->hello->epoch) > NET_EPOCH_MAX) {
+		rc = cli_err(CAIRN_EPROTO, "%s sent a malformed epoch",
+		             n->where);
+		goto out;
+	}
+	snprintf(n->epoch, sizeof(n->epoch), "%s", resp->hello->epoch);
+	n->max_batch = resp->hello->max_batch;
+	if (n->max_batch == 0 || n->max_batch > MSG_MAX_BATCH)
+		n->max_batch = MSG_MAX_BATCH;
+out:
+	msg_free_response(resp);
+	return rc;
+}
+
+static int
+authenticate(struct net_conn *n)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__Auth auth = CAIRN__AUTH__INIT;
+	Cairn__Response *resp = NULL;
+	int rc;
+
+	auth.device_id = (char *)n->cli->device;
+	auth.token.data = (uint8_t *)n->cli->token;
+	auth.token.len = n->cli->token_len;
+	req.body_case = CAIRN__REQUEST__BODY_AUTH;
+	req.auth = &auth;
+	rc = net_call(n, &req, &resp);
+	if (rc == CAIRN_ECREDS) {
+		/* The server lost or never had this device (a restore?). */
+		rc = cli_err(rc,
+		             "%s does not know this device's token; run 'cairn "
+		             "login "
+		             "%s'",
+		             n->where,
+		             n->cli->handle[0] ? n->cli->handle : "HANDLE");
+		goto out;
+	}
+	if (rc != CAIRN_OK)
+		goto out;
+	if (resp->body_case != CAIRN__RESPONSE__BODY_SESSION)
+		rc = cli_err(CAIRN_EPROTO, "%s did not answer Auth", n->where);
+out:
+	msg_free_response(resp);
+	return rc;
+}
+
+int
+net_open(struct cli *c, int auth, struct net_conn **out)
+{
+	struct net_conn *n = NULL;
+	char host[CLI_HOST_MAX], port[CLI_PORT_MAX], why[256];
+	int rc;
+
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return CAIRN_ENOMEM;
+	n->fd = -1;
+	n->cli = c;
+	frame_decoder_init(&n->dec, FRAME_MAX);
+	snprintf(n->where, sizeof(n->where), "%s", c->server);
+	if (home_split_server(c->server, host, sizeof(host), port,
+	                      sizeof(port)) != CAIRN_OK) {
+		rc = cli_err(CAIRN_EUSAGE,
+		             "bad server '%s' in the config; run 'cairn init "
+		             "--server "
+		             "HOST:PORT'",
+		             c->server);
+		goto out;
+	}
+	/*
+	 * The pinned CA when init was given one (nothing else is trusted),
+	 * else the system's trust store; never a fallback to plaintext.
+	 */
+	why[0] = '\0';
+	n->ctx = tls_ctx_client_new(c->ca[0] != '\0' ? c->ca : NULL, why,
+	                            sizeof(why));
+	if (n->ctx == NULL) {
+		rc = cli_err(CAIRN_ETLS, "cannot set up TLS: %s", why);
+		goto out;
+	}
+	if ((rc = tcp_connect(n, host, port)) != CAIRN_OK)
+		goto out;
+	n->tls = tls_session_new(n->ctx, host);
+	if (n->tls == NULL) {
+		rc = cli_err(CAIRN_ETLS, "cannot start TLS");
+		goto out;
+	}
+	if ((rc = handshake(n)) != CAIRN_OK || (rc = say_hello(n)) != CAIRN_OK)
+		goto out;
+	if (auth && (rc = authenticate(n)) != CAIRN_OK)
+		goto out;
+	*out = n;
+	n = NULL;
+out:
+	net_close(n);
+	return rc;
+}
+
+void
+net_close(struct net_conn *n)
+{
+	uint8_t chunk[NET_CHUNK];
+	size_t len;
+
+	if (n == NULL)
+		return;
+	if (n->tls != NULL && n->fd >= 0 && tls_established(n->tls)) {
+		/* Best effort close_notify; never wait for it. */
+		tls_shutdown(n->tls);
+		while ((len = tls_take(n->tls, chunk, sizeof(chunk))) > 0)
+			if (send(n->fd, chunk, len, MSG_NOSIGNAL) < 0)
+				break;
+	}
+	tls_session_free(n->tls);
+	tls_ctx_free(n->ctx);
+	frame_decoder_release(&n->dec);
+	if (n->fd >= 0)
+		close(n->fd);
+	free(n);
+}

@@ -1,0 +1,48 @@
+/*
+ * Command-line parsing shared by the commands: getopt_long with cairn's
+ * one-line usage errors.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cairn.h"
+#include "err.h"
+
+int
+cli_usage(struct cli *c, const char *what)
+{
+	return cli_err(CAIRN_EUSAGE, "%s; usage: cairn %s", what,
+	               c->cmd->usage);
+}
+
+int
+cli_getopt(struct cli *c, int argc, char **argv, const struct option *longopts,
+           const char **arg)
+{
+	int ch;
+
+	opterr = 0;
+	ch = getopt_long(argc, argv, ":", longopts, NULL);
+	*arg = optarg;
+	if (ch == '?') {
+		if (optopt != 0)
+			return cli_err(
+			        CAIRN_EUSAGE,
+			        "unknown option '-%c'; see 'cairn help %s'",
+			        optopt, c->cmd->name);
+		return cli_err(CAIRN_EUSAGE,
+		               "unknown option '%s'; see 'cairn help %s'",
+		               argv[optind - 1], c->cmd->name);
+	}
+	if (ch == ':')
+		return cli_err(CAIRN_EUSAGE,
+		               "option '%s' needs a value; see 'cairn help %s'",
+		               argv[optind - 1], c->cmd->name);
+	return ch;
+}
+
+int
+cli_optind(void)
+{
+	return optind;
+}

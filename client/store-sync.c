@@ -1,0 +1,306 @@
+/*
+ * The parts of the local store only sync uses (docs/sync.md): selecting
+ * dirty batches, clearing dirty after an acknowledgement, merging a pulled
+ * batch together with its cursor in one transaction, the server-reset path
+ * and re-stamping versions written under another device id.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "hlc.h"
+#include "msg.h"
+#include "store-int.h"
+
+/* Rough bytes a record adds to a Push besides its body. */
+#define REC_OVERHEAD 160
+/* Ids re-stamped per query. */
+#define RESTAMP_CHUNK 256
+
+int
+store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
+                  struct rec **out, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	struct rec *recs = NULL;
+	size_t count = 0, bytes = 0, need;
+	int rc = CAIRN_ESTORAGE, step;
+
+	if (max_n == 0 || max_n > MSG_MAX_BATCH)
+		max_n = MSG_MAX_BATCH;
+	recs = calloc(max_n, sizeof(*recs));
+	if (recs == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	if (store_prepare(st,
+	                  "SELECT " REC_COLUMNS " FROM records WHERE dirty = 1"
+	                  " LIMIT ?1",
+	                  &s))
+		goto out;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max_n);
+	while (count < max_n && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		need = (size_t)sqlite3_column_bytes(s, 7) + REC_OVERHEAD;
+		if (count > 0 && bytes + need > max_bytes)
+			break;
+		if ((rc = store_row_to_rec(s, &recs[count], 1)) != CAIRN_OK)
+			goto out;
+		bytes += need;
+		count++;
+	}
+	*out = recs;
+	*n = count;
+	recs = NULL;
+	count = 0;
+	rc = CAIRN_OK;
+out:
+	rec_free_array(recs, count);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_mark_clean(struct store *st, const struct rec *recs, size_t n,
+                 size_t *cleaned)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i, done = 0;
+	int rc;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		goto out;
+	rc = CAIRN_ESTORAGE;
+	if (store_prepare(
+	            st,
+	            "UPDATE records SET dirty = 0 WHERE id = ?1 AND hlc = ?2"
+	            " AND device = ?3 AND dirty = 1",
+	            &s))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, recs[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)recs[i].hlc);
+		sqlite3_bind_text(s, 3, recs[i].device, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail;
+		done += (size_t)sqlite3_changes(st->db);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if ((rc = store_commit(st)) != CAIRN_OK)
+		goto fail;
+	if (cleaned != NULL)
+		*cleaned = done;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Merges one pulled version: stored when it wins over the local one (or
+ * there is none), clean; a local version that wins is left as it is, and
+ * an identical one is known to the server, so it is clean.
+ */
+static int
+merge_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
+          const struct rec *r, int *stored)
+{
+	char device[CLI_DEVICE_MAX + 1];
+	struct rec in;
+	uint64_t hlc;
+	int step, cmp;
+	const unsigned char *d;
+	size_t dn;
+
+	*stored = 0;
+	sqlite3_reset(sel);
+	sqlite3_bind_text(sel, 1, r->id, -1, SQLITE_STATIC);
+	step = sqlite3_step(sel);
+	if (step == SQLITE_ROW) {
+		hlc = (uint64_t)sqlite3_column_int64(sel, 0);
+		d = sqlite3_column_text(sel, 1);
+		dn = (size_t)sqlite3_column_bytes(sel, 1);
+		if (d == NULL || dn >= sizeof(device))
+			dn = 0;
+		memcpy(device, d != NULL ? (const char *)d : "", dn);
+		device[dn] = '\0';
+		cmp = hlc_version_cmp(r->hlc, r->device, hlc, device);
+		sqlite3_reset(sel);
+		if (cmp < 0)
+			return CAIRN_OK;
+		if (cmp == 0) {
+			sqlite3_reset(clean);
+			sqlite3_bind_text(clean, 1, r->id, -1, SQLITE_STATIC);
+			return sqlite3_step(clean) == SQLITE_DONE
+			               ? CAIRN_OK
+			               : CAIRN_ESTORAGE;
+		}
+	} else if (step != SQLITE_DONE) {
+		return CAIRN_ESTORAGE;
+	}
+	sqlite3_reset(sel);
+	in = *r;
+	in.dirty = 0;
+	*stored = 1;
+	return store_write_row(st, &in);
+}
+
+int
+store_apply_pull(struct store *st, const struct rec *recs, size_t n,
+                 uint64_t cursor, const char *epoch, size_t *applied)
+{
+	sqlite3_stmt *sel = NULL, *clean = NULL;
+	uint64_t last, seen = 0;
+	size_t i, count = 0;
+	int rc, stored;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		goto out;
+	rc = CAIRN_ESTORAGE;
+	if (store_prepare(st, "SELECT hlc, device FROM records WHERE id = ?1",
+	                  &sel) ||
+	    store_prepare(st, "UPDATE records SET dirty = 0 WHERE id = ?1",
+	                  &clean))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((rc = merge_one(st, sel, clean, &recs[i], &stored)))
+			goto fail;
+		count += (size_t)stored;
+		if (recs[i].hlc > seen)
+			seen = recs[i].hlc;
+	}
+	if ((rc = store_meta_get_u64(st, "hlc", &last)) != CAIRN_OK)
+		goto fail;
+	if (seen > 0 &&
+	    (rc = store_meta_set_u64(st, "hlc",
+	                             hlc_observe(last, seen, hlc_wall_ms()))))
+		goto fail;
+	if ((rc = store_meta_set_u64(st, "cursor", cursor)) != CAIRN_OK ||
+	    (rc = store_meta_set(st, "epoch", epoch)) != CAIRN_OK)
+		goto fail;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(clean);
+	sel = clean = NULL;
+	if ((rc = store_commit(st)) != CAIRN_OK)
+		goto fail;
+	if (applied != NULL)
+		*applied = count;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(clean);
+	return rc;
+}
+
+int
+store_reset(struct store *st, const char *handle, const char *epoch)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		goto out;
+	rc = CAIRN_ESTORAGE;
+	if (store_prepare(st, "UPDATE records SET dirty = 1 WHERE owner = ?1",
+	                  &s))
+		goto fail;
+	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	if ((rc = store_meta_set_u64(st, "cursor", 0)) != CAIRN_OK ||
+	    (rc = store_meta_set(st, "epoch", epoch)) != CAIRN_OK)
+		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if ((rc = store_commit(st)) != CAIRN_OK)
+		goto fail;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Versions written before the first login carry a local device id, and a
+ * home that logged out and in again has versions of its old device; the
+ * server accepts only versions of the device it authenticated. Before a
+ * push such dirty versions are written again under device with a new hlc
+ * (greater than the old one, so they still beat whatever they beat).
+ */
+int
+store_restamp(struct store *st, const char *device, size_t *n)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char ids[RESTAMP_CHUNK][UUID_LEN + 1];
+	const unsigned char *v;
+	uint64_t hlc;
+	size_t count = 0, got, i, len;
+	int rc, step;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		goto out;
+	rc = CAIRN_ESTORAGE;
+	if (store_prepare(
+	            st,
+	            "SELECT id FROM records WHERE dirty = 1 AND device <> ?1"
+	            " LIMIT ?2",
+	            &sel) ||
+	    store_prepare(
+	            st,
+	            "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
+	            &upd))
+		goto fail;
+	do {
+		got = 0;
+		sqlite3_reset(sel);
+		sqlite3_bind_text(sel, 1, device, -1, SQLITE_STATIC);
+		sqlite3_bind_int(sel, 2, RESTAMP_CHUNK);
+		while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+			v = sqlite3_column_text(sel, 0);
+			len = (size_t)sqlite3_column_bytes(sel, 0);
+			if (v == NULL || len > UUID_LEN || got >= RESTAMP_CHUNK)
+				goto fail;
+			memcpy(ids[got], v, len);
+			ids[got++][len] = '\0';
+		}
+		if (step != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(sel);
+		for (i = 0; i < got; i++) {
+			if ((rc = store_tick(st, &hlc)) != CAIRN_OK)
+				goto fail;
+			rc = CAIRN_ESTORAGE;
+			sqlite3_reset(upd);
+			sqlite3_bind_text(upd, 1, device, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(upd, 2, (sqlite3_int64)hlc);
+			sqlite3_bind_text(upd, 3, ids[i], -1, SQLITE_STATIC);
+			if (sqlite3_step(upd) != SQLITE_DONE)
+				goto fail;
+			count++;
+		}
+	} while (got == RESTAMP_CHUNK);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sel = upd = NULL;
+	if ((rc = store_commit(st)) != CAIRN_OK)
+		goto fail;
+	if (n != NULL)
+		*n = count;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}

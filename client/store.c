@@ -1,0 +1,651 @@
+/*
+ * The client's local store: one SQLite database per home holding every
+ * record version this home knows and a small key/value meta table (handle,
+ * device, token, cursor, epoch, clock, timer). This file opens the store,
+ * runs its migrations and serves the commands; store-sync.c holds what
+ * only sync uses. Every statement is prepared with bound parameters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "hlc.h"
+#include "store-int.h"
+
+/*
+ * Migrations, one per schema version. Version N is reached by running
+ * migrations[N - 1]; PRAGMA user_version records the version reached.
+ */
+static const char *const migrations[] = {
+        /* 1: meta and records. */
+        "CREATE TABLE meta ("
+        "  key TEXT PRIMARY KEY,"
+        "  value TEXT NOT NULL"
+        ");"
+        "CREATE TABLE records ("
+        "  id TEXT PRIMARY KEY,"
+        "  kind INTEGER NOT NULL,"
+        "  owner TEXT NOT NULL,"
+        "  hlc INTEGER NOT NULL,"
+        "  device TEXT NOT NULL,"
+        "  deleted INTEGER NOT NULL DEFAULT 0,"
+        "  private INTEGER NOT NULL DEFAULT 0,"
+        "  body BLOB,"
+        "  at INTEGER NOT NULL DEFAULT 0,"
+        "  dirty INTEGER NOT NULL DEFAULT 0"
+        ");"
+        "CREATE INDEX records_kind_at ON records(kind, at);"
+        "CREATE INDEX records_dirty ON records(dirty) WHERE dirty = 1;",
+};
+
+#define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+void
+rec_release(struct rec *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+void
+rec_free_array(struct rec *recs, size_t n)
+{
+	size_t i;
+
+	if (recs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		rec_release(&recs[i]);
+	free(recs);
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return st != NULL && st->db != NULL ? sqlite3_errmsg(st->db)
+	                                    : "no database";
+}
+
+int
+store_exec(struct store *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return CAIRN_ESTORAGE;
+	return CAIRN_OK;
+}
+
+int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return CAIRN_ESTORAGE;
+	}
+	return CAIRN_OK;
+}
+
+int
+store_begin(struct store *st)
+{
+	if (st->depth > 0) {
+		st->depth++;
+		return CAIRN_OK;
+	}
+	if (store_exec(st, "BEGIN IMMEDIATE") != CAIRN_OK)
+		return CAIRN_ESTORAGE;
+	st->depth = 1;
+	return CAIRN_OK;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (st->depth == 0)
+		return CAIRN_ESTORAGE;
+	if (st->depth > 1) {
+		st->depth--;
+		return CAIRN_OK;
+	}
+	if (store_exec(st, "COMMIT") != CAIRN_OK)
+		return CAIRN_ESTORAGE;
+	st->depth = 0;
+	return CAIRN_OK;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st == NULL || st->depth == 0)
+		return;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->depth = 0;
+}
+
+static int
+store_migrate(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int version, rc = CAIRN_ESTORAGE;
+	char sql[64];
+
+	if (store_prepare(st, "PRAGMA user_version", &s) != CAIRN_OK)
+		goto out;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (version > STORE_VERSION) {
+		rc = CAIRN_ESTORAGE;
+		goto out;
+	}
+	while (version < STORE_VERSION) {
+		if (store_begin(st) != CAIRN_OK)
+			goto out;
+		if (store_exec(st, migrations[version]) != CAIRN_OK)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		         version + 1);
+		if (store_exec(st, sql) != CAIRN_OK)
+			goto fail;
+		if (store_commit(st) != CAIRN_OK)
+			goto fail;
+		version++;
+	}
+	rc = CAIRN_OK;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_open(const char *path, int query_only, struct store **out)
+{
+	struct store *st = NULL;
+	int fd, rc = CAIRN_ESTORAGE;
+
+	/* Create the file ourselves so its mode is 0600 whatever the umask. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = cli_err(CAIRN_ESTORAGE, "cannot open %s: %s", path,
+		             strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0600);
+	close(fd);
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &st->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
+		rc = cli_err(CAIRN_ESTORAGE, "cannot open %s: %s", path,
+		             store_errmsg(st));
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (store_exec(st, "PRAGMA journal_mode = WAL") != CAIRN_OK ||
+	    store_exec(st, "PRAGMA synchronous = NORMAL") != CAIRN_OK ||
+	    store_exec(st, "PRAGMA foreign_keys = ON") != CAIRN_OK)
+		goto fail;
+	if (store_migrate(st) != CAIRN_OK) {
+		rc = cli_err(CAIRN_ESTORAGE,
+		             "cannot prepare %s: %s (is it a cairn database of "
+		             "a newer "
+		             "version?)",
+		             path, store_errmsg(st));
+		goto out;
+	}
+	if (query_only && store_exec(st, "PRAGMA query_only = 1") != CAIRN_OK)
+		goto fail;
+	*out = st;
+	st = NULL;
+	rc = CAIRN_OK;
+	goto out;
+fail:
+	rc = cli_err(CAIRN_ESTORAGE, "%s: %s", path, store_errmsg(st));
+out:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	store_rollback(st);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_meta_get(struct store *st, const char *key, char *out, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *v;
+	int rc = CAIRN_ESTORAGE, step;
+	size_t n;
+
+	if (store_prepare(st, "SELECT value FROM meta WHERE key = ?1", &s))
+		goto out;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	v = sqlite3_column_text(s, 0);
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if (v == NULL || n >= len) {
+		rc = CAIRN_ETOOBIG;
+		goto out;
+	}
+	memcpy(out, v, n);
+	out[n] = '\0';
+	rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(
+	            st,
+	            "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+	            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	            &s))
+		goto out;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_meta_del(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st, "DELETE FROM meta WHERE key = ?1", &s))
+		goto out;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_meta_get_u64(struct store *st, const char *key, uint64_t *v)
+{
+	char buf[32], *end;
+	unsigned long long x;
+	int rc;
+
+	rc = store_meta_get(st, key, buf, sizeof(buf));
+	if (rc == CAIRN_ENOTFOUND) {
+		*v = 0;
+		return CAIRN_OK;
+	}
+	if (rc != CAIRN_OK)
+		return rc;
+	errno = 0;
+	x = strtoull(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || end == buf)
+		return CAIRN_ESTORAGE;
+	*v = (uint64_t)x;
+	return CAIRN_OK;
+}
+
+int
+store_meta_set_u64(struct store *st, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return store_meta_set(st, key, buf);
+}
+
+int
+store_device(struct store *st, char out[CLI_DEVICE_MAX + 1])
+{
+	char id[UUID_LEN + 1];
+	int rc;
+
+	rc = store_meta_get(st, "device_id", out, CLI_DEVICE_MAX + 1);
+	if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	rc = store_meta_get(st, "local_device", out, CLI_DEVICE_MAX + 1);
+	if (rc != CAIRN_ENOTFOUND)
+		return rc;
+	/* Never logged in: a local id of our own, kept until a push. */
+	if ((rc = uuid_new(id)) != CAIRN_OK)
+		return rc;
+	if ((rc = store_meta_set(st, "local_device", id)) != CAIRN_OK)
+		return rc;
+	memcpy(out, id, sizeof(id));
+	return CAIRN_OK;
+}
+
+int
+store_tick(struct store *st, uint64_t *out)
+{
+	uint64_t last, now;
+	int rc;
+
+	if ((rc = store_meta_get_u64(st, "hlc", &last)) != CAIRN_OK)
+		return rc;
+	now = hlc_tick(last, hlc_wall_ms());
+	if ((rc = store_meta_set_u64(st, "hlc", now)) != CAIRN_OK)
+		return rc;
+	*out = now;
+	return CAIRN_OK;
+}
+
+int
+store_observe(struct store *st, uint64_t remote)
+{
+	uint64_t last;
+	int rc;
+
+	if ((rc = store_meta_get_u64(st, "hlc", &last)) != CAIRN_OK)
+		return rc;
+	return store_meta_set_u64(st, "hlc",
+	                          hlc_observe(last, remote, hlc_wall_ms()));
+}
+
+int
+store_write_row(struct store *st, const struct rec *r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(
+	            st,
+	            "INSERT INTO records(id, kind, owner, hlc, device, deleted,"
+	            " private, body, at, dirty)"
+	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	            " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
+	            " owner = excluded.owner, hlc = excluded.hlc,"
+	            " device = excluded.device, deleted = excluded.deleted,"
+	            " private = excluded.private, body = excluded.body,"
+	            " at = excluded.at, dirty = excluded.dirty",
+	            &s))
+		goto out;
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, r->kind);
+	sqlite3_bind_text(s, 3, r->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->hlc);
+	sqlite3_bind_text(s, 5, r->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, r->deleted ? 1 : 0);
+	sqlite3_bind_int(s, 7, r->priv ? 1 : 0);
+	if (r->body != NULL && r->body_len > 0)
+		sqlite3_bind_blob(s, 8, r->body, (int)r->body_len,
+		                  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 8);
+	sqlite3_bind_int64(s, 9, r->at);
+	sqlite3_bind_int(s, 10, r->dirty ? 1 : 0);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_put(struct store *st, struct rec *r)
+{
+	char owner[HANDLE_MAX + 1];
+	int rc;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		goto out;
+	if ((rc = store_device(st, r->device)) != CAIRN_OK)
+		goto fail;
+	rc = store_meta_get(st, "handle", owner, sizeof(owner));
+	if (rc == CAIRN_ENOTFOUND)
+		owner[0] = '\0';
+	else if (rc != CAIRN_OK)
+		goto fail;
+	memcpy(r->owner, owner, sizeof(owner));
+	if ((rc = store_tick(st, &r->hlc)) != CAIRN_OK)
+		goto fail;
+	r->dirty = 1;
+	if ((rc = store_write_row(st, r)) != CAIRN_OK)
+		goto fail;
+	if ((rc = store_commit(st)) != CAIRN_OK)
+		goto fail;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	return rc;
+}
+
+static void
+copy_col(sqlite3_stmt *s, int col, char *out, size_t len)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+	size_t n = (size_t)sqlite3_column_bytes(s, col);
+
+	if (v == NULL || n >= len)
+		n = 0;
+	if (n > 0)
+		memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+int
+store_row_to_rec(sqlite3_stmt *s, struct rec *r, int copy_body)
+{
+	const void *b;
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	copy_col(s, 0, r->id, sizeof(r->id));
+	r->kind = sqlite3_column_int(s, 1);
+	copy_col(s, 2, r->owner, sizeof(r->owner));
+	r->hlc = (uint64_t)sqlite3_column_int64(s, 3);
+	copy_col(s, 4, r->device, sizeof(r->device));
+	r->deleted = sqlite3_column_int(s, 5);
+	r->priv = sqlite3_column_int(s, 6);
+	b = sqlite3_column_blob(s, 7);
+	n = (size_t)sqlite3_column_bytes(s, 7);
+	r->at = sqlite3_column_int64(s, 8);
+	r->dirty = sqlite3_column_int(s, 9);
+	if (b == NULL || n == 0)
+		return CAIRN_OK;
+	if (!copy_body) {
+		/* Borrowed until the next step: only for callbacks. */
+		r->body = (uint8_t *)(uintptr_t)b;
+		r->body_len = n;
+		return CAIRN_OK;
+	}
+	r->body = malloc(n);
+	if (r->body == NULL)
+		return CAIRN_ENOMEM;
+	memcpy(r->body, b, n);
+	r->body_len = n;
+	return CAIRN_OK;
+}
+
+/* The smallest string greater than every string starting with prefix. */
+static int
+prefix_upper(const char *prefix, char *out, size_t len)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 0 || n >= len)
+		return CAIRN_EINVAL;
+	memcpy(out, prefix, n + 1);
+	out[n - 1]++;
+	return CAIRN_OK;
+}
+
+int
+store_get(struct store *st, const char *prefix, struct rec *out)
+{
+	sqlite3_stmt *s = NULL;
+	char upper[UUID_LEN + 1];
+	struct rec r;
+	int rc = CAIRN_ESTORAGE, step;
+
+	memset(&r, 0, sizeof(r));
+	if (strlen(prefix) < 6 || !uuid_prefix_valid(prefix) ||
+	    prefix_upper(prefix, upper, sizeof(upper)) != CAIRN_OK) {
+		rc = CAIRN_EINVAL;
+		goto out;
+	}
+	if (store_prepare(st,
+	                  "SELECT " REC_COLUMNS " FROM records"
+	                  " WHERE id >= ?1 AND id < ?2 AND deleted = 0 LIMIT 2",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, upper, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	if ((rc = store_row_to_rec(s, &r, 1)) != CAIRN_OK)
+		goto out;
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		rc = CAIRN_EAMBIGUOUS;
+		goto out;
+	}
+	if (step != SQLITE_DONE) {
+		rc = CAIRN_ESTORAGE;
+		goto out;
+	}
+	*out = r;
+	memset(&r, 0, sizeof(r));
+	rc = CAIRN_OK;
+out:
+	rec_release(&r);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_list(struct store *st, const struct store_filter *f,
+           int (*cb)(void *arg, const struct rec *r), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct rec r;
+	int rc = CAIRN_ESTORAGE, step;
+
+	if (store_prepare(
+	            st,
+	            "SELECT " REC_COLUMNS " FROM records"
+	            " WHERE kind = ?1 AND at >= ?2 AND at < ?3 AND deleted = 0"
+	            " AND (?4 IS NULL OR owner = ?4)"
+	            " ORDER BY at DESC, id DESC LIMIT ?5",
+	            &s))
+		goto out;
+	sqlite3_bind_int(s, 1, CAIRN__KIND__KIND_ENTRY);
+	sqlite3_bind_int64(s, 2, f->since);
+	sqlite3_bind_int64(s, 3, f->until);
+	if (f->owner != NULL)
+		sqlite3_bind_text(s, 4, f->owner, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		store_row_to_rec(s, &r, 0);
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = step == SQLITE_DONE ? CAIRN_OK : CAIRN_ESTORAGE;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_count_where(struct store *st, const char *sql, const char *text,
+                  uint64_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st, sql, &s))
+		goto out;
+	if (text != NULL)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	*n = (uint64_t)sqlite3_column_int64(s, 0);
+	rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_count_dirty(struct store *st, uint64_t *n)
+{
+	return store_count_where(
+	        st, "SELECT count(*) FROM records WHERE dirty = 1", NULL, n);
+}
+
+int
+store_count_foreign(struct store *st, const char *handle, uint64_t *n)
+{
+	return store_count_where(st,
+	                         "SELECT count(*) FROM records WHERE owner <> "
+	                         "'' AND owner <> ?1",
+	                         handle, n);
+}
+
+int
+store_claim(struct store *st, const char *handle)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st, "UPDATE records SET owner = ?1 WHERE owner = ''",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
