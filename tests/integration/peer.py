@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""A hand-written cairn protocol peer for the integration scenarios.
+
+It speaks the wire format of docs/protocol.md with its own tiny protobuf
+encoder, independently of the C code, and can misbehave on purpose: send
+garbage, giant length fields, requests out of order, records that claim
+another author. Each command prints one JSON line describing what the server
+did, for the shell scenario to check. Only 127.0.0.1 is ever contacted.
+
+usage: peer.py COMMAND PORT [ARGS...]   (see the functions named cmd_*)
+"""
+
+import json
+import os
+import socket
+import ssl
+import struct
+import sys
+import time
+
+HOST = "127.0.0.1"
+
+
+# --- protobuf encoding (proto3 wire format) ---------------------------------
+
+def varint(n):
+    out = bytearray()
+    n &= (1 << 64) - 1
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def zigzag(n):
+    return (n << 1) ^ (n >> 63)
+
+
+def f_varint(field, n):
+    return varint(field << 3) + varint(n)
+
+
+def f_bytes(field, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return varint((field << 3) | 2) + varint(len(b)) + b
+
+
+def parse(buf):
+    """Decodes one message level into {field: [values]} (ints or bytes)."""
+    out = {}
+    i = 0
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        field, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(buf, i)
+        elif wt == 2:
+            n, i = read_varint(buf, i)
+            v = bytes(buf[i:i + n])
+            if len(v) != n:
+                raise ValueError("truncated field")
+            i += n
+        elif wt == 1:
+            v = struct.unpack("<Q", buf[i:i + 8])[0]
+            i += 8
+        elif wt == 5:
+            v = struct.unpack("<I", buf[i:i + 4])[0]
+            i += 4
+        else:
+            raise ValueError("bad wire type %d" % wt)
+        out.setdefault(field, []).append(v)
+    return out
+
+
+def read_varint(buf, i):
+    n = shift = 0
+    while True:
+        if i >= len(buf):
+            raise ValueError("truncated varint")
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def unzigzag(n):
+    return (n >> 1) ^ -(n & 1)
+
+
+def first(msg, field, default=None):
+    v = msg.get(field)
+    return v[0] if v else default
+
+
+# --- messages ------------------------------------------------------------------
+
+def request(rid, field, body):
+    return f_varint(1, rid) + f_bytes(field, body)
+
+
+def hello(version=1):
+    return f_varint(1, version) + f_bytes(2, "peer.py")
+
+
+def login(handle, password, device="peer.py"):
+    return f_bytes(1, handle) + f_bytes(2, password) + f_bytes(3, device)
+
+
+def entry(text, minutes=30, activity="drill", started_at=None):
+    if started_at is None:
+        started_at = int(time.time()) - 3600
+    return (f_varint(1, started_at) + f_varint(2, zigzag(0)) +
+            f_varint(3, minutes) + f_bytes(4, activity) + f_bytes(5, text))
+
+
+def record(rid, owner, device, text, hlc=None):
+    """A KIND_ENTRY record. PEER_AHEAD_S (seconds the clock runs ahead) and
+    PEER_MINUTES in the environment make deliberately bad ones."""
+    if hlc is None:
+        ahead = int(os.environ.get("PEER_AHEAD_S", "0"))
+        hlc = int((time.time() + ahead) * 1000) << 16
+    minutes = int(os.environ.get("PEER_MINUTES", "30"))
+    return (f_bytes(1, rid) + f_varint(2, 1) + f_bytes(3, owner) +
+            f_varint(4, hlc) + f_bytes(5, device) +
+            f_bytes(8, entry(text, minutes=minutes)))
+
+
+def decode_response(payload):
+    m = parse(payload)
+    st = parse(first(m, 2, b""))
+    body = {}
+    for field, name in ((10, "hello"), (11, "session"), (15, "devices"),
+                        (17, "push"), (18, "pull")):
+        if field in m:
+            body["kind"] = name
+            body["msg"] = parse(m[field][0])
+    return {
+        "id": first(m, 1, 0),
+        "code": unzigzag(first(st, 1, 0)),
+        "message": first(st, 2, b"").decode("utf-8", "replace"),
+        "record_id": first(st, 3, b"").decode("utf-8", "replace"),
+        "body": body,
+    }
+
+
+# --- transport -----------------------------------------------------------------
+
+def connect_tcp(port, timeout=10):
+    s = socket.create_connection((HOST, port), timeout=timeout)
+    return s
+
+
+def connect_tls(port, ca, timeout=10):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_verify_locations(ca)
+    raw = connect_tcp(port, timeout)
+    return ctx.wrap_socket(raw, server_hostname=HOST)
+
+
+def send_frame(s, payload):
+    s.sendall(struct.pack(">I", len(payload)) + payload)
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def recv_frame(s):
+    head = recv_exact(s, 4)
+    if head is None:
+        return None
+    (n,) = struct.unpack(">I", head)
+    if n > 4 * 1024 * 1024:
+        raise ValueError("server sent a frame of %d bytes" % n)
+    payload = recv_exact(s, n)
+    if payload is None:
+        return None
+    return decode_response(payload)
+
+
+LOCAL_PORT = [0]
+
+
+def drain_until_close(s, limit=10.0):
+    """Reads until the peer closes. Returns (closed, responses, seconds)."""
+    LOCAL_PORT[0] = s.getsockname()[1]
+    start = time.monotonic()
+    responses = []
+    s.settimeout(0.5)
+    buf = b""
+    while time.monotonic() - start < limit:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionError, ssl.SSLError, OSError):
+            return True, responses, time.monotonic() - start
+        if not chunk:
+            return True, responses, time.monotonic() - start
+        buf += chunk
+        while len(buf) >= 4:
+            (n,) = struct.unpack(">I", buf[:4])
+            if len(buf) < 4 + n:
+                break
+            try:
+                responses.append(decode_response(buf[4:4 + n]))
+            except ValueError:
+                responses.append({"undecodable": True})
+            buf = buf[4 + n:]
+    return False, responses, time.monotonic() - start
+
+
+def report(**kw):
+    kw["local_port"] = LOCAL_PORT[0]
+    print(json.dumps(kw, sort_keys=True))
+
+
+def summarize(responses):
+    return [{"id": r.get("id"), "code": r.get("code"),
+             "message": r.get("message")} for r in responses]
+
+
+# --- commands --------------------------------------------------------------------
+
+def cmd_garbage(port):
+    """Plain TCP: 64 KiB of random bytes, then wait for the close."""
+    s = connect_tcp(port)
+    try:
+        s.sendall(os.urandom(65536))
+    except (ConnectionError, OSError):
+        pass
+    closed, _, secs = drain_until_close(s)
+    report(closed=closed, seconds=round(secs, 2))
+
+
+def cmd_bigframe(port, ca):
+    """TLS, then a frame header announcing 0x7fffffff bytes."""
+    s = connect_tls(port, ca)
+    s.sendall(struct.pack(">I", 0x7FFFFFFF) + b"\x08\x01")
+    closed, responses, secs = drain_until_close(s)
+    report(closed=closed, responses=summarize(responses),
+           seconds=round(secs, 2))
+
+
+def cmd_junkframe(port, ca):
+    """TLS, then one well-framed payload of random bytes that is not a
+    valid Request (a field with a wire type protobuf does not have)."""
+    s = connect_tls(port, ca)
+    payload = b"\x0f\xff" + os.urandom(510)
+    send_frame(s, payload)
+    closed, responses, secs = drain_until_close(s)
+    report(closed=closed, responses=summarize(responses),
+           seconds=round(secs, 2))
+
+
+def cmd_idle(port):
+    """Plain TCP, sends nothing; measures how long until the server closes."""
+    s = connect_tcp(port)
+    closed, _, secs = drain_until_close(s, limit=15.0)
+    report(closed=closed, seconds=round(secs, 2))
+
+
+def cmd_idle_tls(port, ca):
+    """TLS handshake, then silence; measures how long until the close."""
+    s = connect_tls(port, ca)
+    closed, _, secs = drain_until_close(s, limit=15.0)
+    report(closed=closed, seconds=round(secs, 2))
+
+
+def cmd_hold(port, ca, seconds):
+    """TLS handshake, then holds the connection SECONDS and closes it.
+    Prints its local port first."""
+    s = connect_tls(port, ca)
+    print(json.dumps({"local_port": s.getsockname()[1]}), flush=True)
+    time.sleep(float(seconds))
+    s.close()
+
+
+def cmd_hello(port, ca, version="1"):
+    """Hello with the given version; prints the server's answer."""
+    s = connect_tls(port, ca)
+    send_frame(s, request(7, 10, hello(int(version))))
+    r = recv_frame(s)
+    if r is None:
+        report(answered=False)
+        return
+    out = {"answered": True, "id": r["id"], "code": r["code"],
+           "message": r["message"], "kind": r["body"].get("kind")}
+    if r["body"].get("kind") == "hello":
+        m = r["body"]["msg"]
+        out.update(version=first(m, 1, 0),
+                   epoch=first(m, 3, b"").decode(),
+                   max_frame=first(m, 4, 0), max_batch=first(m, 5, 0))
+    closed, more, _ = drain_until_close(s, limit=2.0) if r["code"] else (
+        False, [], 0)
+    out["closed_after"] = closed
+    report(**out)
+
+
+def cmd_pull_first(port, ca):
+    """A Pull before Hello: expects an error reply, then a close."""
+    s = connect_tls(port, ca)
+    send_frame(s, request(3, 18, f_varint(1, 0)))
+    closed, responses, _ = drain_until_close(s)
+    report(closed=closed, responses=summarize(responses))
+
+
+def cmd_pipeline(port, ca, handle, password):
+    """Hello, Login and Pull written at once: responses come in order."""
+    s = connect_tls(port, ca)
+    data = b""
+    for rid, field, body in ((11, 10, hello()),
+                             (12, 12, login(handle, password)),
+                             (13, 18, f_varint(3, 10))):
+        m = request(rid, field, body)
+        data += struct.pack(">I", len(m)) + m
+    s.sendall(data)
+    got = []
+    for _ in range(3):
+        r = recv_frame(s)
+        if r is None:
+            break
+        got.append({"id": r["id"], "code": r["code"],
+                    "kind": r["body"].get("kind")})
+    report(responses=got)
+
+
+def session(port, ca, handle, password):
+    s = connect_tls(port, ca)
+    send_frame(s, request(1, 10, hello()))
+    r = recv_frame(s)
+    if r is None or r["code"] != 0:
+        raise SystemExit("hello refused: %r" % (r,))
+    send_frame(s, request(2, 12, login(handle, password)))
+    r = recv_frame(s)
+    if r is None or r["code"] != 0:
+        raise SystemExit("login refused: %r" % (r,))
+    device = first(r["body"]["msg"], 2, b"").decode()
+    return s, device
+
+
+def cmd_push(port, ca, handle, password, *specs):
+    """Logs in as HANDLE and pushes one batch. Each spec is
+    ID:OWNER:TEXT; OWNER "-" means HANDLE. Prints the server's status."""
+    s, device = session(port, ca, handle, password)
+    recs = b""
+    for spec in specs:
+        rid, owner, text = spec.split(":", 2)
+        if owner == "-":
+            owner = handle
+        recs += f_bytes(1, record(rid, owner, device, text))
+    send_frame(s, request(3, 17, recs))
+    r = recv_frame(s)
+    if r is None:
+        report(answered=False)
+        return
+    out = {"answered": True, "code": r["code"], "message": r["message"],
+           "record_id": r["record_id"]}
+    if r["body"].get("kind") == "push":
+        m = r["body"]["msg"]
+        out.update(applied=first(m, 1, 0), ignored=first(m, 2, 0))
+    report(**out)
+
+
+def cmd_fill(port, ca, handle, password, n, size):
+    """Pushes N records with SIZE-byte texts (batches of 100)."""
+    import uuid
+    s, device = session(port, ca, handle, password)
+    n, size = int(n), int(size)
+    done = 0
+    rid = 10
+    while done < n:
+        k = min(100, n - done)
+        recs = b"".join(
+            f_bytes(1, record(str(uuid.uuid4()), handle, device,
+                              "x" * size)) for _ in range(k))
+        rid += 1
+        send_frame(s, request(rid, 17, recs))
+        r = recv_frame(s)
+        if r is None or r["code"] != 0:
+            report(pushed=done, error=r and r["message"])
+            return
+        done += k
+    report(pushed=done)
+
+
+def cmd_stall(port, ca, handle, password, n, hold):
+    """Logs in, writes N pipelined Pulls from cursor 0, never reads, and
+    holds the socket HOLD seconds (or until the server gives up). Writes
+    its local port on stdout first, so the scenario can find it in the
+    server's log."""
+    s, _ = session(port, ca, handle, password)
+    print(json.dumps({"local_port": s.getsockname()[1]}), flush=True)
+    frames = b""
+    for i in range(int(n)):
+        m = request(100 + i, 18, f_varint(3, 1000))
+        frames += struct.pack(">I", len(m)) + m
+    s.settimeout(float(hold))
+    try:
+        s.sendall(frames)
+    except (OSError, ssl.SSLError):
+        pass
+    time.sleep(float(hold))
+
+
+COMMANDS = {
+    "fill": cmd_fill,
+    "stall": cmd_stall,
+    "garbage": cmd_garbage,
+    "bigframe": cmd_bigframe,
+    "junkframe": cmd_junkframe,
+    "idle": cmd_idle,
+    "idle-tls": cmd_idle_tls,
+    "hello": cmd_hello,
+    "hold": cmd_hold,
+    "pull-first": cmd_pull_first,
+    "pipeline": cmd_pipeline,
+    "push": cmd_push,
+}
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in COMMANDS:
+        sys.stderr.write(__doc__)
+        return 2
+    COMMANDS[argv[1]](int(argv[2]), *argv[3:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
