@@ -1,0 +1,275 @@
+/*
+ * cairnd's one internal header: every module of the server and what it
+ * offers, in sections, so a newcomer finds any function from this index.
+ * The storage interface has its own header (store.h) because a second
+ * backend implements it.
+ *
+ * Threads: everything runs on the libuv loop thread except the run()
+ * function of a database job (dbq.c: the database thread) and password
+ * hashing (secret.c via uv_queue_work: the libuv thread pool).
+ */
+#ifndef CAIRND_H
+#define CAIRND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "cairn.pb-c.h"
+#include "entry.h"
+#include "frame.h"
+#include "log.h"
+#include "store.h"
+#include "uuid.h"
+
+#define CAIRND_VERSION "0.1.0"
+#define CAIRND_NAME "cairnd/" CAIRND_VERSION
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- main.c: options and configuration ---- */
+
+#define CONFIG_PATH_MAX 4096
+
+/* The settings of one server run (plain values, no ownership). */
+struct config {
+	char listen[256];
+	char db[CONFIG_PATH_MAX];
+	char cert[CONFIG_PATH_MAX];
+	char key[CONFIG_PATH_MAX];
+	int invite_only;
+	unsigned max_conns;
+	unsigned idle_timeout;      /* seconds */
+	unsigned handshake_timeout; /* seconds */
+	enum log_level log_level;
+};
+
+/* ---- server.c: loop, listener, signals, shutdown ---- */
+
+struct conn;
+struct dbq;
+struct dbq_job;
+struct ratelimit;
+struct tls_ctx;
+
+struct server {
+	uv_loop_t *loop; /* borrowed */
+	uv_tcp_t listener;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t stop_timer; /* forces connections closed on a stalled stop */
+	const struct config *cfg; /* borrowed */
+	struct tls_ctx *tls;      /* owned */
+	struct store *store;      /* owned; used only by the database thread */
+	struct dbq *dbq;          /* owned */
+	struct ratelimit *rl_handle, *rl_ip; /* owned; login failures */
+	char epoch[UUID_LEN + 1];
+	uint64_t hlc;       /* server clock: seen by pushes, sent back */
+	struct conn *conns; /* open connections (list, not owned here) */
+	unsigned nconns;
+	uint64_t next_conn_id;
+	unsigned inflight; /* requests not yet answered, on any connection */
+	int stopping;
+	int finished;           /* the stop has closed everything */
+	int kill_after_commits; /* CAIRND_TEST_KILL_AFTER_COMMITS, or 0 */
+};
+
+/*
+ * Opens the store, listens and runs the loop until SIGINT/SIGTERM. Returns
+ * a process exit code; startup failures are logged as one line.
+ */
+int server_run(const struct config *cfg);
+/*
+ * Called when a connection has left the list or a request was answered:
+ * once stopping and nothing is left, stops the database thread and closes
+ * every handle so the loop ends.
+ */
+void server_check_stop(struct server *srv);
+/* Advances and returns the server clock after observing remote. */
+uint64_t server_clock(struct server *srv, uint64_t remote);
+
+/* ---- conn.c: one TLS connection ---- */
+
+struct rq;
+
+/*
+ * A connection: a TCP handle and a timer, a TLS session, a frame decoder
+ * and the session state. Reference-counted: the handles hold one reference
+ * until both are closed, each request in flight holds one. Freed when the
+ * last reference goes, which is never inside a callback that still uses it.
+ */
+struct conn {
+	struct server *srv; /* borrowed */
+	struct conn *prev, *next;
+	uv_tcp_t tcp;
+	uv_timer_t timer; /* handshake timeout, then idle timeout */
+	struct tls_session *tls;
+	struct frame_decoder dec;
+	uint8_t rbuf[64 * 1024]; /* libuv reads land here */
+	int refs;
+	int handles; /* open libuv handles */
+	int closing;
+	int reading;
+	int close_after_flush;
+	int stop_requested; /* server stopping: close once idle */
+	const char *close_reason;
+	size_t wq_bytes; /* ciphertext queued in uv_write, not yet written */
+	struct rq *rq;   /* the request in flight, or NULL */
+	uint64_t id;
+	uint64_t opened_ms;
+	char peer[64]; /* "IP:PORT" */
+	char ip[48];
+	/* Session state, written by the handlers. */
+	int hello;
+	int authed;
+	int64_t user_id;
+	char handle[HANDLE_MAX + 1];
+	char device_id[UUID_LEN + 1];
+};
+
+/* Accepts one pending connection from the listener. */
+void conn_accept(struct server *srv);
+void conn_ref(struct conn *c);
+/* Drops a reference; frees the connection when it was the last. */
+void conn_unref(struct conn *c);
+/* Closes now (writes in flight are cancelled). Idempotent. */
+void conn_close(struct conn *c, const char *reason);
+/* Sends close_notify, stops reading, closes when the writes drain. */
+void conn_close_after_flush(struct conn *c, const char *reason);
+/* Packs, encrypts and queues one response. resp is borrowed. */
+int conn_send(struct conn *c, const Cairn__Response *resp);
+/* The request in flight has been answered: take the next one. */
+void conn_request_done(struct conn *c);
+/* Server shutdown: close once the request in flight is answered. */
+void conn_stop(struct conn *c);
+
+/* ---- dispatch.c: unpack once, check state, call handler, free once ---- */
+
+/* Handler results. */
+#define RQ_DONE 0  /* the response is filled */
+#define RQ_ASYNC 1 /* the handler will call rq_complete later */
+
+/* Flags of a dispatch table row. */
+#define DF_NEEDS_HELLO 0x1
+#define DF_NEEDS_AUTH 0x2
+#define DF_WRITES 0x4
+
+/*
+ * One request in flight. Owns the unpacked request (freed once, in
+ * rq_complete) and the response; handler state hangs on data.
+ */
+struct rq {
+	struct conn *c; /* holds a reference */
+	Cairn__Request *req;
+	const char *name; /* handler name for logs */
+	Cairn__Response resp;
+	Cairn__Status status;
+	char msg[256];
+	char record_id[UUID_LEN + 1];
+	int failed;
+	int async;
+	int writes;      /* the row has DF_WRITES: jobs run as DBQ_WRITE */
+	int close_after; /* close the connection after this reply */
+	uint64_t start_ms;
+	void *data;                    /* handler state, owned */
+	void (*data_free)(void *data); /* frees data; may be NULL */
+};
+
+/* Handles one frame payload received on c (c->rq must be NULL). */
+void dispatch_frame(struct conn *c, const uint8_t *p, size_t len);
+/* Sends an error response with id 0 (frame-level errors). */
+void dispatch_error(struct conn *c, int code, const char *message);
+/* Marks the response as failed with code and a one-line message. */
+void rq_fail(struct rq *rq, int code, const char *record_id, const char *fmt,
+             ...) __attribute__((format(printf, 4, 5)));
+/* Sends the response of an RQ_ASYNC request and frees the request. */
+void rq_complete(struct rq *rq);
+/* Queues a job for rq (DBQ_WRITE added for DF_WRITES rows). */
+int dbq_submit_rq(struct rq *rq, struct dbq_job *job);
+
+/* ---- h-hello.c, h-auth.c, h-sync.c: handlers (rows of dispatch.c) ---- */
+
+int h_hello(struct rq *rq);
+int h_register(struct rq *rq);
+int h_login(struct rq *rq);
+int h_auth(struct rq *rq);
+int h_logout(struct rq *rq);
+int h_devices(struct rq *rq);
+int h_revoke(struct rq *rq);
+int h_push(struct rq *rq);
+int h_pull(struct rq *rq);
+
+/* ---- dbq.c: the database thread and its job queue ---- */
+
+#define DBQ_WRITE 0x1 /* the job writes: it runs inside a savepoint */
+#define DBQ_PUSH 0x2  /* counts for CAIRND_TEST_KILL_AFTER_COMMITS */
+
+/*
+ * A unit of disk work, embedded in the caller's state. run() executes on
+ * the database thread with the store inside a transaction (and, for
+ * DBQ_WRITE, a savepoint rolled back if run fails); done() executes on the
+ * loop thread after the transaction committed, with rc the result of run
+ * (or CAIRN_ESTORAGE if the commit failed). The job is borrowed by the
+ * queue from submit until done.
+ */
+struct dbq_job {
+	int (*run)(struct store *st, struct dbq_job *job);
+	void (*done)(struct dbq_job *job);
+	unsigned flags;
+	int rc;
+	struct dbq_job *next;
+};
+
+/* Starts the database thread over st (borrowed). kill_after: see above. */
+int dbq_new(uv_loop_t *loop, struct store *st, int kill_after,
+            struct dbq **out);
+/* Queues job. CAIRN_EBUSY once the queue is closing. */
+int dbq_submit(struct dbq *q, struct dbq_job *job);
+/*
+ * Runs every queued job, stops and joins the thread, calls the pending
+ * done callbacks and closes the async handle (q is freed in its close
+ * callback). Accepts NULL.
+ */
+void dbq_close(struct dbq *q);
+
+/* ---- ratelimit.c: login failure counters in bounded memory ---- */
+
+#define RATELIMIT_KEY_MAX 64
+
+/* A table of slots keys; more than max_fails in window_s seconds blocks. */
+struct ratelimit *ratelimit_new(size_t slots, unsigned max_fails,
+                                unsigned window_s);
+void ratelimit_free(struct ratelimit *rl);
+/* 1 if key has reached max_fails within the window ending at now. */
+int ratelimit_blocked(struct ratelimit *rl, const char *key, int64_t now);
+/* Counts one failure (evicting the oldest slot when the table is full). */
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
+/* Forgets key (after a success). */
+void ratelimit_clear(struct ratelimit *rl, const char *key);
+
+/* ---- secret.c: passwords, tokens, invite codes ---- */
+
+#define SECRET_TOKEN_LEN 32
+#define SECRET_SCRYPT_N 16384
+#define SECRET_SCRYPT_R 8
+#define SECRET_SCRYPT_P 1
+#define SECRET_PASSWORD_MIN 8
+#define SECRET_PASSWORD_MAX 1024
+#define SECRET_INVITE_LEN 24
+
+/* scrypt of the password into out (STORE_HASH_LEN bytes). Slow: ~50 ms. */
+int secret_scrypt(const char *pw, size_t pwlen, const uint8_t *salt,
+                  size_t saltlen, uint64_t n, uint32_t r, uint32_t p,
+                  uint8_t *out);
+/* SHA-256 of a device token into out (STORE_HASH_LEN bytes). */
+int secret_token_hash(const uint8_t *token, size_t len, uint8_t *out);
+/* Cryptographically random bytes. CAIRN_OK or CAIRN_EINTERNAL. */
+int secret_random(uint8_t *p, size_t len);
+/* A new invite code (SECRET_INVITE_LEN characters and NUL) into out. */
+int secret_invite_code(char out[SECRET_INVITE_LEN + 1]);
+
+/* Milliseconds of the loop-independent monotonic clock. */
+uint64_t now_mono_ms(void);
+
+#endif

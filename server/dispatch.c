@@ -1,0 +1,187 @@
+/*
+ * The dispatcher: unpack a request once, check the connection's state
+ * against the handler's row (needs Hello, needs a session), call the
+ * handler, pack the reply, free everything once. Handlers only read the
+ * request and fill the response; the checks that apply to many of them
+ * live here, as flags on their row.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairnd.h"
+#include "err.h"
+#include "log.h"
+#include "msg.h"
+
+struct dispatch_row {
+	Cairn__Request__BodyCase body;
+	const char *name;
+	int (*fn)(struct rq *rq);
+	unsigned flags;
+};
+
+static const struct dispatch_row dispatch_table[] = {
+        {CAIRN__REQUEST__BODY_HELLO, "hello", h_hello, 0},
+        {CAIRN__REQUEST__BODY_REGISTER, "register", h_register,
+         DF_NEEDS_HELLO | DF_WRITES},
+        {CAIRN__REQUEST__BODY_LOGIN, "login", h_login,
+         DF_NEEDS_HELLO | DF_WRITES},
+        {CAIRN__REQUEST__BODY_AUTH, "auth", h_auth, DF_NEEDS_HELLO | DF_WRITES},
+        {CAIRN__REQUEST__BODY_LOGOUT, "logout", h_logout,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES},
+        {CAIRN__REQUEST__BODY_DEVICES, "devices", h_devices,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH},
+        {CAIRN__REQUEST__BODY_REVOKE, "revoke", h_revoke,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES},
+        {CAIRN__REQUEST__BODY_PUSH, "push", h_push,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES},
+        {CAIRN__REQUEST__BODY_PULL, "pull", h_pull,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH},
+};
+
+static const struct dispatch_row *
+dispatch_find(Cairn__Request__BodyCase body)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]);
+	     i++) {
+		if (dispatch_table[i].body == body)
+			return &dispatch_table[i];
+	}
+	return NULL;
+}
+
+void
+dispatch_error(struct conn *c, int code, const char *message)
+{
+	Cairn__Response resp = CAIRN__RESPONSE__INIT;
+	Cairn__Status st = CAIRN__STATUS__INIT;
+
+	st.code = code;
+	st.message = (char *)message;
+	resp.id = 0;
+	resp.status = &st;
+	conn_send(c, &resp);
+}
+
+void
+rq_fail(struct rq *rq, int code, const char *record_id, const char *fmt, ...)
+{
+	va_list ap;
+
+	rq->failed = 1;
+	rq->status.code = code;
+	va_start(ap, fmt);
+	vsnprintf(rq->msg, sizeof(rq->msg), fmt, ap);
+	va_end(ap);
+	snprintf(rq->record_id, sizeof(rq->record_id), "%s",
+	         record_id != NULL ? record_id : "");
+}
+
+int
+dbq_submit_rq(struct rq *rq, struct dbq_job *job)
+{
+	if (rq->writes)
+		job->flags |= DBQ_WRITE;
+	return dbq_submit(rq->c->srv->dbq, job);
+}
+
+/* Sends the response and frees the request; c stays referenced by caller. */
+static void
+rq_finish(struct rq *rq)
+{
+	struct conn *c = rq->c;
+
+	rq->resp.id = rq->req->id;
+	if (rq->failed) {
+		rq->resp.body_case = CAIRN__RESPONSE__BODY__NOT_SET;
+		rq->status.message = rq->msg;
+		rq->status.record_id = rq->record_id;
+		rq->resp.status = &rq->status;
+	}
+	if (!c->closing && conn_send(c, &rq->resp) != CAIRN_OK)
+		conn_close(c, "cannot send reply");
+	log_event(LOG_DEBUG, "rq.done", "peer=%s op=%s code=%d ms=%llu",
+	          c->peer, rq->name, rq->failed ? rq->status.code : 0,
+	          (unsigned long long)(now_mono_ms() - rq->start_ms));
+	c->rq = NULL;
+	c->srv->inflight--;
+	if (rq->close_after)
+		conn_close_after_flush(c, "protocol state");
+	msg_free_request(rq->req);
+	if (rq->data_free != NULL)
+		rq->data_free(rq->data);
+	free(rq);
+}
+
+void
+rq_complete(struct rq *rq)
+{
+	struct conn *c = rq->c;
+	struct server *srv = c->srv;
+
+	rq_finish(rq);
+	conn_request_done(c);
+	conn_unref(c);
+	server_check_stop(srv);
+}
+
+void
+dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
+{
+	const struct dispatch_row *row;
+	struct server *srv = c->srv;
+	Cairn__Request *req;
+	struct rq *rq;
+
+	if ((req = msg_read_request(p, len)) == NULL) {
+		log_event(LOG_INFO, "conn.bad_frame",
+		          "peer=%s reason=\"not "
+		          "a Request message\"",
+		          c->peer);
+		dispatch_error(c, CAIRN_EPROTO, "malformed request");
+		conn_close_after_flush(c, "malformed request");
+		return;
+	}
+	if ((rq = calloc(1, sizeof(*rq))) == NULL) {
+		msg_free_request(req);
+		dispatch_error(c, CAIRN_ENOMEM, "server out of memory");
+		conn_close_after_flush(c, "out of memory");
+		return;
+	}
+	rq->c = c;
+	conn_ref(c);
+	c->srv->inflight++;
+	rq->req = req;
+	rq->start_ms = now_mono_ms();
+	cairn__response__init(&rq->resp);
+	cairn__status__init(&rq->status);
+	c->rq = rq;
+	row = dispatch_find(req->body_case);
+	rq->name = row != NULL ? row->name : "unknown";
+	if (!c->hello && (row == NULL || (row->flags & DF_NEEDS_HELLO))) {
+		rq_fail(rq, CAIRN_ESTATE, NULL,
+		        "the first request must be "
+		        "Hello");
+		rq->close_after = 1;
+	} else if (row == NULL) {
+		rq_fail(rq, CAIRN_EPROTO, NULL, "unknown request type %d",
+		        (int)req->body_case);
+	} else if ((row->flags & DF_NEEDS_AUTH) && !c->authed) {
+		rq_fail(rq, CAIRN_EAUTHREQ, NULL,
+		        "not logged in; run 'cairn "
+		        "login HANDLE'");
+	} else {
+		rq->writes = (row->flags & DF_WRITES) != 0;
+		if (row->fn(rq) == RQ_ASYNC) {
+			rq->async = 1;
+			return;
+		}
+	}
+	rq_finish(rq);
+	conn_unref(c);
+	server_check_stop(srv);
+}

@@ -1,0 +1,707 @@
+/*
+ * Accounts and devices: register, login, auth (a device token), logout,
+ * the device list and revoking a device. Each request runs in stages on
+ * the right thread: checks on the loop, scrypt on the libuv thread pool,
+ * storage on the database thread (dbq.c), the reply on the loop again.
+ * One struct auth_op carries a request through its stages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "cairnd.h"
+#include "err.h"
+#include "log.h"
+
+#define AUTH_DEVICES_MAX 1000
+#define AUTH_DEFAULT_DEVICE "unnamed"
+
+struct auth_op {
+	struct rq *rq; /* borrowed: the request owns this op */
+	struct dbq_job job;
+	uv_work_t work;
+	int kdf_rc;
+	int invite_only;
+	int user_found;
+	int64_t now;
+	const char *password; /* borrowed from the request */
+	size_t pwlen;
+	char code[STORE_INVITE_MAX + 1];
+	char prefix[UUID_LEN + 1];
+	struct store_user user;
+	struct store_device dev;
+	uint8_t token[SECRET_TOKEN_LEN];
+	uint8_t hash[STORE_HASH_LEN];
+	Cairn__Session session;
+	/* Devices list / revoke answers. */
+	struct store_device *devs; /* owned, ndevs long */
+	size_t ndevs;
+	Cairn__Device *pb;   /* owned, ndevs long */
+	Cairn__Device **pbp; /* owned, ndevs long */
+	Cairn__DevicesOk devices;
+};
+
+static void
+auth_op_free(void *p)
+{
+	struct auth_op *op = p;
+
+	if (op == NULL)
+		return;
+	OPENSSL_cleanse(op->token, sizeof(op->token));
+	free(op->devs);
+	free(op->pb);
+	free(op->pbp);
+	free(op);
+}
+
+static struct auth_op *
+auth_op_new(struct rq *rq)
+{
+	struct auth_op *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		rq_fail(rq, CAIRN_ENOMEM, NULL, "server out of memory");
+		return NULL;
+	}
+	op->rq = rq;
+	op->now = (int64_t)time(NULL);
+	op->work.data = op;
+	rq->data = op;
+	rq->data_free = auth_op_free;
+	return op;
+}
+
+/* Checks a device name and copies it (or the default) into op->dev. */
+static int
+auth_device_name(struct rq *rq, struct auth_op *op, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > DEVICE_NAME_MAX || !utf8_valid(name, len)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "device name must be UTF-8 of "
+		        "at most %d bytes",
+		        DEVICE_NAME_MAX);
+		return CAIRN_EINVAL;
+	}
+	snprintf(op->dev.name, sizeof(op->dev.name), "%s",
+	         len > 0 ? name : AUTH_DEFAULT_DEVICE);
+	return CAIRN_OK;
+}
+
+static int
+auth_password_ok(struct rq *rq, const char *pw)
+{
+	size_t len = strlen(pw);
+
+	if (len < SECRET_PASSWORD_MIN || len > SECRET_PASSWORD_MAX) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "password must be %d to %d "
+		        "bytes",
+		        SECRET_PASSWORD_MIN, SECRET_PASSWORD_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+/* Makes a device id and token for op->dev (user_id set later). */
+static int
+auth_new_device(struct auth_op *op)
+{
+	if (uuid_new(op->dev.id) != CAIRN_OK ||
+	    secret_random(op->token, sizeof(op->token)) != CAIRN_OK ||
+	    secret_token_hash(op->token, sizeof(op->token),
+	                      op->dev.token_hash) != CAIRN_OK)
+		return CAIRN_EINTERNAL;
+	op->dev.created_at = op->now;
+	return CAIRN_OK;
+}
+
+/* Thread pool: the slow part of register and login. */
+static void
+auth_work_scrypt(uv_work_t *w)
+{
+	struct auth_op *op = w->data;
+
+	op->kdf_rc = secret_scrypt(op->password, op->pwlen, op->user.salt,
+	                           STORE_SALT_LEN, op->user.n, op->user.r,
+	                           op->user.p, op->hash);
+	/*
+	 * Pool threads outlive OpenSSL's exit-time cleanup; free this
+	 * thread's OpenSSL state now (it is remade on the next use).
+	 */
+	OPENSSL_thread_stop();
+}
+
+/* Authenticates the connection and answers with a Session. */
+static void
+auth_session(struct auth_op *op, const char *handle, int64_t user_id,
+             const char *device_id, int with_token)
+{
+	struct rq *rq = op->rq;
+	struct conn *c = rq->c;
+
+	c->authed = 1;
+	c->user_id = user_id;
+	snprintf(c->handle, sizeof(c->handle), "%s", handle);
+	snprintf(c->device_id, sizeof(c->device_id), "%s", device_id);
+	cairn__session__init(&op->session);
+	op->session.handle = c->handle;
+	op->session.device_id = c->device_id;
+	if (with_token) {
+		op->session.token.data = op->token;
+		op->session.token.len = sizeof(op->token);
+	}
+	rq->resp.body_case = CAIRN__RESPONSE__BODY_SESSION;
+	rq->resp.session = &op->session;
+}
+
+/* Fails rq with a storage error and completes it. */
+static void
+auth_storage_fail(struct rq *rq, int rc)
+{
+	rq_fail(rq, rc == CAIRN_EBUSY ? CAIRN_EBUSY : CAIRN_ESTORAGE, NULL,
+	        "%s",
+	        rc == CAIRN_EBUSY ? "server is shutting down; retry soon"
+	                          : "server storage error; retry later");
+	rq_complete(rq);
+}
+
+/* ---- register ---- */
+
+static int
+reg_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	int rc;
+
+	if (op->invite_only &&
+	    (rc = st->ops->invite_consume(st, op->code)) != CAIRN_OK)
+		return rc;
+	if ((rc = st->ops->user_create(st, &op->user)) != CAIRN_OK)
+		return rc;
+	op->dev.user_id = op->user.id;
+	return st->ops->device_create(st, &op->dev);
+}
+
+static void
+reg_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+
+	if (job->rc == CAIRN_EEXIST) {
+		rq_fail(rq, CAIRN_EEXIST, NULL,
+		        "handle '%s' is taken; pick "
+		        "another",
+		        op->user.handle);
+	} else if (job->rc == CAIRN_EINVITE) {
+		rq_fail(rq, CAIRN_EINVITE, NULL,
+		        "invite code is invalid or "
+		        "used up; ask the server's operator for a new one");
+	} else if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	} else {
+		auth_session(op, op->user.handle, op->user.id, op->dev.id, 1);
+		log_event(LOG_INFO, "auth.register",
+		          "user=%s device=%s "
+		          "peer=%s",
+		          op->user.handle, op->dev.id, rq->c->peer);
+	}
+	rq_complete(rq);
+}
+
+static void
+reg_after_scrypt(uv_work_t *w, int status)
+{
+	struct auth_op *op = w->data;
+	struct rq *rq = op->rq;
+	int rc;
+
+	if (status != 0 || op->kdf_rc != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "password hashing failed");
+		rq_complete(rq);
+		return;
+	}
+	memcpy(op->user.hash, op->hash, STORE_HASH_LEN);
+	op->job.run = reg_run;
+	op->job.done = reg_done;
+	if ((rc = dbq_submit_rq(rq, &op->job)) != CAIRN_OK)
+		auth_storage_fail(rq, rc);
+}
+
+int
+h_register(struct rq *rq)
+{
+	const Cairn__Register *m = rq->req->register_;
+	struct server *srv = rq->c->srv;
+	struct auth_op *op;
+
+	if (!handle_valid(m->handle)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "handle must be %d to %d of "
+		        "a-z 0-9 _ -, starting with a letter",
+		        HANDLE_MIN, HANDLE_MAX);
+		return RQ_DONE;
+	}
+	if (!auth_password_ok(rq, m->password))
+		return RQ_DONE;
+	if (srv->cfg->invite_only &&
+	    (m->code[0] == '\0' || strlen(m->code) > STORE_INVITE_MAX)) {
+		rq_fail(rq, CAIRN_EINVITE, NULL,
+		        "this server needs an invite "
+		        "code: cairn register HANDLE --code CODE");
+		return RQ_DONE;
+	}
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
+		return RQ_DONE;
+	op->invite_only = srv->cfg->invite_only;
+	snprintf(op->code, sizeof(op->code), "%s", m->code);
+	snprintf(op->user.handle, sizeof(op->user.handle), "%s", m->handle);
+	op->user.n = SECRET_SCRYPT_N;
+	op->user.r = SECRET_SCRYPT_R;
+	op->user.p = SECRET_SCRYPT_P;
+	op->user.created_at = op->now;
+	op->password = m->password;
+	op->pwlen = strlen(m->password);
+	if (secret_random(op->user.salt, STORE_SALT_LEN) != CAIRN_OK ||
+	    auth_new_device(op) != CAIRN_OK ||
+	    uv_queue_work(srv->loop, &op->work, auth_work_scrypt,
+	                  reg_after_scrypt) != 0) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot start hashing");
+		return RQ_DONE;
+	}
+	return RQ_ASYNC;
+}
+
+/* ---- login ---- */
+
+static int
+login_lookup_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct store_user u;
+	int rc;
+
+	rc = st->ops->user_get(st, op->user.handle, &u);
+	if (rc == CAIRN_OK) {
+		op->user = u;
+		op->user_found = 1;
+	}
+	return rc == CAIRN_ENOTFOUND ? CAIRN_OK : rc;
+}
+
+static int
+login_device_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+
+	op->dev.user_id = op->user.id;
+	return st->ops->device_create(st, &op->dev);
+}
+
+static void
+login_device_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+
+	if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	}
+	auth_session(op, op->user.handle, op->user.id, op->dev.id, 1);
+	log_event(LOG_INFO, "auth.login", "user=%s device=%s peer=%s",
+	          op->user.handle, op->dev.id, rq->c->peer);
+	rq_complete(rq);
+}
+
+static void
+login_after_scrypt(uv_work_t *w, int status)
+{
+	struct auth_op *op = w->data;
+	struct rq *rq = op->rq;
+	struct server *srv = rq->c->srv;
+	char key[RATELIMIT_KEY_MAX + 1];
+	int rc;
+
+	if (status != 0 || op->kdf_rc != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "password hashing failed");
+		rq_complete(rq);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s", op->user.handle);
+	if (!op->user_found ||
+	    CRYPTO_memcmp(op->hash, op->user.hash, STORE_HASH_LEN) != 0) {
+		ratelimit_fail(srv->rl_handle, key, op->now);
+		ratelimit_fail(srv->rl_ip, rq->c->ip, op->now);
+		log_event(LOG_INFO, "auth.fail",
+		          "op=login user=%s peer=%s "
+		          "reason=\"%s\"",
+		          op->user.handle, rq->c->peer,
+		          op->user_found ? "wrong password" : "unknown handle");
+		rq_fail(rq, CAIRN_ECREDS, NULL, "wrong handle or password");
+		rq_complete(rq);
+		return;
+	}
+	ratelimit_clear(srv->rl_handle, key);
+	op->job.run = login_device_run;
+	op->job.done = login_device_done;
+	op->job.flags = 0;
+	if ((rc = dbq_submit_rq(rq, &op->job)) != CAIRN_OK)
+		auth_storage_fail(rq, rc);
+}
+
+static void
+login_lookup_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+
+	if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	}
+	if (!op->user_found || op->user.n < 2 || op->user.n > (1u << 20) ||
+	    op->user.r < 1 || op->user.r > 32 || op->user.p < 1 ||
+	    op->user.p > 16) {
+		/* Hash anyway, so an unknown handle costs the same time. */
+		op->user_found = 0;
+		op->user.n = SECRET_SCRYPT_N;
+		op->user.r = SECRET_SCRYPT_R;
+		op->user.p = SECRET_SCRYPT_P;
+	}
+	if (uv_queue_work(rq->c->srv->loop, &op->work, auth_work_scrypt,
+	                  login_after_scrypt) != 0) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot start hashing");
+		rq_complete(rq);
+	}
+}
+
+/* Refuses when the handle or the peer has failed too often. */
+static int
+auth_ratelimited(struct rq *rq, const char *handle, int64_t now)
+{
+	struct server *srv = rq->c->srv;
+
+	if ((handle == NULL ||
+	     !ratelimit_blocked(srv->rl_handle, handle, now)) &&
+	    !ratelimit_blocked(srv->rl_ip, rq->c->ip, now))
+		return 0;
+	log_event(LOG_WARN, "auth.ratelimited", "user=%s peer=%s",
+	          handle != NULL ? handle : "-", rq->c->peer);
+	rq_fail(rq, CAIRN_ERATELIMIT, NULL,
+	        "too many failed attempts; wait "
+	        "a minute and retry");
+	return 1;
+}
+
+int
+h_login(struct rq *rq)
+{
+	const Cairn__Login *m = rq->req->login;
+	struct auth_op *op;
+	int rc;
+
+	if (auth_ratelimited(rq, handle_valid(m->handle) ? m->handle : NULL,
+	                     (int64_t)time(NULL)))
+		return RQ_DONE;
+	if (!handle_valid(m->handle)) {
+		rq_fail(rq, CAIRN_ECREDS, NULL, "wrong handle or password");
+		return RQ_DONE;
+	}
+	if (!auth_password_ok(rq, m->password))
+		return RQ_DONE;
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
+		return RQ_DONE;
+	snprintf(op->user.handle, sizeof(op->user.handle), "%s", m->handle);
+	op->password = m->password;
+	op->pwlen = strlen(m->password);
+	if (secret_random(op->user.salt, STORE_SALT_LEN) != CAIRN_OK ||
+	    auth_new_device(op) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot make a token");
+		return RQ_DONE;
+	}
+	op->job.run = login_lookup_run;
+	op->job.done = login_lookup_done;
+	if ((rc = dbq_submit(rq->c->srv->dbq, &op->job)) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server is shutting down");
+		return RQ_DONE;
+	}
+	return RQ_ASYNC;
+}
+
+/* ---- auth (device token) ---- */
+
+static int
+authd_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	int rc;
+
+	rc = st->ops->device_get(st, op->dev.id, &op->dev);
+	if (rc == CAIRN_ENOTFOUND)
+		return CAIRN_ECREDS;
+	if (rc != CAIRN_OK)
+		return rc;
+	if (CRYPTO_memcmp(op->hash, op->dev.token_hash, STORE_HASH_LEN) != 0)
+		return CAIRN_ECREDS;
+	if (op->dev.revoked_at != 0)
+		return CAIRN_EREVOKED;
+	return st->ops->device_touch(st, op->dev.id, op->now);
+}
+
+static void
+authd_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+
+	if (job->rc == CAIRN_ECREDS || job->rc == CAIRN_EREVOKED) {
+		ratelimit_fail(rq->c->srv->rl_ip, rq->c->ip, op->now);
+		log_event(LOG_INFO, "auth.fail",
+		          "op=auth device=%s peer=%s "
+		          "reason=\"%s\"",
+		          op->prefix, rq->c->peer,
+		          job->rc == CAIRN_EREVOKED ? "revoked" : "bad token");
+		if (job->rc == CAIRN_EREVOKED)
+			rq_fail(rq, CAIRN_EREVOKED, NULL,
+			        "this device's token "
+			        "was revoked; run 'cairn login HANDLE'");
+		else
+			rq_fail(rq, CAIRN_ECREDS, NULL,
+			        "unknown device or "
+			        "token; run 'cairn login HANDLE'");
+	} else if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	} else {
+		auth_session(op, op->dev.handle, op->dev.user_id, op->dev.id,
+		             0);
+		log_event(LOG_DEBUG, "auth.ok", "user=%s device=%s peer=%s",
+		          op->dev.handle, op->dev.id, rq->c->peer);
+	}
+	rq_complete(rq);
+}
+
+int
+h_auth(struct rq *rq)
+{
+	const Cairn__Auth *m = rq->req->auth;
+	struct auth_op *op;
+
+	if (auth_ratelimited(rq, NULL, (int64_t)time(NULL)))
+		return RQ_DONE;
+	if (!uuid_valid(m->device_id) || m->token.len != SECRET_TOKEN_LEN) {
+		rq_fail(rq, CAIRN_ECREDS, NULL,
+		        "unknown device or token; run "
+		        "'cairn login HANDLE'");
+		return RQ_DONE;
+	}
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	snprintf(op->dev.id, sizeof(op->dev.id), "%s", m->device_id);
+	snprintf(op->prefix, sizeof(op->prefix), "%s", m->device_id);
+	if (secret_token_hash(m->token.data, m->token.len, op->hash) !=
+	    CAIRN_OK) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot hash the token");
+		return RQ_DONE;
+	}
+	op->job.run = authd_run;
+	op->job.done = authd_done;
+	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server is shutting down");
+		return RQ_DONE;
+	}
+	return RQ_ASYNC;
+}
+
+/* ---- logout, devices, revoke ---- */
+
+static int
+revoke_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+
+	return st->ops->device_revoke(st, op->user.id, op->prefix, op->now,
+	                              op->dev.id);
+}
+
+static int
+devices_cb(void *arg, const struct store_device *d)
+{
+	struct auth_op *op = arg;
+	struct store_device *nd;
+
+	if (op->ndevs >= AUTH_DEVICES_MAX)
+		return CAIRN_OK; /* the list is capped, oldest first */
+	nd = realloc(op->devs, (op->ndevs + 1) * sizeof(*nd));
+	if (nd == NULL)
+		return CAIRN_ENOMEM;
+	op->devs = nd;
+	op->devs[op->ndevs++] = *d;
+	return CAIRN_OK;
+}
+
+static int
+devices_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+
+	return st->ops->device_list(st, op->user.id, devices_cb, op);
+}
+
+/* Builds the DevicesOk answer from op->devs. */
+static int
+devices_answer(struct auth_op *op)
+{
+	struct rq *rq = op->rq;
+	size_t i, n = op->ndevs;
+
+	cairn__devices_ok__init(&op->devices);
+	if (n > 0) {
+		op->pb = calloc(n, sizeof(*op->pb));
+		op->pbp = calloc(n, sizeof(*op->pbp));
+		if (op->pb == NULL || op->pbp == NULL)
+			return CAIRN_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		cairn__device__init(&op->pb[i]);
+		op->pb[i].id = op->devs[i].id;
+		op->pb[i].name = op->devs[i].name;
+		op->pb[i].created_at = op->devs[i].created_at;
+		op->pb[i].last_seen = op->devs[i].last_seen;
+		op->pb[i].revoked = op->devs[i].revoked_at != 0;
+		op->pb[i].current =
+		        strcmp(op->devs[i].id, rq->c->device_id) == 0;
+		op->pbp[i] = &op->pb[i];
+	}
+	op->devices.n_devices = n;
+	op->devices.devices = op->pbp;
+	rq->resp.body_case = CAIRN__RESPONSE__BODY_DEVICES;
+	rq->resp.devices = &op->devices;
+	return CAIRN_OK;
+}
+
+static void
+devices_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+
+	if (job->rc < 0) {
+		auth_storage_fail(op->rq, job->rc);
+		return;
+	}
+	if (devices_answer(op) != CAIRN_OK)
+		rq_fail(op->rq, CAIRN_ENOMEM, NULL, "server out of memory");
+	rq_complete(op->rq);
+}
+
+static void
+revoke_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+	struct conn *c = rq->c;
+	int logout = rq->req->body_case == CAIRN__REQUEST__BODY_LOGOUT;
+
+	if (job->rc == CAIRN_ENOTFOUND) {
+		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
+		        "no device of yours matches "
+		        "'%s'; see 'cairn devices'",
+		        op->prefix);
+	} else if (job->rc == CAIRN_EAMBIGUOUS) {
+		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
+		        "'%s' matches more than "
+		        "one device; give more characters",
+		        op->prefix);
+	} else if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	} else {
+		log_event(LOG_INFO, logout ? "auth.logout" : "auth.revoke",
+		          "user=%s device=%s peer=%s", c->handle, op->dev.id,
+		          c->peer);
+		if (!logout) {
+			op->devs = calloc(1, sizeof(*op->devs));
+			if (op->devs != NULL) {
+				snprintf(op->devs->id, sizeof(op->devs->id),
+				         "%s", op->dev.id);
+				op->devs->revoked_at = op->now;
+				op->ndevs = 1;
+			}
+			if (op->devs == NULL || devices_answer(op) != CAIRN_OK)
+				rq_fail(rq, CAIRN_ENOMEM, NULL,
+				        "server out "
+				        "of memory");
+		}
+		/* A connection whose device is revoked loses its session. */
+		if (strcmp(op->dev.id, c->device_id) == 0)
+			c->authed = 0;
+	}
+	rq_complete(rq);
+}
+
+/* Queues an authenticated-user job with run and done. */
+static int
+auth_user_job(struct rq *rq, struct auth_op *op,
+              int (*run)(struct store *, struct dbq_job *),
+              void (*done)(struct dbq_job *))
+{
+	op->user.id = rq->c->user_id;
+	op->job.run = run;
+	op->job.done = done;
+	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server is shutting down");
+		return RQ_DONE;
+	}
+	return RQ_ASYNC;
+}
+
+int
+h_logout(struct rq *rq)
+{
+	struct auth_op *op;
+
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	snprintf(op->prefix, sizeof(op->prefix), "%s", rq->c->device_id);
+	return auth_user_job(rq, op, revoke_run, revoke_done);
+}
+
+int
+h_devices(struct rq *rq)
+{
+	struct auth_op *op;
+
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	return auth_user_job(rq, op, devices_run, devices_done);
+}
+
+int
+h_revoke(struct rq *rq)
+{
+	const char *prefix = rq->req->revoke->device_id;
+	struct auth_op *op;
+
+	if (strlen(prefix) < 6 || !uuid_prefix_valid(prefix)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "device ID must be at least 6 "
+		        "characters of an ID from 'cairn devices'");
+		return RQ_DONE;
+	}
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	snprintf(op->prefix, sizeof(op->prefix), "%s", prefix);
+	return auth_user_job(rq, op, revoke_run, revoke_done);
+}

@@ -1,0 +1,362 @@
+/*
+ * cairnd's entry point: command-line options (getopt_long), the optional
+ * --config file ("key = value" lines with the long option names; the
+ * command line wins), --help, --version, and the invite-code subcommand.
+ * Then server_run does the work.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cairnd.h"
+#include "err.h"
+#include "log.h"
+
+#define MAIN_PAIRS_MAX 64
+#define MAIN_LINE_MAX (CONFIG_PATH_MAX + 64)
+
+static const char main_usage[] =
+        "usage: cairnd --listen ADDR:PORT --db PATH --cert FILE --key FILE\n"
+        "              [--registration open|invite] [--config FILE]\n"
+        "              [--max-conns N] [--idle-timeout SECONDS]\n"
+        "              [--handshake-timeout SECONDS]\n"
+        "              [--log-level debug|info|warn|error]\n"
+        "       cairnd invite-code --db PATH [--uses N]\n"
+        "       cairnd --help | --version\n"
+        "\n"
+        "The cairn sync server: TLS 1.3 on ADDR:PORT, data in a SQLite file.\n"
+        "\n"
+        "  --listen ADDR:PORT    address to listen on: IPv4, [IPv6] or\n"
+        "                        localhost; port 0 picks a free port (the\n"
+        "                        server.listen log line shows it)\n"
+        "  --db PATH             SQLite database, created if missing\n"
+        "  --cert FILE           server certificate chain (PEM)\n"
+        "  --key FILE            server private key (PEM)\n"
+        "  --registration MODE   open (default): anyone may register;\n"
+        "                        invite: register needs a code from\n"
+        "                        'cairnd invite-code'\n"
+        "  --config FILE         read \"key = value\" lines with these long\n"
+        "                        option names (listen, db, cert, key, ...);\n"
+        "                        options on the command line win\n"
+        "  --max-conns N         most open connections; more are closed at\n"
+        "                        once (default 1024)\n"
+        "  --idle-timeout S      close a connection silent for S seconds\n"
+        "                        (default 300)\n"
+        "  --handshake-timeout S close a connection that has not finished the\n"
+        "                        TLS handshake in S seconds (default 10)\n"
+        "  --log-level LEVEL     debug, info (default), warn or error; logs\n"
+        "                        go to stderr, one line per event\n"
+        "  -h, --help            show this help\n"
+        "  -V, --version         show the version\n"
+        "\n"
+        "invite-code: print a new registration code stored in the database\n"
+        "  --db PATH             the server's database\n"
+        "  --uses N              how many registrations it allows (default 1)\n"
+        "\n"
+        "SIGINT or SIGTERM stops the server cleanly: it finishes the commits\n"
+        "in flight, answers them, closes connections and exits 0.\n"
+        "Exit codes: 0 ok, 1 runtime failure, 2 usage error.\n";
+
+/* A setting from the command line, applied after the config file. */
+struct main_pair {
+	const char *key;
+	const char *value;
+};
+
+static int main_usage_error(const char *fmt, const char *arg)
+        __attribute__((format(printf, 1, 0)));
+
+static int
+main_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cairnd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see cairnd --help)\n");
+	return EXIT_USAGE;
+}
+
+/* Parses a decimal number in lo..hi. */
+static int
+main_number(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return CAIRN_EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return CAIRN_EINVAL;
+	*out = (unsigned)v;
+	return CAIRN_OK;
+}
+
+static int
+main_copy(char *dst, size_t len, const char *key, const char *value)
+{
+	if (strlen(value) >= len || value[0] == '\0')
+		return main_usage_error("bad value for %s", key);
+	snprintf(dst, len, "%s", value);
+	return EXIT_OK;
+}
+
+/* Applies one setting. Returns EXIT_OK or EXIT_USAGE (message printed). */
+static int
+main_set(struct config *cfg, const char *key, const char *value)
+{
+	static const char *levels[] = {"debug", "info", "warn", "error"};
+	size_t i;
+
+	if (strcmp(key, "listen") == 0)
+		return main_copy(cfg->listen, sizeof(cfg->listen), key, value);
+	if (strcmp(key, "db") == 0)
+		return main_copy(cfg->db, sizeof(cfg->db), key, value);
+	if (strcmp(key, "cert") == 0)
+		return main_copy(cfg->cert, sizeof(cfg->cert), key, value);
+	if (strcmp(key, "key") == 0)
+		return main_copy(cfg->key, sizeof(cfg->key), key, value);
+	if (strcmp(key, "registration") == 0) {
+		if (strcmp(value, "open") == 0)
+			cfg->invite_only = 0;
+		else if (strcmp(value, "invite") == 0)
+			cfg->invite_only = 1;
+		else
+			return main_usage_error("registration must be open or "
+			                        "invite, not '%s'",
+			                        value);
+		return EXIT_OK;
+	}
+	if (strcmp(key, "max-conns") == 0) {
+		if (main_number(value, 1, 1000000, &cfg->max_conns) != 0)
+			return main_usage_error("max-conns must be 1 to "
+			                        "1000000, not '%s'",
+			                        value);
+		return EXIT_OK;
+	}
+	if (strcmp(key, "idle-timeout") == 0) {
+		if (main_number(value, 1, 86400, &cfg->idle_timeout) != 0)
+			return main_usage_error("idle-timeout must be 1 to "
+			                        "86400 seconds, not '%s'",
+			                        value);
+		return EXIT_OK;
+	}
+	if (strcmp(key, "handshake-timeout") == 0) {
+		if (main_number(value, 1, 3600, &cfg->handshake_timeout) != 0)
+			return main_usage_error("handshake-timeout must be 1 "
+			                        "to 3600 seconds, not '%s'",
+			                        value);
+		return EXIT_OK;
+	}
+	if (strcmp(key, "log-level") == 0) {
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+			if (strcmp(value, levels[i]) == 0) {
+				cfg->log_level = (enum log_level)i;
+				return EXIT_OK;
+			}
+		}
+		return main_usage_error("log-level must be debug, info, warn "
+		                        "or error, not '%s'",
+		                        value);
+	}
+	return main_usage_error("unknown setting '%s'", key);
+}
+
+/* Strips leading and trailing blanks in place. */
+static char *
+main_trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	                 s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Reads a config file of "key = value" lines; # starts a comment line. */
+static int
+main_config_file(struct config *cfg, const char *path)
+{
+	char line[MAIN_LINE_MAX], *k, *v, *eq;
+	FILE *f;
+	int rc = EXIT_OK, lineno = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "cairnd: cannot read config %s: %s\n", path,
+		        strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "cairnd: %s:%d: line too long\n", path,
+			        lineno);
+			rc = EXIT_USAGE;
+			break;
+		}
+		k = main_trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			fprintf(stderr, "cairnd: %s:%d: expected key = value\n",
+			        path, lineno);
+			rc = EXIT_USAGE;
+			break;
+		}
+		*eq = '\0';
+		k = main_trim(k);
+		v = main_trim(eq + 1);
+		if (strcmp(k, "config") == 0 ||
+		    (rc = main_set(cfg, k, v)) != EXIT_OK) {
+			fprintf(stderr, "cairnd: %s:%d: bad setting '%s'\n",
+			        path, lineno, k);
+			rc = EXIT_USAGE;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* cairnd invite-code --db PATH [--uses N] */
+static int
+main_invite_code(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"uses", required_argument, NULL, 'u'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	char code[SECRET_INVITE_LEN + 1], err[512];
+	const char *db = NULL;
+	struct store *st = NULL;
+	unsigned uses = 1;
+	int ch, rc = EXIT_FAIL;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'u':
+			if (main_number(optarg, 1, 1000000, &uses) != 0)
+				return main_usage_error("--uses must be 1 to "
+				                        "1000000, not '%s'",
+				                        optarg);
+			break;
+		case 'h':
+			fputs(main_usage, stdout);
+			return EXIT_OK;
+		default:
+			return main_usage_error("unknown option or missing "
+			                        "value: %s",
+			                        argv[optind - 1]);
+		}
+	}
+	if (db == NULL || optind != argc)
+		return main_usage_error("%s", "invite-code needs --db PATH");
+	if (store_sqlite_open(db, &st, err, sizeof(err)) != CAIRN_OK) {
+		fprintf(stderr, "cairnd: %s\n", err);
+		goto out;
+	}
+	if (secret_invite_code(code) != CAIRN_OK ||
+	    st->ops->invite_create(st, code, uses, (int64_t)time(NULL)) !=
+	            CAIRN_OK) {
+		fprintf(stderr, "cairnd: cannot store an invite code in %s\n",
+		        db);
+		goto out;
+	}
+	printf("%s\n", code);
+	rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	if (st != NULL)
+		st->ops->close(st);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"listen", required_argument, NULL, 0},
+	        {"db", required_argument, NULL, 0},
+	        {"cert", required_argument, NULL, 0},
+	        {"key", required_argument, NULL, 0},
+	        {"registration", required_argument, NULL, 0},
+	        {"config", required_argument, NULL, 0},
+	        {"max-conns", required_argument, NULL, 0},
+	        {"idle-timeout", required_argument, NULL, 0},
+	        {"handshake-timeout", required_argument, NULL, 0},
+	        {"log-level", required_argument, NULL, 0},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	static struct config cfg;
+	struct main_pair pairs[MAIN_PAIRS_MAX];
+	const char *config_file = NULL;
+	size_t npairs = 0, i;
+	int ch, idx, rc;
+
+	if (argc > 1 && strcmp(argv[1], "invite-code") == 0)
+		return main_invite_code(argc - 1, argv + 1);
+	cfg.max_conns = 1024;
+	cfg.idle_timeout = 300;
+	cfg.handshake_timeout = 10;
+	cfg.log_level = LOG_INFO;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
+		switch (ch) {
+		case 0:
+			if (strcmp(opts[idx].name, "config") == 0) {
+				config_file = optarg;
+			} else if (npairs < MAIN_PAIRS_MAX) {
+				pairs[npairs].key = opts[idx].name;
+				pairs[npairs++].value = optarg;
+			} else {
+				return main_usage_error("%s", "too many "
+				                              "options");
+			}
+			break;
+		case 'h':
+			fputs(main_usage, stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cairnd %s\n", CAIRND_VERSION);
+			return EXIT_OK;
+		default:
+			return main_usage_error("unknown option or missing "
+			                        "value: %s",
+			                        argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return main_usage_error("unexpected argument '%s'",
+		                        argv[optind]);
+	if (config_file != NULL &&
+	    (rc = main_config_file(&cfg, config_file)) != EXIT_OK)
+		return rc;
+	for (i = 0; i < npairs; i++) {
+		if ((rc = main_set(&cfg, pairs[i].key, pairs[i].value)) !=
+		    EXIT_OK)
+			return rc;
+	}
+	if (cfg.listen[0] == '\0')
+		return main_usage_error("%s", "--listen ADDR:PORT is required");
+	if (cfg.db[0] == '\0')
+		return main_usage_error("%s", "--db PATH is required");
+	if (cfg.cert[0] == '\0' || cfg.key[0] == '\0')
+		return main_usage_error("%s", "--cert FILE and --key FILE are "
+		                              "required");
+	return server_run(&cfg);
+}
