@@ -6,11 +6,14 @@
  * A reset from the server (unknown cursor or epoch) marks every own record
  * dirty, pushes again and pulls from zero. Ctrl-C stops between batches.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -343,12 +346,47 @@ sync_run(struct sync *s)
 	return CAIRN_OK;
 }
 
+/*
+ * Takes the home's sync lock (HOME/sync.lock, flock), waiting for another
+ * sync of the same home to finish: two syncs at once would push the same
+ * records and each see the other's acknowledgements. Returns the open
+ * descriptor in *fd; closing it releases the lock.
+ */
+static int
+sync_lock(struct cli *c, int *fd)
+{
+	char path[CLI_PATH_MAX];
+	int rc, f;
+
+	if ((rc = home_path(c->home, "sync.lock", path, sizeof(path))))
+		return rc;
+	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return cli_err(CAIRN_EIO, "cannot open %s: %s", path,
+		               strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "waiting for another sync of this "
+			                "home to finish\n");
+		while (flock(f, LOCK_EX) < 0) {
+			if (errno == EINTR && !net_interrupted)
+				continue;
+			close(f);
+			return errno == EINTR ? CAIRN_EINTR
+			                      : cli_err(CAIRN_EIO,
+			                                "cannot lock %s: %s",
+			                                path, strerror(errno));
+		}
+	}
+	*fd = f;
+	return CAIRN_OK;
+}
+
 int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
 	struct sigaction sa, old;
 	struct sync s;
-	int rc;
+	int rc, lock = -1;
 
 	if (argc > 1)
 		return cli_usage(c, "unexpected argument");
@@ -362,8 +400,11 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
-	rc = sync_run(&s);
+	if ((rc = sync_lock(c, &lock)) == CAIRN_OK)
+		rc = sync_run(&s);
 	net_close(s.n);
+	if (lock >= 0)
+		close(lock);
 	sigaction(SIGINT, &old, NULL);
 	if (rc == CAIRN_EINTR)
 		return cli_err(rc,
