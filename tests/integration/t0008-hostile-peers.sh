@@ -135,9 +135,14 @@ WAIT_MAX=12 wait_for close_logged "$sp" ||
     fail "the server drops the stalled reader" "$(tail -n 5 "$SERVER_LOG")"
 pass "the server drops the stalled reader: $(grep -E "conn\.close.*:$sp " "$SERVER_LOG" | sed 's/.*reason=/reason=/')"
 rss1=$(rss)
-[ $((rss1 - rss0)) -lt 65536 ] ||
-    fail "the stalled reader costs the server less than 64 MiB" "VmRSS $rss0 kB -> $rss1 kB"
-pass "the stalled reader cost the server $(((rss1 - rss0) / 1024)) MiB (VmRSS $rss0 -> $rss1 kB)"
+if [ -n "${CAIRN_SANITIZED:-}" ]; then
+	# ASan keeps freed memory in quarantine: its RSS says nothing of ours.
+	pass "# skip memory bound (measured in the plain build, not under ASan)"
+else
+	[ $((rss1 - rss0)) -lt 65536 ] ||
+	    fail "the stalled reader costs the server less than 64 MiB" "VmRSS $rss0 kB -> $rss1 kB"
+	pass "the stalled reader cost the server $(((rss1 - rss0) / 1024)) MiB (VmRSS $rss0 -> $rss1 kB)"
+fi
 kill "$stall" 2>/dev/null || true
 wait "$stall" 2>/dev/null || true
 
