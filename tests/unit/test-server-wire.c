@@ -49,6 +49,7 @@ static struct {
 	size_t loglen;
 	int port;
 	int logger_done;
+	int started; /* the server thread runs: teardown must stop it */
 } W = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 struct client {
@@ -159,9 +160,9 @@ group_setup(void **state)
 	snprintf(W.dir, sizeof(W.dir), "/tmp/cairn-wire-XXXXXX");
 	assert_non_null(mkdtemp(W.dir));
 	snprintf(cmd, sizeof(cmd),
-	         "sh %s/../../certs/mkcerts --out %s "
+	         "sh %s/certs/mkcerts --out %s "
 	         "localhost 127.0.0.1 >/dev/null 2>&1",
-	         TEST_DATA_DIR, W.dir);
+	         SOURCE_DIR, W.dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(W.ca, sizeof(W.ca), "%s/ca.pem", W.dir);
 	snprintf(W.cfg.listen, sizeof(W.cfg.listen), "127.0.0.1:0");
@@ -179,6 +180,7 @@ group_setup(void **state)
 	W.log_fd = p[0];
 	assert_int_equal(pthread_create(&W.logger, NULL, logger_main, NULL), 0);
 	assert_int_equal(pthread_create(&W.server, NULL, server_main, NULL), 0);
+	W.started = 1;
 	pthread_mutex_lock(&W.lock);
 	while (W.port == 0 && !W.logger_done)
 		pthread_cond_wait(&W.cond, &W.lock);
@@ -192,6 +194,8 @@ group_teardown(void **state)
 {
 	char cmd[128];
 
+	if (!W.started)
+		return -1; /* group_setup failed and said why */
 	/* libuv's handler turns the signal into a loop event. */
 	pthread_kill(W.server, SIGTERM);
 	pthread_join(W.server, NULL);
