@@ -1,6 +1,7 @@
 # Thin wrapper over CMake. `make run` starts a development server,
 # `make test` builds and runs every test. Both install what they need.
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN ?= 127.0.0.1:7443
 CMAKE_FLAGS ?=

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cairnd.h"
@@ -308,6 +309,8 @@ main(int argc, char **argv)
 	size_t npairs = 0, i;
 	int ch, idx, rc;
 
+	/* The database holds password and token hashes: owner only. */
+	umask(077);
 	if (argc > 1 && strcmp(argv[1], "invite-code") == 0)
 		return main_invite_code(argc - 1, argv + 1);
 	cfg.max_conns = 1024;

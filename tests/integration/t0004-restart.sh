@@ -26,6 +26,8 @@ expect_fail '1|2' 'key|cert' "$CAIRND" --listen 127.0.0.1:0 --db "$T/srv.db" \
 start_server
 mkhome A
 ok "alice registers on A" register A alice
+assert_eq 600 "$(stat -c %a "$T/srv.db")" \
+    "the server database (password and token hashes) is 0600"
 for i in 1 2 3 4 5; do
 	c A log "${i}0m" drill "before restart $i" >/dev/null
 done
