@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN ?= 127.0.0.1:7443
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test run asan fuzz clean
+.PHONY: all deps build test run asan valgrind clean
 
 all: build
 
@@ -26,6 +26,10 @@ test: build
 # ASan + UBSan build and tests in their own folder.
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCAIRN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# Unit tests and one end-to-end scenario under valgrind's memcheck.
+valgrind: build
+	scripts/valgrind-check $(BUILD)
 
 run: build
 	@if [ ! -f var/certs/server.pem ]; then \
