@@ -39,7 +39,7 @@ for _ in $(seq 200); do
 done
 [ -n "$PORT" ] || { echo "bench: cairnd did not start" >&2; exit 1; }
 
-ms() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 home() { "$CAIRN" --home "$T/$1" init --server "127.0.0.1:$PORT" --ca "$T/certs/ca.pem" >/dev/null; }
 
@@ -69,4 +69,5 @@ out=$(printf '%s commit=%s n=%d runs=%d push_ms=%d pull_fresh_ms=%d noop_sync_ms
 	"$(date -u +%FT%TZ)" "$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo none)" \
 	"$N" "$RUNS" "$mp" "$ml" "$mn")
 echo "$out"
+mkdir -p "$SRC/bench/results"
 echo "$out" >>"$SRC/bench/results/sync.txt"
