@@ -11,9 +11,8 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "conf.h"
 #include "err.h"
-
-#define CONFIG_LINE_MAX 1024
 
 int
 home_path(const char *home, const char *name, char *out, size_t len)
@@ -119,72 +118,41 @@ home_split_server(const char *s, char *host, size_t hostlen, char *port,
 	return CAIRN_OK;
 }
 
-/* Strips blanks at both ends of s in place; returns s. */
-static char *
-trim(char *s)
-{
-	size_t n;
+/* What home_config_read fills in. */
+struct home_conf {
+	char *server;
+	size_t len;
+};
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	                 s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
+static int
+home_conf_set(void *arg, const char *key, const char *value)
+{
+	struct home_conf *hc = arg;
+
+	if (strcmp(key, "server") != 0)
+		return CAIRN_OK; /* settings of later versions are kept */
+	if (strlen(value) >= hc->len)
+		return CAIRN_EINVAL;
+	memcpy(hc->server, value, strlen(value) + 1);
+	return CAIRN_OK;
 }
 
 int
 home_config_read(const char *home, char *server, size_t len)
 {
-	char path[CLI_PATH_MAX], line[CONFIG_LINE_MAX], *eq, *k, *v;
-	FILE *f = NULL;
-	int rc, lineno = 0;
+	struct home_conf hc = {server, len};
+	char path[CLI_PATH_MAX], why[CLI_PATH_MAX + 64];
+	int rc;
 
 	server[0] = '\0';
 	if ((rc = home_path(home, "config", path, sizeof(path))) != CAIRN_OK)
-		goto out;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = errno == ENOENT ? CAIRN_OK
-		                     : cli_err(CAIRN_EIO, "cannot read %s: %s",
-		                               path, strerror(errno));
-		goto out;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			rc = cli_err(CAIRN_EINVAL, "%s:%d: line too long", path,
-			             lineno);
-			goto out;
-		}
-		k = trim(line);
-		if (*k == '\0' || *k == '#')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			rc = cli_err(CAIRN_EINVAL,
-			             "%s:%d: expected key = value", path,
-			             lineno);
-			goto out;
-		}
-		*eq = '\0';
-		k = trim(k);
-		v = trim(eq + 1);
-		if (strcmp(k, "server") == 0) {
-			if (strlen(v) >= len) {
-				rc = cli_err(CAIRN_EINVAL,
-				             "%s:%d: server too long", path,
-				             lineno);
-				goto out;
-			}
-			memcpy(server, v, strlen(v) + 1);
-		}
-	}
-	rc = CAIRN_OK;
-out:
-	if (f != NULL)
-		fclose(f);
-	return rc;
+		return rc;
+	rc = conf_read(path, home_conf_set, &hc, why, sizeof(why));
+	if (rc == CAIRN_ENOTFOUND)
+		return CAIRN_OK;
+	if (rc != CAIRN_OK)
+		return cli_err(rc, "%s", why);
+	return CAIRN_OK;
 }
 
 /* Writes len bytes to HOME/name through a temporary file and rename. */

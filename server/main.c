@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include "cairnd.h"
+#include "conf.h"
 #include "err.h"
 #include "log.h"
 
 #define MAIN_PAIRS_MAX 64
-#define MAIN_LINE_MAX (CONFIG_PATH_MAX + 64)
 
 static const char main_usage[] =
         "usage: cairnd --listen ADDR:PORT --db PATH --cert FILE --key FILE\n"
@@ -166,64 +166,25 @@ main_set(struct config *cfg, const char *key, const char *value)
 	return main_usage_error("unknown setting '%s'", key);
 }
 
-/* Strips leading and trailing blanks in place. */
-static char *
-main_trim(char *s)
+static int
+main_conf_set(void *arg, const char *key, const char *value)
 {
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	                 s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
+	if (strcmp(key, "config") == 0)
+		return EXIT_USAGE;
+	return main_set(arg, key, value);
 }
 
 /* Reads a config file of "key = value" lines; # starts a comment line. */
 static int
 main_config_file(struct config *cfg, const char *path)
 {
-	char line[MAIN_LINE_MAX], *k, *v, *eq;
-	FILE *f;
-	int rc = EXIT_OK, lineno = 0;
+	char why[CONFIG_PATH_MAX + 64];
 
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "cairnd: cannot read config %s: %s\n", path,
-		        strerror(errno));
+	if (conf_read(path, main_conf_set, cfg, why, sizeof(why)) != CAIRN_OK) {
+		fprintf(stderr, "cairnd: %s\n", why);
 		return EXIT_USAGE;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			fprintf(stderr, "cairnd: %s:%d: line too long\n", path,
-			        lineno);
-			rc = EXIT_USAGE;
-			break;
-		}
-		k = main_trim(line);
-		if (*k == '\0' || *k == '#')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			fprintf(stderr, "cairnd: %s:%d: expected key = value\n",
-			        path, lineno);
-			rc = EXIT_USAGE;
-			break;
-		}
-		*eq = '\0';
-		k = main_trim(k);
-		v = main_trim(eq + 1);
-		if (strcmp(k, "config") == 0 ||
-		    (rc = main_set(cfg, k, v)) != EXIT_OK) {
-			fprintf(stderr, "cairnd: %s:%d: bad setting '%s'\n",
-			        path, lineno, k);
-			rc = EXIT_USAGE;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
+	return EXIT_OK;
 }
 
 /* cairnd invite-code --db PATH [--uses N] */
