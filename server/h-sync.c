@@ -15,6 +15,7 @@
 #include "hlc.h"
 #include "log.h"
 #include "msg.h"
+#include "planrec.h"
 
 #define SYNC_FUTURE_MS (24ull * 3600 * 1000)
 #define PULL_SCAN_MAX 10000    /* rows one pull may look at, skipped or not */
@@ -109,13 +110,54 @@ sync_job_fail(struct sync_op *op, int rc)
 
 /* ---- push ---- */
 
+/*
+ * Decodes a record's body as the message of its kind and checks it by the
+ * rules client and server share. CAIRN_OK or CAIRN_EINVAL with why set.
+ */
+static int
+push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
+                size_t whylen)
+{
+	Cairn__Entry *e;
+	Cairn__Plan *p;
+	Cairn__PlanItem *it;
+	int rc;
+
+	switch (r->kind) {
+	case CAIRN__KIND__KIND_ENTRY:
+		e = cairn__entry__unpack(NULL, r->body.len, r->body.data);
+		if (e == NULL)
+			break;
+		rc = entry_validate(e, (int64_t)(now_ms / 1000), why, whylen);
+		cairn__entry__free_unpacked(e, NULL);
+		return rc;
+	case CAIRN__KIND__KIND_PLAN:
+		p = cairn__plan__unpack(NULL, r->body.len, r->body.data);
+		if (p == NULL)
+			break;
+		rc = planrec_validate_plan(p, why, whylen);
+		cairn__plan__free_unpacked(p, NULL);
+		return rc;
+	case CAIRN__KIND__KIND_PLAN_ITEM:
+		it = cairn__plan_item__unpack(NULL, r->body.len, r->body.data);
+		if (it == NULL)
+			break;
+		rc = planrec_validate_item(it, r->id, why, whylen);
+		cairn__plan_item__free_unpacked(it, NULL);
+		return rc;
+	default:
+		break;
+	}
+	snprintf(why, whylen, "body is not a valid message of its kind");
+	return CAIRN_EINVAL;
+}
+
 /* Checks one record of a push. CAIRN_OK or fails rq and returns code. */
 static int
 push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 {
 	const char *id = uuid_valid(r->id) ? r->id : NULL;
 	struct conn *c = rq->c;
-	Cairn__Entry *e;
 	char why[160];
 	int rc;
 
@@ -123,7 +165,9 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		rq_fail(rq, CAIRN_EINVAL, NULL, "a record id is not a UUID");
 		return CAIRN_EINVAL;
 	}
-	if (r->kind != CAIRN__KIND__KIND_ENTRY) {
+	if (r->kind != CAIRN__KIND__KIND_ENTRY &&
+	    r->kind != CAIRN__KIND__KIND_PLAN &&
+	    r->kind != CAIRN__KIND__KIND_PLAN_ITEM) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s has unknown kind %d",
 		        id, (int)r->kind);
 		return CAIRN_EINVAL;
@@ -164,16 +208,7 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		}
 		return CAIRN_OK;
 	}
-	e = cairn__entry__unpack(NULL, r->body.len, r->body.data);
-	if (e == NULL) {
-		rq_fail(rq, CAIRN_EINVAL, id,
-		        "record %s: body is not an "
-		        "Entry",
-		        id);
-		return CAIRN_EINVAL;
-	}
-	rc = entry_validate(e, (int64_t)(now_ms / 1000), why, sizeof(why));
-	cairn__entry__free_unpacked(e, NULL);
+	rc = push_check_body(r, now_ms, why, sizeof(why));
 	if (rc != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s: %s", id, why);
 		return CAIRN_EINVAL;
