@@ -17,6 +17,7 @@
 
 #include "cairn.pb-c.h"
 #include "entry.h"
+#include "plan.h"
 #include "uuid.h"
 
 #define CAIRN_CLIENT_VERSION "0.1.0"
@@ -171,6 +172,16 @@ int store_put(struct store *st, struct rec *r);
  * owns a body; release with rec_release.
  */
 int store_get(struct store *st, const char *prefix, struct rec *out);
+/* store_get limited to records of kind (0: any kind). */
+int store_get_kind(struct store *st, int kind, const char *prefix,
+                   struct rec *out);
+/*
+ * Calls cb for each live record of kind (of owner, unless owner is NULL),
+ * oldest version first; cb's record is borrowed for the call. A non-zero
+ * return of cb stops and is returned.
+ */
+int store_list_kind(struct store *st, int kind, const char *owner,
+                    int (*cb)(void *arg, const struct rec *r), void *arg);
 /*
  * Calls cb for each live entry matching f, newest first; cb's record is
  * borrowed for the call. A non-zero return of cb stops and is returned.
@@ -240,8 +251,11 @@ json_t *out_str_or_null(const char *s);
 json_t *out_time_or_null(int64_t t);
 /* Prints one human line for an entry ("3f2a9c1e 2026-11-22 09:30 ..."). */
 void out_entry_line(FILE *f, const struct rec *r);
-/* Prints an entry in full, one field a line. */
-void out_entry_long(FILE *f, const struct rec *r);
+/*
+ * Prints an entry in full, one field a line; item_title (may be NULL)
+ * names its plan item.
+ */
+void out_entry_long(FILE *f, const struct rec *r, const char *item_title);
 /* Colour escape for which ("id", "dim", "reset"...), or "" if disabled. */
 const char *out_color(const char *which);
 /* The first 8 characters of an id, in a static buffer per call slot. */
@@ -268,6 +282,162 @@ int entryrec_pack(struct rec *r, const Cairn__Entry *e);
 void entryrec_free_built(Cairn__Entry *e);
 /* Copies e into a new built Entry (free with entryrec_free_built). */
 Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
+
+/* ------------------------------------------------------------------ */
+/* plan-tree.c: a plan as records (one Plan, one PlanItem per item),    */
+/* loaded into a tree with the minutes logged against each item.        */
+
+#define PTREE_ENTRIES_MAX 2000000 /* entries one plan view reads */
+
+struct ptree_item {
+	char id[UUID_LEN + 1];
+	Cairn__PlanItem *m; /* owned (unpacked) */
+	int priv;           /* the record is private */
+	int parent;         /* index of the parent item, -1 at the top */
+	uint64_t minutes;   /* logged for it and everything under it */
+};
+
+/* An entry of the plan's owner, as the plan views need it. */
+struct ptree_entry {
+	int item;           /* index of its item, -1 if none in this plan */
+	int64_t day;        /* its local date, days since 1970-01-01 */
+	int64_t started_at; /* unix seconds */
+	uint32_t minutes, limit;
+	int beaten;
+	char activity[ENTRY_ACTIVITY_MAX + 1];
+};
+
+struct ptree_key {
+	const char *id; /* borrowed from items[idx].id */
+	size_t idx;
+};
+
+struct ptree {
+	char id[UUID_LEN + 1];
+	char owner[HANDLE_MAX + 1];
+	int priv;
+	Cairn__Plan *plan;        /* owned (unpacked) */
+	int64_t start;            /* plan->start, days since 1970-01-01 */
+	struct ptree_item *items; /* owned, in document order */
+	size_t n;
+	struct ptree_key *byid;   /* owned: item ids sorted, n long */
+	struct ptree_entry *ents; /* owned, oldest first (ptree_load_entries) */
+	size_t n_ents;
+};
+
+/* Frees t and everything it owns. Accepts NULL. */
+void ptree_free(struct ptree *t);
+/*
+ * Makes a new tree (new UUIDs) from an imported plan p starting start
+ * (days since 1970-01-01), with source the file name. Every record is
+ * checked with planrec; a failure sets the error line. Caller frees *out.
+ */
+int ptree_from_plan(const struct plan *p, int64_t start, const char *source,
+                    struct ptree **out);
+/* Loads the plan whose record id is id and its items. Caller frees *out. */
+int ptree_load(struct store *st, const char *id, struct ptree **out);
+/*
+ * Reads the entries of t's owner into t->ents and sums minutes into the
+ * items they name and every ancestor of those.
+ */
+int ptree_load_entries(struct store *st, struct ptree *t);
+/* Adds an entry to t (what ptree_load_entries does for each one). */
+int ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
+                    int utc_offset, uint32_t minutes, uint32_t limit,
+                    int beaten, const char *activity);
+/* Index of the item whose id is id, or -1. */
+int ptree_find(const struct ptree *t, const char *id);
+/*
+ * Finds the item spec names: an id prefix of 6 or more characters, else
+ * a unique piece of a title (case-insensitive; an exact title, then
+ * items other than notes, win over other matches). CAIRN_ENOTFOUND or
+ * CAIRN_EAMBIGUOUS set the error line (listing candidates).
+ */
+int ptree_resolve(const struct ptree *t, const char *spec, int *idx);
+/* Stores the plan record and every item record in one transaction. */
+int ptree_store(struct store *st, struct ptree *t);
+/* Stores a new version of item i (after its fields changed). */
+int ptree_put_item(struct store *st, struct ptree *t, size_t i);
+/* Rebuilds the in-memory plan of t for export. Caller plan_frees *out. */
+int ptree_to_plan(const struct ptree *t, struct plan **out);
+/* Kind name of item i ("phase", "task"...). */
+const char *ptree_kind(const struct ptree *t, size_t i);
+/* Writes the window of item i as dates ("" when it has none). */
+void ptree_window(const struct ptree *t, size_t i, char from[11], char to[11]);
+/* Depth of item i in the tree (0 at the top). */
+int ptree_depth(const struct ptree *t, size_t i);
+/* 1 if hay contains needle (not empty), ignoring ASCII case. */
+int ptree_ci_contains(const char *hay, const char *needle);
+
+/* ------------------------------------------------------------------ */
+/* plan-status.c: where a learner stands against a plan on a day.       */
+
+struct pstatus_act {
+	char activity[ENTRY_ACTIVITY_MAX + 1];
+	uint64_t minutes; /* logged since the plan started, up to today */
+	int has_alloc;    /* the plan allocates a share to it */
+	unsigned min_pct, max_pct;
+};
+
+struct pstatus {
+	int64_t today;              /* days since 1970-01-01 */
+	int64_t day;                /* today - start (0 the first day) */
+	int week;                   /* week of the plan, 0 before it starts */
+	int64_t week_from, week_to; /* this plan week, days since 1970 */
+	int phase;                  /* index of the current phase, or -1 */
+	int *due;                   /* owned: items due this week */
+	size_t n_due;
+	int *overdue; /* owned: items past their window, not done */
+	size_t n_overdue;
+	uint64_t week_minutes;   /* logged this plan week */
+	double sched_hours;      /* the schedule's hours in a week */
+	double sched_to_date;    /* scheduled from the week's start to today */
+	struct pstatus_act *act; /* owned */
+	size_t n_act;
+	uint64_t total_minutes; /* logged from the start to today */
+};
+
+/*
+ * Computes the status of t (entries loaded) on the day today (days since
+ * 1970-01-01). Release *out with pstatus_release.
+ */
+int pstatus_compute(const struct ptree *t, int64_t today, struct pstatus *out);
+void pstatus_release(struct pstatus *s);
+/* The --json document of a status (new reference; NULL on failure). */
+json_t *pstatus_json(const struct ptree *t, const struct pstatus *s);
+/* Prints a status for people. */
+void pstatus_print(FILE *f, const struct ptree *t, const struct pstatus *s);
+
+/* ------------------------------------------------------------------ */
+/* cmd-plan.c: the plan command and its sub-table; plan-show.c: show.  */
+
+int cmd_plan(struct cli *c, int argc, char **argv);
+/*
+ * Today for the plan views, as days since 1970-01-01: $CAIRN_NOW
+ * (YYYY-MM-DD, for tests) when set, else the local date.
+ */
+int plan_today(int64_t *days);
+/*
+ * Finds ITEM (see ptree_resolve) in the active plan of this home and
+ * writes its id; *limit (may be NULL) gets its time box in minutes. A
+ * home without a plan keeps ITEM as written (a label of at most 36
+ * bytes here). Sets the error line on failure.
+ */
+int plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
+                      uint32_t *limit);
+/*
+ * Loads the plan spec names (id prefix or title piece) of owner (NULL:
+ * this home's own), or the active one when spec is NULL. Sets the error
+ * line on failure. Caller frees *out.
+ */
+int plan_open(struct cli *c, const char *spec, const char *owner,
+              struct ptree **out);
+/* plan show (plan-show.c), called by cmd_plan. */
+int plan_cmd_show(struct cli *c, int argc, char **argv);
+/* hours_per_week of p: {"min","max"}, or null when not given (new ref). */
+json_t *plan_hours_json(const Cairn__Plan *p);
+/* The schedule of p: [{"day","hours","activity"}] (new ref). */
+json_t *plan_schedule_json(const Cairn__Plan *p);
 
 /* ------------------------------------------------------------------ */
 /* net.c: one blocking TLS connection to cairnd.                        */

@@ -327,11 +327,7 @@ cmd_find_entry(struct cli *c, const char *prefix, struct rec *r)
 {
 	int rc;
 
-	rc = store_get(c->st, prefix, r);
-	if (rc == CAIRN_OK && r->kind != CAIRN__KIND__KIND_ENTRY) {
-		rec_release(r);
-		rc = CAIRN_ENOTFOUND;
-	}
+	rc = store_get_kind(c->st, CAIRN__KIND__KIND_ENTRY, prefix, r);
 	if (rc == CAIRN_EINVAL)
 		return cli_err(rc,
 		               "bad ID '%s': give 6 or more of its "
@@ -347,6 +343,23 @@ cmd_find_entry(struct cli *c, const char *prefix, struct rec *r)
 	if (rc != CAIRN_OK)
 		return cli_err(rc, "cannot read the store: %s",
 		               store_errmsg(c->st));
+	return CAIRN_OK;
+}
+
+/*
+ * Turns --item ITEM (an id prefix or a piece of a title in the active
+ * plan) into the item's id, in buf; an empty ITEM clears the item.
+ */
+static int
+resolve_item(struct cli *c, struct entry_opts *o, char buf[UUID_LEN + 1])
+{
+	int rc;
+
+	if (o->item == NULL || o->item[0] == '\0')
+		return CAIRN_OK;
+	if ((rc = plan_resolve_item(c, o->item, buf, NULL)) != CAIRN_OK)
+		return rc;
+	o->item = buf;
 	return CAIRN_OK;
 }
 
@@ -367,6 +380,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 {
 	struct entry_opts o;
 	Cairn__Entry *e = NULL;
+	char item[UUID_LEN + 1];
 	int rc, first;
 
 	if ((rc = parse_entry_opts(c, argc, argv, 0, &o)) != CAIRN_OK)
@@ -379,6 +393,8 @@ cmd_log(struct cli *c, int argc, char **argv)
 	o.duration = argv[first];
 	o.activity = argv[first + 1];
 	o.text = argc - first == 3 ? argv[first + 2] : "";
+	if ((rc = resolve_item(c, &o, item)) != CAIRN_OK)
+		return rc;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return CAIRN_ENOMEM;
 	cairn__entry__init(e);
@@ -400,6 +416,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 {
 	struct entry_opts o;
 	Cairn__Entry *u = NULL, *e = NULL;
+	char item[UUID_LEN + 1];
 	struct rec r;
 	int rc;
 
@@ -408,6 +425,8 @@ cmd_edit(struct cli *c, int argc, char **argv)
 		return rc;
 	if (argc - cli_optind() != 1)
 		return cli_usage(c, "expected one ID");
+	if ((rc = resolve_item(c, &o, item)) != CAIRN_OK)
+		return rc;
 	if ((rc = cmd_find_entry(c, argv[cli_optind()], &r)) != CAIRN_OK)
 		goto out;
 	if ((rc = check_own(c, &r)) != CAIRN_OK)

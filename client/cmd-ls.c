@@ -125,9 +125,40 @@ cmd_ls(struct cli *c, int argc, char **argv)
 	return CAIRN_OK;
 }
 
+/*
+ * The title of the plan item an entry names, in out ("" when the item is
+ * not in this home, or unreadable).
+ */
+static void
+item_title(struct cli *c, const struct rec *r, char *out, size_t len)
+{
+	Cairn__Entry *e = entryrec_unpack(r);
+	Cairn__PlanItem *m = NULL;
+	struct rec ir;
+
+	memset(&ir, 0, sizeof(ir));
+	out[0] = '\0';
+	if (e == NULL || e->item[0] == '\0' ||
+	    store_get_kind(c->st, CAIRN__KIND__KIND_PLAN_ITEM, e->item, &ir) !=
+	            CAIRN_OK)
+		goto out;
+	m = cairn__plan_item__unpack(NULL, ir.body_len,
+	                             ir.body != NULL ? ir.body
+	                                             : (const uint8_t *)"");
+	if (m != NULL)
+		snprintf(out, len, "%s", m->title);
+out:
+	if (m != NULL)
+		cairn__plan_item__free_unpacked(m, NULL);
+	if (e != NULL)
+		cairn__entry__free_unpacked(e, NULL);
+	rec_release(&ir);
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
+	char title[PLAN_TITLE_MAX + 1];
 	struct rec r;
 	int rc;
 
@@ -136,10 +167,12 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one ID");
 	if ((rc = cmd_find_entry(c, argv[1], &r)) != CAIRN_OK)
 		goto out;
-	if (c->json)
+	if (c->json) {
 		rc = out_json(out_entry_json(&r));
-	else
-		out_entry_long(stdout, &r);
+		goto out;
+	}
+	item_title(c, &r, title, sizeof(title));
+	out_entry_long(stdout, &r, title[0] != '\0' ? title : NULL);
 out:
 	rec_release(&r);
 	return rc;

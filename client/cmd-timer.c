@@ -16,8 +16,9 @@ struct timer {
 	int running;
 	char activity[ENTRY_ACTIVITY_MAX + 1];
 	char text[ENTRY_TEXT_MAX + 1];
-	uint64_t started; /* unix seconds */
-	uint64_t limit;   /* minutes, 0 for none */
+	uint64_t started;        /* unix seconds */
+	uint64_t limit;          /* minutes, 0 for none */
+	char item[UUID_LEN + 1]; /* plan item id, "" for none */
 };
 
 static int
@@ -35,6 +36,11 @@ timer_load(struct cli *c, struct timer *t)
 	rc = store_meta_get(c->st, "timer_text", t->text, sizeof(t->text));
 	if (rc == CAIRN_ENOTFOUND)
 		t->text[0] = '\0';
+	else if (rc != CAIRN_OK)
+		goto fail;
+	rc = store_meta_get(c->st, "timer_item", t->item, sizeof(t->item));
+	if (rc == CAIRN_ENOTFOUND)
+		t->item[0] = '\0';
 	else if (rc != CAIRN_OK)
 		goto fail;
 	if ((rc = store_meta_get_u64(c->st, "timer_started", &t->started)) ||
@@ -74,20 +80,24 @@ cmd_start(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"limit", required_argument, NULL, 'l'},
+	        {"item", required_argument, NULL, 'i'},
 	        {NULL, 0, NULL, 0},
 	};
 	Cairn__Entry probe = CAIRN__ENTRY__INIT;
 	struct timer t;
-	const char *arg, *limit = NULL;
-	char why[256], dur[32], when[32];
-	uint32_t minutes = 0;
+	const char *arg, *limit = NULL, *item = NULL;
+	char why[256], dur[32], when[32], item_id[UUID_LEN + 1];
+	uint32_t minutes = 0, item_limit = 0;
 	time_t now = time(NULL);
 	int ch, rc, first;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
 		if (ch < 0)
 			return ch;
-		limit = arg;
+		if (ch == 'i')
+			item = arg;
+		else
+			limit = arg;
 	}
 	first = cli_optind();
 	if (argc - first < 1 || argc - first > 2)
@@ -95,6 +105,13 @@ cmd_start(struct cli *c, int argc, char **argv)
 	if (limit != NULL && duration_parse(limit, &minutes) != CAIRN_OK)
 		return cli_err(CAIRN_EINVAL,
 		               "bad limit '%s': use 45m, 1h30m or 2h", limit);
+	item_id[0] = '\0';
+	/* A drill's own time box is the limit unless --limit says otherwise. */
+	if (item != NULL && item[0] != '\0' &&
+	    (rc = plan_resolve_item(c, item, item_id, &item_limit)) != CAIRN_OK)
+		return rc;
+	if (limit == NULL)
+		minutes = item_limit;
 	if ((rc = timer_load(c, &t)) != CAIRN_OK)
 		return rc;
 	if (t.running)
@@ -116,7 +133,11 @@ cmd_start(struct cli *c, int argc, char **argv)
 	snprintf(t.text, sizeof(t.text), "%s", probe.text);
 	t.started = (uint64_t)now;
 	t.limit = minutes;
+	memcpy(t.item, item_id, sizeof(t.item));
 	if ((rc = store_begin(c->st)) ||
+	    (rc = t.item[0] != '\0'
+	                  ? store_meta_set(c->st, "timer_item", t.item)
+	                  : store_meta_del(c->st, "timer_item")) ||
 	    (rc = store_meta_set(c->st, "timer_activity", t.activity)) ||
 	    (rc = store_meta_set(c->st, "timer_text", t.text)) ||
 	    (rc = store_meta_set_u64(c->st, "timer_started", t.started)) ||
@@ -146,7 +167,8 @@ timer_clear(struct cli *c)
 	if ((rc = store_meta_del(c->st, "timer_activity")) ||
 	    (rc = store_meta_del(c->st, "timer_text")) ||
 	    (rc = store_meta_del(c->st, "timer_started")) ||
-	    (rc = store_meta_del(c->st, "timer_limit")))
+	    (rc = store_meta_del(c->st, "timer_limit")) ||
+	    (rc = store_meta_del(c->st, "timer_item")))
 		return rc;
 	return CAIRN_OK;
 }
@@ -202,7 +224,7 @@ cmd_stop(struct cli *c, int argc, char **argv)
 	tl = strlen(t.text);
 	nl = note != NULL ? strlen(note) : 0;
 	e->activity = strdup(t.activity);
-	e->item = strdup("");
+	e->item = strdup(t.item);
 	e->text = malloc(tl + nl + 3);
 	if (e->activity == NULL || e->item == NULL || e->text == NULL) {
 		rc = CAIRN_ENOMEM;

@@ -71,9 +71,12 @@ static const struct cmd commands[] = {
          "today, else it started at 12:00 that day; with neither, it ended\n"
          "now.\n"},
         {"start", cmd_start, CMD_NEEDS_HOME | CMD_WRITES,
-         "start ACTIVITY [TEXT] [--limit DURATION]", "start the timer",
+         "start ACTIVITY [TEXT] [--limit DURATION] [--item ITEM]",
+         "start the timer",
          "  --limit DURATION  a time box: the entry records whether the\n"
          "                    session ended within it\n"
+         "  --item ITEM       the plan item; a time-boxed drill's limit is\n"
+         "                    the timer's unless --limit is given\n"
          "Only one timer runs at a time; 'cairn stop' makes the entry.\n"},
         {"stop", cmd_stop, CMD_NEEDS_HOME | CMD_WRITES, "stop [--note TEXT]",
          "stop the timer and log the session",
@@ -107,6 +110,33 @@ static const struct cmd commands[] = {
          "push local changes, then pull everyone else's",
          "Progress is shown on a terminal. Ctrl-C stops after the current\n"
          "batch; run sync again to continue.\n"},
+        {"plan", cmd_plan, CMD_NEEDS_HOME | CMD_WRITES,
+         "plan SUBCOMMAND [ARGS]", "import, follow and export a study plan",
+         "  plan import FILE [--start YYYY-MM-DD] [--dry-run]\n"
+         "      read a Markdown or text plan and print what was understood;\n"
+         "      weeks and months become dates counted from --start (default:\n"
+         "      the Monday of this week). The plan imported last is active.\n"
+         "  plan use PLAN                  make PLAN the active plan\n"
+         "  plan ls [--user HANDLE]        list plans (* marks the active "
+         "one)\n"
+         "  plan show [PLAN] [--user HANDLE] [--notes]\n"
+         "      the tree: short item IDs, windows, done marks, minutes\n"
+         "      logged under each item, attempts at time-boxed drills\n"
+         "  plan done ITEM...              tick items\n"
+         "  plan reopen ITEM...            untick items\n"
+         "  plan status [--user HANDLE] [--today YYYY-MM-DD]\n"
+         "      week of the plan, current phase, due and overdue items,\n"
+         "      hours this week against the schedule, time per activity\n"
+         "      against the allocation\n"
+         "  plan export [PLAN] [--out FILE]  Markdown with ticked boxes\n"
+         "PLAN is an ID prefix or a unique piece of a title; ITEM is an ID\n"
+         "prefix (6 or more characters) or a unique piece of an item's\n"
+         "title in the active plan. Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
+         "when it is set, else from today. --json shapes: plan ls\n"
+         "[{id,title,start,active}]; plan show {id,title,start,\n"
+         "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
+         "activity}], items: "
+         "[{id,parent,kind,title,from,to,done,minutes}]}.\n"},
         {"help", cmd_help, 0, "help [COMMAND]", "show help", ""},
 };
 

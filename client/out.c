@@ -193,7 +193,7 @@ out_entry_line(FILE *f, const struct rec *r)
 }
 
 void
-out_entry_long(FILE *f, const struct rec *r)
+out_entry_long(FILE *f, const struct rec *r, const char *item_title)
 {
 	Cairn__Entry *e;
 	char when[64], dur[32];
@@ -218,7 +218,9 @@ out_entry_long(FILE *f, const struct rec *r)
 	for (i = 0; i < e->n_metrics; i++)
 		fprintf(f, "metric:   %s = %g\n", e->metrics[i]->key,
 		        e->metrics[i]->value);
-	if (e->item[0] != '\0')
+	if (e->item[0] != '\0' && item_title != NULL)
+		fprintf(f, "item:     %.8s %s\n", e->item, item_title);
+	else if (e->item[0] != '\0')
 		fprintf(f, "item:     %s\n", e->item);
 	if (e->limit_minutes > 0) {
 		duration_format(e->limit_minutes, dur, sizeof(dur));

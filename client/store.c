@@ -517,6 +517,12 @@ prefix_upper(const char *prefix, char *out, size_t len)
 int
 store_get(struct store *st, const char *prefix, struct rec *out)
 {
+	return store_get_kind(st, 0, prefix, out);
+}
+
+int
+store_get_kind(struct store *st, int kind, const char *prefix, struct rec *out)
+{
 	sqlite3_stmt *s = NULL;
 	char upper[UUID_LEN + 1];
 	struct rec r;
@@ -530,11 +536,13 @@ store_get(struct store *st, const char *prefix, struct rec *out)
 	}
 	if (store_prepare(st,
 	                  "SELECT " REC_COLUMNS " FROM records"
-	                  " WHERE id >= ?1 AND id < ?2 AND deleted = 0 LIMIT 2",
+	                  " WHERE id >= ?1 AND id < ?2 AND deleted = 0"
+	                  " AND (?3 = 0 OR kind = ?3) LIMIT 2",
 	                  &s))
 		goto out;
 	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, upper, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, kind);
 	step = sqlite3_step(s);
 	if (step == SQLITE_DONE) {
 		rc = CAIRN_ENOTFOUND;
@@ -645,6 +653,36 @@ store_claim(struct store *st, const char *handle)
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_list_kind(struct store *st, int kind, const char *owner,
+                int (*cb)(void *arg, const struct rec *r), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct rec r;
+	int rc = CAIRN_ESTORAGE, step;
+
+	if (store_prepare(st,
+	                  "SELECT " REC_COLUMNS " FROM records"
+	                  " WHERE kind = ?1 AND deleted = 0"
+	                  " AND (?2 IS NULL OR owner = ?2) ORDER BY hlc, id",
+	                  &s))
+		goto out;
+	sqlite3_bind_int(s, 1, kind);
+	if (owner != NULL)
+		sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		store_row_to_rec(s, &r, 0);
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = step == SQLITE_DONE ? CAIRN_OK : CAIRN_ESTORAGE;
 out:
 	sqlite3_finalize(s);
 	return rc;

@@ -1,0 +1,775 @@
+/*
+ * The plan command and its own sub-table: import (a Markdown or text plan
+ * into one Plan record and one PlanItem record per item), use, ls, show
+ * (plan-show.c), done, reopen, status (plan-status.c) and export. Every
+ * subcommand works offline; sync moves the records like entries.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "planrec.h"
+
+#define PLAN_LIST_MAX 10000 /* plans one home lists */
+
+struct plan_sub {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *usage;
+};
+
+/* A plan as plan ls and plan_open see it. */
+struct plan_row {
+	char id[UUID_LEN + 1];
+	char title[PLANREC_TITLE_MAX + 1];
+	char start[11];
+};
+
+struct plan_rows {
+	struct cli *c;
+	const char *owner; /* NULL: this home's own (its handle or "") */
+	struct plan_row *rows;
+	size_t n;
+};
+
+int
+plan_today(int64_t *days)
+{
+	const char *env = getenv("CAIRN_NOW");
+	char buf[48];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (env != NULL && env[0] != '\0') {
+		if (planrec_date_days(env, days) != CAIRN_OK)
+			return cli_err(CAIRN_EUSAGE,
+			               "bad CAIRN_NOW '%s': use YYYY-MM-DD",
+			               env);
+		return CAIRN_OK;
+	}
+	if (localtime_r(&now, &tm) == NULL)
+		return cli_err(CAIRN_EINTERNAL, "cannot tell today's date");
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday);
+	if (planrec_date_days(buf, days) != CAIRN_OK)
+		return cli_err(CAIRN_EINTERNAL, "cannot tell today's date");
+	return CAIRN_OK;
+}
+
+/* Parses a --today value over plan_today's answer. */
+static int
+today_opt(const char *arg, int64_t *days)
+{
+	if (arg == NULL)
+		return plan_today(days);
+	if (planrec_date_days(arg, days) != CAIRN_OK)
+		return cli_err(CAIRN_EINVAL, "bad date '%s': use YYYY-MM-DD",
+		               arg);
+	return CAIRN_OK;
+}
+
+static int
+row_cb(void *arg, const struct rec *r)
+{
+	struct plan_rows *pr = arg;
+	Cairn__Plan *p;
+	struct plan_row *row;
+
+	if (pr->owner == NULL && r->owner[0] != '\0' &&
+	    strcmp(r->owner, pr->c->handle) != 0)
+		return 0;
+	if (pr->n >= PLAN_LIST_MAX)
+		return cli_err(CAIRN_ETOOBIG, "more than %d plans",
+		               PLAN_LIST_MAX);
+	p = cairn__plan__unpack(NULL, r->body_len,
+	                        r->body != NULL ? r->body
+	                                        : (const uint8_t *)"");
+	if (p == NULL)
+		return 0;
+	row = &pr->rows[pr->n++];
+	snprintf(row->id, sizeof(row->id), "%s", r->id);
+	snprintf(row->title, sizeof(row->title), "%s", p->title);
+	snprintf(row->start, sizeof(row->start), "%s", p->start);
+	cairn__plan__free_unpacked(p, NULL);
+	return 0;
+}
+
+/* The plans of owner (NULL: this home's own), oldest import first. */
+static int
+plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr)
+{
+	int rc;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->c = c;
+	pr->owner = owner;
+	if ((pr->rows = calloc(PLAN_LIST_MAX, sizeof(*pr->rows))) == NULL)
+		return CAIRN_ENOMEM;
+	rc = store_list_kind(c->st, CAIRN__KIND__KIND_PLAN, owner, row_cb, pr);
+	if (rc != CAIRN_OK && cli_errmsg() == NULL)
+		rc = cli_err(rc, "cannot read the store: %s",
+		             store_errmsg(c->st));
+	return rc;
+}
+
+/* The active plan's id of this home, or "" when none is set. */
+static void
+active_id(struct cli *c, char id[UUID_LEN + 1])
+{
+	if (store_meta_get(c->st, "active_plan", id, UUID_LEN + 1) != CAIRN_OK)
+		id[0] = '\0';
+}
+
+/* Index in pr of the plan spec names, or of the active one (spec NULL). */
+static int
+plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
+          const char *owner, size_t *idx)
+{
+	char act[UUID_LEN + 1];
+	size_t i, n = 0, hit = 0;
+	int by_id = strlen(spec != NULL ? spec : "") >= 6 &&
+	            uuid_prefix_valid(spec);
+
+	if (pr->n == 0) {
+		if (owner != NULL)
+			return cli_err(CAIRN_ENOTFOUND,
+			               "no plan of %s here; run 'cairn sync'",
+			               owner);
+		return cli_err(CAIRN_ENOTFOUND, "no plan yet; import one with "
+		                                "'cairn plan import FILE'");
+	}
+	if (spec == NULL) {
+		/* The active plan, else the one imported last. */
+		active_id(c, act);
+		*idx = pr->n - 1;
+		for (i = 0; owner == NULL && i < pr->n; i++)
+			if (strcmp(pr->rows[i].id, act) == 0)
+				*idx = i;
+		return CAIRN_OK;
+	}
+	for (i = 0; i < pr->n; i++) {
+		if ((by_id &&
+		     strncmp(pr->rows[i].id, spec, strlen(spec)) == 0) ||
+		    (!by_id && ptree_ci_contains(pr->rows[i].title, spec))) {
+			hit = i;
+			n++;
+		}
+	}
+	if (n == 0 && by_id) {
+		for (i = 0; i < pr->n; i++) {
+			if (ptree_ci_contains(pr->rows[i].title, spec)) {
+				hit = i;
+				n++;
+			}
+		}
+	}
+	if (n == 1) {
+		*idx = hit;
+		return CAIRN_OK;
+	}
+	if (n == 0)
+		return cli_err(CAIRN_ENOTFOUND,
+		               "no plan '%s'; see 'cairn plan ls'", spec);
+	return cli_err(CAIRN_EAMBIGUOUS,
+	               "'%s' matches %zu plans; see 'cairn plan ls' and give "
+	               "more of the ID",
+	               spec, n);
+}
+
+int
+plan_open(struct cli *c, const char *spec, const char *owner,
+          struct ptree **out)
+{
+	struct plan_rows pr;
+	size_t idx;
+	int rc;
+
+	if ((rc = plan_rows_load(c, owner, &pr)) != CAIRN_OK)
+		goto out;
+	if ((rc = plan_pick(c, &pr, spec, owner, &idx)) != CAIRN_OK)
+		goto out;
+	rc = ptree_load(c->st, pr.rows[idx].id, out);
+	if (rc != CAIRN_OK && cli_errmsg() == NULL)
+		rc = cli_err(rc, "cannot read plan %.8s: %s", pr.rows[idx].id,
+		             store_errmsg(c->st));
+out:
+	free(pr.rows);
+	return rc;
+}
+
+int
+plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
+                  uint32_t *limit)
+{
+	struct plan_rows pr;
+	struct ptree *t = NULL;
+	int rc, idx;
+
+	if ((rc = plan_rows_load(c, NULL, &pr)) != CAIRN_OK) {
+		free(pr.rows);
+		return rc;
+	}
+	free(pr.rows);
+	if (pr.n == 0) {
+		/* Without a plan, ITEM is kept as written (a free label). */
+		if (strlen(spec) > UUID_LEN)
+			return cli_err(CAIRN_EINVAL,
+			               "item: at most %d bytes without a plan",
+			               UUID_LEN);
+		snprintf(id, UUID_LEN + 1, "%s", spec);
+		if (limit != NULL)
+			*limit = 0;
+		return CAIRN_OK;
+	}
+	if ((rc = plan_open(c, NULL, NULL, &t)) != CAIRN_OK)
+		goto out;
+	if ((rc = ptree_resolve(t, spec, &idx)) != CAIRN_OK)
+		goto out;
+	memcpy(id, t->items[idx].id, UUID_LEN + 1);
+	if (limit != NULL)
+		*limit = t->items[idx].m->limit_minutes;
+out:
+	ptree_free(t);
+	return rc;
+}
+
+/* ---- import ---- */
+
+/* Reads the whole file at path (at most PLAN_MAX_BYTES) into *out. */
+static int
+read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n;
+	int rc;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		rc = cli_err(CAIRN_ENOTFOUND, "cannot open %s: %s", path,
+		             strerror(errno));
+		goto out;
+	}
+	if ((buf = malloc(PLAN_MAX_BYTES + 1)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, PLAN_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		rc = cli_err(CAIRN_EIO, "cannot read %s: %s", path,
+		             strerror(errno));
+		goto out;
+	}
+	if (n > PLAN_MAX_BYTES) {
+		rc = cli_err(CAIRN_ETOOBIG, "%s is larger than %u bytes", path,
+		             PLAN_MAX_BYTES);
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	rc = CAIRN_OK;
+out:
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+json_t *
+plan_hours_json(const Cairn__Plan *p)
+{
+	if (p->hours_max <= 0)
+		return json_null();
+	return json_pack("{s:f, s:f}", "min", (double)p->hours_min, "max",
+	                 (double)p->hours_max);
+}
+
+json_t *
+plan_schedule_json(const Cairn__Plan *p)
+{
+	json_t *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; a != NULL && i < p->n_schedule; i++) {
+		o = json_pack("{s:s, s:f, s:s}", "day", p->schedule[i]->day,
+		              "hours", (double)p->schedule[i]->hours,
+		              "activity", p->schedule[i]->activity);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static int
+import_print(struct cli *c, const struct ptree *t, int dry_run)
+{
+	const Cairn__Plan *p = t->plan;
+	size_t counts[7] = {0}, i, k;
+	char from[11], to[11], sid[9];
+	json_t *o, *cnt, *win, *w;
+
+	for (i = 0; i < t->n; i++)
+		counts[t->items[i].m->kind <= 6 ? t->items[i].m->kind : 0]++;
+	if (c->json) {
+		cnt = json_object();
+		win = json_array();
+		for (k = 1; cnt != NULL && k <= 6; k++)
+			json_object_set_new(
+			        cnt, plan_kind_name((enum plan_kind)k),
+			        json_integer((json_int_t)counts[k]));
+		for (i = 0; win != NULL && i < t->n; i++) {
+			if (!t->items[i].m->has_window)
+				continue;
+			ptree_window(t, i, from, to);
+			w = json_pack("{s:s, s:s, s:s, s:s}", "kind",
+			              ptree_kind(t, i), "title",
+			              t->items[i].m->title, "from", from, "to",
+			              to);
+			if (w == NULL || json_array_append_new(win, w) != 0) {
+				json_decref(win);
+				win = NULL;
+			}
+		}
+		o = json_pack("{s:o, s:b, s:s, s:s, s:I, s:o, s:o, s:o, s:o}",
+		              "id", dry_run ? json_null() : json_string(t->id),
+		              "dry_run", dry_run, "title", p->title, "start",
+		              p->start, "items", (json_int_t)t->n, "counts",
+		              cnt, "hours_per_week", plan_hours_json(p),
+		              "schedule", plan_schedule_json(p), "windows",
+		              win);
+		return out_json(o);
+	}
+	printf("plan \"%s\"%s%s%s, starting %s\n", p->title,
+	       dry_run ? "" : " (", dry_run ? "" : out_short_id(t->id, sid),
+	       dry_run ? "" : ")", p->start);
+	printf("  %zu phases, %zu projects, %zu tasks, %zu milestones, %zu "
+	       "skills, %zu notes\n",
+	       counts[1], counts[2], counts[3], counts[4], counts[5],
+	       counts[6]);
+	if (p->hours_max > 0 && p->hours_min != p->hours_max)
+		printf("  hours per week: %g-%g\n", p->hours_min, p->hours_max);
+	else if (p->hours_max > 0)
+		printf("  hours per week: %g\n", p->hours_max);
+	else
+		printf("  hours per week: not given\n");
+	for (i = 0; i < p->n_schedule; i++)
+		printf("  %s %s %gh %s\n", i == 0 ? "schedule:" : "         ",
+		       p->schedule[i]->day, p->schedule[i]->hours,
+		       p->schedule[i]->activity);
+	for (i = 0; i < p->n_allocations; i++)
+		printf("  allocation: %s %u-%u%%\n",
+		       p->allocations[i]->activity, p->allocations[i]->min_pct,
+		       p->allocations[i]->max_pct);
+	for (i = 0; i < t->n; i++) {
+		if (!t->items[i].m->has_window)
+			continue;
+		ptree_window(t, i, from, to);
+		printf("  %s .. %s  %-9s %s\n", from, to, ptree_kind(t, i),
+		       t->items[i].m->title);
+	}
+	printf(dry_run ? "dry run: nothing stored\n"
+	               : "stored; it is now the active plan\n");
+	return CAIRN_OK;
+}
+
+static int
+plan_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"start", required_argument, NULL, 's'},
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"today", required_argument, NULL, 'T'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *arg, *start_arg = NULL, *today_arg = NULL, *path, *base;
+	struct plan *p = NULL;
+	struct ptree *t = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int64_t start, today;
+	int ch, rc, dry_run = 0;
+
+	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
+		if (ch < 0)
+			return ch;
+		if (ch == 's')
+			start_arg = arg;
+		else if (ch == 'n')
+			dry_run = 1;
+		else
+			today_arg = arg;
+	}
+	if (argc - cli_optind() != 1)
+		return cli_usage(c, "expected one FILE");
+	path = argv[cli_optind()];
+	if (start_arg != NULL &&
+	    planrec_date_days(start_arg, &start) != CAIRN_OK)
+		return cli_err(CAIRN_EINVAL, "bad start '%s': use YYYY-MM-DD",
+		               start_arg);
+	if (start_arg == NULL) {
+		if ((rc = today_opt(today_arg, &today)) != CAIRN_OK)
+			return rc;
+		/* The Monday of this week (1970-01-01 was a Thursday). */
+		start = today - ((today + 3) % 7 + 7) % 7;
+	}
+	if ((rc = read_file(path, &text, &len)) != CAIRN_OK)
+		goto out;
+	rc = plan_parse(text, len, &p);
+	if (rc == CAIRN_ETOOBIG)
+		rc = cli_err(rc, "%s is too large a plan (at most %d items)",
+		             path, PLAN_MAX_ITEMS);
+	else if (rc == CAIRN_EINVAL)
+		rc = cli_err(rc, "%s is not UTF-8 text", path);
+	if (rc != CAIRN_OK)
+		goto out;
+	/* A "Start: YYYY-MM-DD" line in the plan beats this week's Monday. */
+	if (start_arg == NULL && p->start != NULL)
+		(void)planrec_date_days(p->start, &start);
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if ((rc = ptree_from_plan(p, start, base, &t)) != CAIRN_OK)
+		goto out;
+	if (!dry_run) {
+		if ((rc = store_begin(c->st)) != CAIRN_OK ||
+		    (rc = ptree_store(c->st, t)) != CAIRN_OK ||
+		    (rc = store_meta_set(c->st, "active_plan", t->id)) ||
+		    (rc = store_commit(c->st)) != CAIRN_OK) {
+			store_rollback(c->st);
+			rc = cli_err(rc, "cannot store the plan: %s",
+			             store_errmsg(c->st));
+			goto out;
+		}
+	}
+	rc = import_print(c, t, dry_run);
+out:
+	ptree_free(t);
+	plan_free(p);
+	free(text);
+	return rc;
+}
+
+/* ---- use, ls ---- */
+
+static int
+plan_use(struct cli *c, int argc, char **argv)
+{
+	struct ptree *t = NULL;
+	char sid[9];
+	int rc;
+
+	if (argc != 2)
+		return cli_usage(c, "expected one PLAN");
+	if ((rc = plan_open(c, argv[1], NULL, &t)) != CAIRN_OK)
+		goto out;
+	if ((rc = store_meta_set(c->st, "active_plan", t->id)) != CAIRN_OK) {
+		rc = cli_err(rc, "cannot store the active plan: %s",
+		             store_errmsg(c->st));
+		goto out;
+	}
+	if (c->json)
+		rc = out_json(json_pack("{s:s, s:s, s:b}", "id", t->id, "title",
+		                        t->plan->title, "active", 1));
+	else
+		printf("active plan: %s (%s)\n", t->plan->title,
+		       out_short_id(t->id, sid));
+out:
+	ptree_free(t);
+	return rc;
+}
+
+static int
+plan_ls(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"user", required_argument, NULL, 'U'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct plan_rows pr = {0};
+	const char *arg, *user = NULL;
+	char act[UUID_LEN + 1], sid[9];
+	size_t i, pick = 0;
+	json_t *a = NULL, *o;
+	int ch, rc;
+
+	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
+		if (ch < 0)
+			return ch;
+		if (!handle_valid(arg))
+			return cli_err(CAIRN_EINVAL, "bad handle '%s'", arg);
+		user = arg;
+	}
+	if (cli_optind() < argc)
+		return cli_usage(c, "unexpected argument");
+	if ((rc = plan_rows_load(c, user, &pr)) != CAIRN_OK)
+		goto out;
+	act[0] = '\0';
+	if (pr.n > 0 && user == NULL &&
+	    plan_pick(c, &pr, NULL, NULL, &pick) == CAIRN_OK)
+		memcpy(act, pr.rows[pick].id, sizeof(act));
+	if (c->json && (a = json_array()) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < pr.n; i++) {
+		int on = strcmp(pr.rows[i].id, act) == 0;
+
+		if (a == NULL) {
+			printf("%s %s%s%s %s %s\n", on ? "*" : " ",
+			       out_color("id"),
+			       out_short_id(pr.rows[i].id, sid),
+			       out_color("reset"), pr.rows[i].start,
+			       pr.rows[i].title);
+			continue;
+		}
+		o = json_pack("{s:s, s:s, s:s, s:b}", "id", pr.rows[i].id,
+		              "title", pr.rows[i].title, "start",
+		              pr.rows[i].start, "active", on);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			rc = CAIRN_ENOMEM;
+			goto out;
+		}
+	}
+	if (a != NULL) {
+		rc = out_json(a);
+		a = NULL;
+	} else if (pr.n == 0) {
+		printf("no plans; import one with 'cairn plan import FILE'\n");
+	}
+out:
+	json_decref(a);
+	free(pr.rows);
+	return rc;
+}
+
+/* ---- done, reopen ---- */
+
+static int
+plan_mark(struct cli *c, int argc, char **argv, int done)
+{
+	struct ptree *t = NULL;
+	int idx[64], rc, i, n;
+	json_t *a = NULL, *o;
+	char sid[9];
+
+	if (argc < 2)
+		return cli_usage(c, "expected ITEM...");
+	if (argc - 1 > (int)(sizeof(idx) / sizeof(idx[0])))
+		return cli_err(CAIRN_EUSAGE, "at most %zu items at a time",
+		               sizeof(idx) / sizeof(idx[0]));
+	n = argc - 1;
+	if ((rc = plan_open(c, NULL, NULL, &t)) != CAIRN_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((rc = ptree_resolve(t, argv[i + 1], &idx[i])) != CAIRN_OK)
+			goto out;
+	}
+	if ((rc = store_begin(c->st)) != CAIRN_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (t->items[idx[i]].m->done == (done != 0))
+			continue;
+		t->items[idx[i]].m->done = done != 0;
+		if ((rc = ptree_put_item(c->st, t, (size_t)idx[i])) != CAIRN_OK)
+			goto fail;
+	}
+	if ((rc = store_commit(c->st)) != CAIRN_OK)
+		goto fail;
+	if (c->json && (a = json_array()) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (a == NULL) {
+			printf("%s %s %s\n", done ? "done" : "reopened",
+			       out_short_id(t->items[idx[i]].id, sid),
+			       t->items[idx[i]].m->title);
+			continue;
+		}
+		o = json_pack("{s:s, s:s, s:b}", "id", t->items[idx[i]].id,
+		              "title", t->items[idx[i]].m->title, "done", done);
+		if (o == NULL || json_array_append_new(a, o) != 0) {
+			rc = CAIRN_ENOMEM;
+			goto out;
+		}
+	}
+	if (a != NULL) {
+		rc = out_json(
+		        json_pack("{s:s, s:o}", "plan", t->id, "items", a));
+		a = NULL;
+	}
+	goto out;
+fail:
+	store_rollback(c->st);
+	rc = cli_err(rc, "cannot store the change: %s", store_errmsg(c->st));
+out:
+	json_decref(a);
+	ptree_free(t);
+	return rc;
+}
+
+static int
+plan_done(struct cli *c, int argc, char **argv)
+{
+	return plan_mark(c, argc, argv, 1);
+}
+
+static int
+plan_reopen(struct cli *c, int argc, char **argv)
+{
+	return plan_mark(c, argc, argv, 0);
+}
+
+/* ---- status, export ---- */
+
+static int
+plan_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"user", required_argument, NULL, 'U'},
+	        {"today", required_argument, NULL, 'T'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *arg, *user = NULL, *today_arg = NULL;
+	struct ptree *t = NULL;
+	struct pstatus s;
+	int64_t today;
+	int ch, rc;
+
+	memset(&s, 0, sizeof(s));
+	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
+		if (ch < 0)
+			return ch;
+		if (ch == 'U' && !handle_valid(arg))
+			return cli_err(CAIRN_EINVAL, "bad handle '%s'", arg);
+		if (ch == 'U')
+			user = arg;
+		else
+			today_arg = arg;
+	}
+	if (cli_optind() < argc)
+		return cli_usage(c, "unexpected argument");
+	if ((rc = today_opt(today_arg, &today)) != CAIRN_OK)
+		return rc;
+	if ((rc = plan_open(c, NULL, user, &t)) != CAIRN_OK ||
+	    (rc = ptree_load_entries(c->st, t)) != CAIRN_OK ||
+	    (rc = pstatus_compute(t, today, &s)) != CAIRN_OK)
+		goto out;
+	if (c->json)
+		rc = out_json(pstatus_json(t, &s));
+	else
+		pstatus_print(stdout, t, &s);
+out:
+	if (rc != CAIRN_OK && cli_errmsg() == NULL)
+		rc = cli_err(rc, "cannot read the plan: %s",
+		             store_errmsg(c->st));
+	pstatus_release(&s);
+	ptree_free(t);
+	return rc;
+}
+
+static int
+plan_export_cmd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"out", required_argument, NULL, 'o'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *arg, *outp = NULL;
+	struct ptree *t = NULL;
+	struct plan *p = NULL;
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = NULL;
+	int ch, rc;
+
+	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
+		if (ch < 0)
+			return ch;
+		outp = arg;
+	}
+	if (argc - cli_optind() > 1)
+		return cli_usage(c, "expected at most one PLAN");
+	rc = plan_open(c, argc > cli_optind() ? argv[cli_optind()] : NULL, NULL,
+	               &t);
+	if (rc != CAIRN_OK || (rc = ptree_to_plan(t, &p)) != CAIRN_OK)
+		goto out;
+	if (outp != NULL)
+		f = fopen(outp, "w");
+	else if (c->json)
+		f = open_memstream(&mem, &memlen);
+	else
+		f = stdout;
+	if (f == NULL) {
+		rc = cli_err(CAIRN_EIO, "cannot write %s: %s",
+		             outp != NULL ? outp : "memory", strerror(errno));
+		goto out;
+	}
+	rc = plan_export(p, f);
+	if (f != stdout && fclose(f) != 0 && rc == CAIRN_OK)
+		rc = CAIRN_EIO;
+	f = NULL;
+	if (rc != CAIRN_OK) {
+		rc = cli_err(rc, "cannot write the plan to %s",
+		             outp != NULL ? outp : "standard output");
+		goto out;
+	}
+	if (c->json)
+		rc = out_json(json_pack("{s:s, s:o, s:o}", "id", t->id, "out",
+		                        out_str_or_null(outp), "markdown",
+		                        mem != NULL ? json_stringn(mem, memlen)
+		                                    : json_null()));
+	else if (outp != NULL)
+		printf("wrote %s\n", outp);
+out:
+	if (f != NULL && f != stdout)
+		fclose(f);
+	free(mem);
+	plan_free(p);
+	ptree_free(t);
+	return rc;
+}
+
+static const struct plan_sub plan_subs[] = {
+        {"import", plan_import,
+         "plan import FILE [--start YYYY-MM-DD] [--dry-run]"},
+        {"use", plan_use, "plan use PLAN"},
+        {"ls", plan_ls, "plan ls [--user HANDLE]"},
+        {"show", plan_cmd_show, "plan show [PLAN] [--user HANDLE] [--notes]"},
+        {"done", plan_done, "plan done ITEM..."},
+        {"reopen", plan_reopen, "plan reopen ITEM..."},
+        {"status", plan_status, "plan status [--user HANDLE]"},
+        {"export", plan_export_cmd, "plan export [PLAN] [--out FILE]"},
+};
+
+int
+cmd_plan(struct cli *c, int argc, char **argv)
+{
+	const struct cmd *top = c->cmd;
+	struct cmd sub;
+	size_t i;
+	int rc;
+
+	if (argc < 2)
+		return cli_usage(c, "expected a subcommand");
+	for (i = 0; i < sizeof(plan_subs) / sizeof(plan_subs[0]); i++) {
+		if (strcmp(plan_subs[i].name, argv[1]) != 0)
+			continue;
+		/* Usage errors name the subcommand's usage line. */
+		sub = *top;
+		sub.usage = plan_subs[i].usage;
+		c->cmd = &sub;
+		rc = plan_subs[i].fn(c, argc - 1, argv + 1);
+		c->cmd = top;
+		return rc;
+	}
+	return cli_err(CAIRN_EUSAGE,
+	               "unknown subcommand 'plan %s'; see 'cairn help plan'",
+	               argv[1]);
+}

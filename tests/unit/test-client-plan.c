@@ -1,0 +1,497 @@
+/*
+ * Unit tests of plans as records (client/plan-tree.c, plan-status.c and
+ * common/planrec.c) with plans built by hand: record conversion and
+ * validation, minutes summed up the tree, item lookup, the status of a
+ * day, the round trip through the store and back to an in-memory plan.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cairn.h"
+#include "err.h"
+#include "planrec.h"
+
+/*
+ * The plan: two phases of two weeks; a project with a task and a
+ * time-boxed drill in the first; a milestone and a note in the second.
+ */
+static struct plan *
+hand_plan(void)
+{
+	static const struct {
+		int parent, kind, win, from, to, limit, level;
+		const char *title, *line;
+	} rows[] = {
+	        {-1, PLAN_PHASE, 1, 0, 13, 0, 2, "Phase 1: Basics",
+	         "## Phase 1: Basics (Weeks 1-2)"},
+	        {0, PLAN_PROJECT, 1, 0, 6, 0, 3, "Project A",
+	         "### Project A (Week 1)"},
+	        {1, PLAN_TASK, 0, 0, 0, 0, 0, "Write the parser",
+	         "- [ ] Write the parser"},
+	        {1, PLAN_TASK, 0, 0, 0, 20, 0,
+	         "Drill: sort in under 20 minutes",
+	         "- Drill: sort in under 20 minutes"},
+	        {-1, PLAN_PHASE, 1, 14, 27, 0, 2, "Phase 2: More",
+	         "## Phase 2: More (Weeks 3-4)"},
+	        {4, PLAN_MILESTONE, 1, 21, 27, 0, 0, "Ship it",
+	         "- [ ] Ship it (Week 4)"},
+	        {4, PLAN_NOTE, 0, 0, 0, 0, 0, "a note", "a note"},
+	};
+	struct plan *p = calloc(1, sizeof(*p));
+	size_t i, n = sizeof(rows) / sizeof(rows[0]);
+
+	assert_non_null(p);
+	p->title = strdup("Hand plan");
+	p->goal = strdup("Learn by hand");
+	p->hours_min = 10;
+	p->hours_max = 12;
+	p->n_sched = 2;
+	p->sched = calloc(2, sizeof(*p->sched));
+	p->sched[0].day = strdup("Mon");
+	p->sched[0].hours = 2;
+	p->sched[0].activity = strdup("project");
+	p->sched[1].day = strdup("Wed");
+	p->sched[1].hours = 1;
+	p->sched[1].activity = strdup("drill");
+	p->n_alloc = 2;
+	p->alloc = calloc(2, sizeof(*p->alloc));
+	p->alloc[0].activity = strdup("project");
+	p->alloc[0].min_pct = 50;
+	p->alloc[0].max_pct = 70;
+	p->alloc[1].activity = strdup("drill");
+	p->alloc[1].min_pct = 20;
+	p->alloc[1].max_pct = 40;
+	p->items = calloc(n, sizeof(*p->items));
+	p->n_items = n;
+	for (i = 0; i < n; i++) {
+		p->items[i].parent = rows[i].parent;
+		p->items[i].kind = (enum plan_kind)rows[i].kind;
+		p->items[i].title = strdup(rows[i].title);
+		p->items[i].line = strdup(rows[i].line);
+		p->items[i].has_window = rows[i].win;
+		p->items[i].from_day = rows[i].from;
+		p->items[i].to_day = rows[i].to;
+		p->items[i].limit_minutes = (uint32_t)rows[i].limit;
+		p->items[i].level = rows[i].level;
+		p->items[i].checkbox = rows[i].line[2] == '[';
+	}
+	return p;
+}
+
+static int64_t
+day_of(const char *s)
+{
+	int64_t d;
+
+	assert_int_equal(planrec_date_days(s, &d), CAIRN_OK);
+	return d;
+}
+
+/* Seconds of 12:00 UTC on date s. */
+static int64_t
+noon(const char *s)
+{
+	return day_of(s) * 86400 + 12 * 3600;
+}
+
+static struct ptree *
+hand_tree(void)
+{
+	struct plan *p = hand_plan();
+	struct ptree *t = NULL;
+
+	assert_int_equal(
+	        ptree_from_plan(p, day_of("2025-01-06"), "hand.md", &t),
+	        CAIRN_OK);
+	plan_free(p);
+	return t;
+}
+
+static void
+test_dates(void **state)
+{
+	char buf[11];
+	int64_t d;
+
+	(void)state;
+	assert_int_equal(planrec_date_days("1970-01-01", &d), CAIRN_OK);
+	assert_int_equal(d, 0);
+	assert_int_equal(planrec_date_days("2024-02-29", &d), CAIRN_OK);
+	planrec_days_date(d, buf);
+	assert_string_equal(buf, "2024-02-29");
+	planrec_days_date(d + 1, buf);
+	assert_string_equal(buf, "2024-03-01");
+	assert_int_equal(planrec_date_days("2023-02-29", &d), CAIRN_EINVAL);
+	assert_int_equal(planrec_date_days("2023-13-01", &d), CAIRN_EINVAL);
+	assert_int_equal(planrec_date_days("2023-1-01", &d), CAIRN_EINVAL);
+	assert_int_equal(planrec_date_days("2023-01-011", &d), CAIRN_EINVAL);
+	assert_int_equal(planrec_date_days(NULL, &d), CAIRN_EINVAL);
+	/* 2025-01-06 is a Monday: (days + 3) % 7 == 0. */
+	assert_int_equal((day_of("2025-01-06") + 3) % 7, 0);
+}
+
+static void
+test_records(void **state)
+{
+	struct ptree *t = hand_tree();
+	char why[256];
+
+	(void)state;
+	assert_int_equal(t->n, 7);
+	assert_true(uuid_valid(t->id));
+	assert_string_equal(t->plan->title, "Hand plan");
+	assert_string_equal(t->plan->start, "2025-01-06");
+	assert_string_equal(t->plan->source, "hand.md");
+	assert_int_equal(t->plan->n_schedule, 2);
+	assert_int_equal(t->plan->n_allocations, 2);
+	assert_int_equal(t->items[0].parent, -1);
+	assert_int_equal(t->items[1].parent, 0);
+	assert_int_equal(t->items[3].parent, 1);
+	assert_int_equal(t->items[6].parent, 4);
+	assert_string_equal(t->items[3].m->parent, t->items[1].id);
+	assert_string_equal(t->items[3].m->plan, t->id);
+	assert_int_equal(t->items[3].m->limit_minutes, 20);
+	assert_int_equal(t->items[5].m->position, 5);
+	assert_int_equal(ptree_depth(t, 3), 2);
+	assert_string_equal(ptree_kind(t, 5), "milestone");
+	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
+	                 CAIRN_OK);
+	assert_int_equal(planrec_validate_item(t->items[3].m, t->items[3].id,
+	                                       why, sizeof(why)),
+	                 CAIRN_OK);
+	/* An item may not be its own parent. */
+	assert_int_equal(planrec_validate_item(t->items[3].m, t->items[1].id,
+	                                       why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	assert_non_null(strstr(why, "parent"));
+	ptree_free(t);
+}
+
+static void
+test_validate_limits(void **state)
+{
+	Cairn__Plan p = CAIRN__PLAN__INIT;
+	Cairn__PlanItem it = CAIRN__PLAN_ITEM__INIT;
+	Cairn__Allocation a = CAIRN__ALLOCATION__INIT, *pa = &a;
+	Cairn__ScheduleRow r = CAIRN__SCHEDULE_ROW__INIT, *pr = &r;
+	char why[256], big[PLANREC_TITLE_MAX + 2];
+
+	(void)state;
+	p.title = "T";
+	p.start = "2025-01-06";
+	p.hours_min = 0;
+	p.hours_max = 168;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)), CAIRN_OK);
+	p.hours_max = 168.5f;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	p.hours_min = 20;
+	p.hours_max = 10;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	p.hours_min = 10;
+	p.start = "2025-02-30";
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	p.start = "2025-01-06";
+	p.title = "";
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	p.title = big;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	big[PLANREC_TITLE_MAX] = '\0';
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)), CAIRN_OK);
+	p.title = "bad \xc3\x28 utf-8";
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	p.title = "T";
+	a.activity = "project";
+	a.min_pct = 40;
+	a.max_pct = 101;
+	p.n_allocations = 1;
+	p.allocations = &pa;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	a.max_pct = 100;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)), CAIRN_OK);
+	a.activity = "Deep Work";
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	a.activity = "project";
+	r.day = "Mon";
+	r.activity = "anything as written";
+	r.hours = 25;
+	p.n_schedule = 1;
+	p.schedule = &pr;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	r.hours = 3;
+	assert_int_equal(planrec_validate_plan(&p, why, sizeof(why)), CAIRN_OK);
+
+	it.plan = "aaaaaa11-0000-4000-8000-000000000001";
+	it.parent = "";
+	it.kind = CAIRN__ITEM_KIND__ITEM_TASK;
+	it.title = "t";
+	it.line = "- t\nmore";
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_OK);
+	it.kind = 7;
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.kind = CAIRN__ITEM_KIND__ITEM_TASK;
+	it.has_window = 1;
+	it.from_day = 5;
+	it.to_day = 4;
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.from_day = -1;
+	it.to_day = 4;
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.has_window = 0;
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.from_day = it.to_day = 0;
+	it.plan = "not-a-uuid";
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.plan = "aaaaaa11-0000-4000-8000-000000000001";
+	it.limit_minutes = 24 * 60 + 1;
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+	it.limit_minutes = 0;
+	it.title = "tab\tok";
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_OK);
+	it.title = "newline\nnot in a title";
+	assert_int_equal(planrec_validate_item(&it, NULL, why, sizeof(why)),
+	                 CAIRN_EINVAL);
+}
+
+static void
+test_minutes_up_the_tree(void **state)
+{
+	struct ptree *t = hand_tree();
+
+	(void)state;
+	assert_int_equal(ptree_add_entry(t, t->items[2].id, noon("2025-01-07"),
+	                                 0, 30, 0, 0, "project"),
+	                 CAIRN_OK);
+	assert_int_equal(ptree_add_entry(t, t->items[3].id, noon("2025-01-08"),
+	                                 60, 18, 20, 1, "drill"),
+	                 CAIRN_OK);
+	assert_int_equal(ptree_add_entry(t, "", noon("2025-01-08"), 0, 50, 0, 0,
+	                                 "reading"),
+	                 CAIRN_OK);
+	assert_int_equal(ptree_add_entry(t, t->items[5].id, noon("2025-01-30"),
+	                                 0, 5, 0, 0, "project"),
+	                 CAIRN_OK);
+	assert_int_equal(t->items[2].minutes, 30);
+	assert_int_equal(t->items[3].minutes, 18);
+	assert_int_equal(t->items[1].minutes, 48);
+	assert_int_equal(t->items[0].minutes, 48);
+	assert_int_equal(t->items[4].minutes, 5);
+	assert_int_equal(t->items[5].minutes, 5);
+	assert_int_equal(t->items[6].minutes, 0);
+	assert_int_equal(t->n_ents, 4);
+	assert_int_equal(t->ents[1].item, 3);
+	assert_int_equal(t->ents[1].day, day_of("2025-01-08"));
+	assert_int_equal(t->ents[2].item, -1);
+	ptree_free(t);
+}
+
+static void
+test_resolve(void **state)
+{
+	struct ptree *t = hand_tree();
+	char prefix[9];
+	int idx = -1;
+
+	(void)state;
+	assert_int_equal(ptree_resolve(t, "parser", &idx), CAIRN_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(ptree_resolve(t, "SHIP", &idx), CAIRN_OK);
+	assert_int_equal(idx, 5);
+	assert_int_equal(ptree_resolve(t, "phase", &idx), CAIRN_EAMBIGUOUS);
+	assert_non_null(strstr(cli_errmsg(), "matches 2 items"));
+	assert_null(strchr(cli_errmsg(), '\n'));
+	assert_int_equal(ptree_resolve(t, "phase 2: more", &idx), CAIRN_OK);
+	assert_int_equal(idx, 4);
+	/* A note matches only when nothing else does. */
+	assert_int_equal(ptree_resolve(t, "note", &idx), CAIRN_OK);
+	assert_int_equal(idx, 6);
+	assert_int_equal(ptree_resolve(t, "zebra", &idx), CAIRN_ENOTFOUND);
+	snprintf(prefix, sizeof(prefix), "%.8s", t->items[3].id);
+	assert_int_equal(ptree_resolve(t, prefix, &idx), CAIRN_OK);
+	assert_int_equal(idx, 3);
+	assert_int_equal(ptree_find(t, t->items[5].id), 5);
+	assert_int_equal(ptree_find(t, "nope"), -1);
+	ptree_free(t);
+}
+
+static void
+test_status(void **state)
+{
+	struct ptree *t = hand_tree();
+	struct pstatus s;
+	json_t *j;
+
+	(void)state;
+	ptree_add_entry(t, t->items[3].id, noon("2025-01-08"), 0, 30, 20, 0,
+	                "drill");
+	ptree_add_entry(t, t->items[2].id, noon("2025-01-14"), 0, 60, 0, 0,
+	                "project");
+	ptree_add_entry(t, "", noon("2025-01-20"), 0, 45, 0, 0, "project");
+	/* Wednesday of week 2. */
+	assert_int_equal(pstatus_compute(t, day_of("2025-01-15"), &s),
+	                 CAIRN_OK);
+	assert_int_equal(s.week, 2);
+	assert_int_equal(s.day, 9);
+	assert_int_equal(s.week_from, day_of("2025-01-13"));
+	assert_int_equal(s.week_to, day_of("2025-01-19"));
+	assert_int_equal(s.phase, 0);
+	/* Phase 1 ends this week; Project A ended last week (its tasks are
+	 * covered by it). */
+	assert_int_equal(s.n_due, 1);
+	assert_int_equal(s.due[0], 0);
+	assert_int_equal(s.n_overdue, 1);
+	assert_int_equal(s.overdue[0], 1);
+	assert_int_equal(s.week_minutes, 60);
+	assert_int_equal(s.total_minutes, 90);
+	assert_true(s.sched_hours == 3.0);
+	assert_true(s.sched_to_date == 3.0); /* Mon 2h + Wed 1h */
+	assert_int_equal(s.n_act, 2);
+	assert_string_equal(s.act[0].activity, "project");
+	assert_int_equal(s.act[0].minutes, 60);
+	assert_true(s.act[0].has_alloc);
+	assert_int_equal(s.act[1].minutes, 30);
+	j = pstatus_json(t, &s);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "week")), 2);
+	json_decref(j);
+	pstatus_release(&s);
+
+	/* With the project done, its open tasks are overdue one by one. */
+	t->items[1].m->done = 1;
+	t->items[2].m->done = 1;
+	assert_int_equal(pstatus_compute(t, day_of("2025-01-15"), &s),
+	                 CAIRN_OK);
+	assert_int_equal(s.n_overdue, 1);
+	assert_int_equal(s.overdue[0], 3);
+	pstatus_release(&s);
+
+	/* Before the start: week 0; on the last day: week 4, phase 2. */
+	assert_int_equal(pstatus_compute(t, day_of("2025-01-01"), &s),
+	                 CAIRN_OK);
+	assert_int_equal(s.week, 0);
+	assert_int_equal(s.phase, -1);
+	pstatus_release(&s);
+	assert_int_equal(pstatus_compute(t, day_of("2025-02-02"), &s),
+	                 CAIRN_OK);
+	assert_int_equal(s.week, 4);
+	assert_int_equal(s.phase, 4);
+	assert_int_equal(s.n_due, 1); /* Phase 2 (the milestone under it) */
+	assert_int_equal(s.due[0], 4);
+	pstatus_release(&s);
+	ptree_free(t);
+}
+
+static void
+test_to_plan(void **state)
+{
+	struct ptree *t = hand_tree();
+	struct plan *p = NULL;
+
+	(void)state;
+	t->items[2].m->done = 1;
+	assert_int_equal(ptree_to_plan(t, &p), CAIRN_OK);
+	assert_string_equal(p->title, "Hand plan");
+	assert_string_equal(p->goal, "Learn by hand");
+	assert_true(p->hours_min == 10 && p->hours_max == 12);
+	assert_int_equal(p->n_sched, 2);
+	assert_string_equal(p->sched[1].day, "Wed");
+	assert_int_equal(p->n_alloc, 2);
+	assert_int_equal(p->alloc[0].max_pct, 70);
+	assert_int_equal(p->n_items, 7);
+	assert_int_equal(p->items[3].parent, 1);
+	assert_int_equal(p->items[3].limit_minutes, 20);
+	assert_int_equal(p->items[2].done, 1);
+	assert_int_equal(p->items[2].checkbox, 1);
+	assert_int_equal(p->items[3].checkbox, 0);
+	assert_int_equal(p->items[5].checkbox, 1);
+	assert_int_equal(p->items[5].to_day, 27);
+	assert_int_equal(p->items[0].level, 2);
+	assert_string_equal(p->items[6].line, "a note");
+	plan_free(p);
+	ptree_free(t);
+}
+
+static void
+test_store_roundtrip(void **state)
+{
+	char dir[64], path[128], cmd[160];
+	struct ptree *t = hand_tree(), *u = NULL;
+	struct store *st = NULL;
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-client-plan-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cairn.db", dir);
+	assert_int_equal(store_open(path, 0, &st), CAIRN_OK);
+	assert_int_equal(ptree_store(st, t), CAIRN_OK);
+	t->items[5].m->done = 1;
+	assert_int_equal(ptree_put_item(st, t, 5), CAIRN_OK);
+	assert_int_equal(ptree_load(st, t->id, &u), CAIRN_OK);
+	assert_int_equal(u->n, t->n);
+	for (i = 0; i < t->n; i++) {
+		assert_string_equal(u->items[i].id, t->items[i].id);
+		assert_int_equal(u->items[i].parent, t->items[i].parent);
+		assert_string_equal(u->items[i].m->title, t->items[i].m->title);
+	}
+	assert_true(u->items[5].m->done);
+	assert_int_equal(u->start, t->start);
+	/* Items of another plan stay out. */
+	ptree_free(u);
+	u = hand_tree();
+	assert_int_equal(ptree_store(st, u), CAIRN_OK);
+	ptree_free(u);
+	u = NULL;
+	assert_int_equal(ptree_load(st, t->id, &u), CAIRN_OK);
+	assert_int_equal(u->n, 7);
+	assert_int_equal(ptree_load_entries(st, u), CAIRN_OK);
+	assert_int_equal(u->n_ents, 0);
+	ptree_free(u);
+	ptree_free(t);
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_dates),
+	        cmocka_unit_test(test_records),
+	        cmocka_unit_test(test_validate_limits),
+	        cmocka_unit_test(test_minutes_up_the_tree),
+	        cmocka_unit_test(test_resolve),
+	        cmocka_unit_test(test_status),
+	        cmocka_unit_test(test_to_plan),
+	        cmocka_unit_test(test_store_roundtrip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
