@@ -85,6 +85,13 @@ io_error(struct net_conn *n, int rc, int err)
 	if (rc == CAIRN_ETIMEOUT)
 		return cli_err(rc, "%s did not answer within %d seconds",
 		               n->where, NET_IO_TIMEOUT_MS / 1000);
+	if ((rc == CAIRN_ECLOSED || err == ECONNRESET) && n->tls != NULL &&
+	    !tls_established(n->tls))
+		return cli_err(rc == CAIRN_ECLOSED ? rc : CAIRN_ENET,
+		               "%s closed the connection before TLS was set "
+		               "up: the server may be at its connection limit "
+		               "(retry later), or it is not a cairnd",
+		               n->where);
 	if (rc == CAIRN_ECLOSED)
 		return cli_err(rc, "%s closed the connection", n->where);
 	return cli_err(CAIRN_ENET, "connection to %s failed: %s", n->where,

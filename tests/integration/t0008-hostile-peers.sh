@@ -164,7 +164,7 @@ hold_open() { [ -s "$T/hold.out" ]; }
 wait_for hold_open || fail "a peer holds the only connection"
 hp=$(json_get .local_port <"$T/hold.out")
 mkhome MC
-expect_fail '3|6' '.' register MC maxine
+expect_fail '3|6' 'connection limit' register MC maxine
 grep -q 'conn\.refused' "$SERVER_LOG" ||
     fail "the server logs conn.refused" "$(tail -n 5 "$SERVER_LOG")"
 pass "the server logs conn.refused"
