@@ -189,9 +189,11 @@ assert_json "a Start: line in the plan gives its start" 'd["start"] == "2026-03-
 assert_json "--start wins over the plan's Start: line" 'd["start"] == "2026-05-04"' \
     <<<"$(cj X plan import "$T/blender.md" --dry-run --start 2026-05-04)"
 
+# The same flow on the real sample where ../shared is there; t0015 checks
+# the sample's own acceptance points and is the one that reports a skip.
 if [ ! -f "$SAMPLE" ]; then
-	echo "# SKIP: $SAMPLE is absent; only the fixture flow ran" >&3
-	exit 77
+	echo "# $SAMPLE is absent: the flow ran on the fixture only" >&3
+	exit 0
 fi
 flow sm carol "$SAMPLE" "Recommendation system deployed" "RL agent trained" \
     "Full MLOps pipeline running" "Collaborative filtering"
