@@ -380,6 +380,9 @@ out:
 	explicit_bzero(cli.token, sizeof(cli.token));
 	if (fflush(stdout) != 0 && rc == CAIRN_OK)
 		rc = cli_err(CAIRN_EIO, "cannot write to standard output");
+	/* A reader that went away (cairn ls | head) is no error to report. */
+	if (rc == CAIRN_EIO && errno == EPIPE)
+		return EXIT_FAIL;
 	if (rc != CAIRN_OK) {
 		fprintf(stderr, "cairn: %s\n",
 		        cli_errmsg() != NULL ? cli_errmsg() : err_message(rc));

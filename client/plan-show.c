@@ -104,6 +104,9 @@ show_human(FILE *f, const struct ptree *t, int notes)
 		note = m->kind == CAIRN__ITEM_KIND__ITEM_NOTE;
 		if (note && !notes && m->level == 0 && !m->has_window)
 			continue;
+		/* The title heading is already the first line. */
+		if (note && !notes && i == 0 && strcmp(m->title, p->title) == 0)
+			continue;
 		depth = ptree_depth(t, i);
 		ptree_window(t, i, from, to);
 		fprintf(f, "%*s%s %s%s%s %-9s %s", depth * 2, "",
