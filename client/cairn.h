@@ -116,7 +116,7 @@ struct rec {
 	uint8_t *body; /* owned; NULL for a tombstone */
 	size_t body_len;
 	int64_t at; /* started_at of an entry, else 0 */
-	int dirty;  /* not yet acknowledged by the server */
+	int dirty;  /* 1 written here, 2 to push again as is; 0 synced */
 };
 
 /* Frees r's body; r may be reused. Accepts NULL. */
@@ -219,8 +219,8 @@ int store_apply_pull(struct store *st, const struct rec *recs, size_t n,
 /* Observes a remote clock value (a PushOk's hlc) into the stored clock. */
 int store_observe(struct store *st, uint64_t remote);
 /*
- * Server reset: cursor 0, epoch saved, every record owned by handle marked
- * dirty, in one transaction.
+ * Server reset: cursor 0, epoch saved, every synced record owned by handle
+ * marked to be pushed again as it is (dirty 2), in one transaction.
  */
 int store_reset(struct store *st, const char *handle, const char *epoch);
 /*

@@ -37,7 +37,7 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 		goto out;
 	}
 	if (store_prepare(st,
-	                  "SELECT " REC_COLUMNS " FROM records WHERE dirty = 1"
+	                  "SELECT " REC_COLUMNS " FROM records WHERE dirty > 0"
 	                  " LIMIT ?1",
 	                  &s))
 		goto out;
@@ -76,7 +76,7 @@ store_mark_clean(struct store *st, const struct rec *recs, size_t n,
 	if (store_prepare(
 	            st,
 	            "UPDATE records SET dirty = 0 WHERE id = ?1 AND hlc = ?2"
-	            " AND device = ?3 AND dirty = 1",
+	            " AND device = ?3 AND dirty > 0",
 	            &s))
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -209,7 +209,15 @@ store_reset(struct store *st, const char *handle, const char *epoch)
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
 	rc = CAIRN_ESTORAGE;
-	if (store_prepare(st, "UPDATE records SET dirty = 1 WHERE owner = ?1",
+	/*
+	 * Versions this home holds are pushed again as they are (dirty 2):
+	 * same hlc, same device, so one that another device has since
+	 * superseded on the server loses there, as it should. Versions
+	 * written here and not yet pushed stay dirty 1 (store_restamp).
+	 */
+	if (store_prepare(st,
+	                  "UPDATE records SET dirty = 2 WHERE owner = ?1"
+	                  " AND dirty = 0",
 	                  &s))
 		goto fail;
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
@@ -231,11 +239,13 @@ out:
 }
 
 /*
- * Versions written before the first login carry a local device id, and a
- * home that logged out and in again has versions of its old device; the
- * server accepts only versions of the device it authenticated. Before a
- * push such dirty versions are written again under device with a new hlc
- * (greater than the old one, so they still beat whatever they beat).
+ * Versions written here before the first login carry a local device id
+ * the server does not know, and a home that logged out and in again has
+ * unpushed versions of its old device. Before a push such versions (dirty
+ * 1: written here) are written again under device with a new hlc (greater
+ * than the old one, so they still beat whatever they beat). Versions to
+ * push again as they are (dirty 2, after a server reset) keep theirs: the
+ * server accepts any device of the user.
  */
 int
 store_restamp(struct store *st, const char *device, size_t *n)

@@ -45,6 +45,12 @@ static const char *const migrations[] = {
         ");"
         "CREATE INDEX records_kind_at ON records(kind, at);"
         "CREATE INDEX records_dirty ON records(dirty) WHERE dirty = 1;",
+        /*
+         * 2: dirty 2 marks a version to push again as it is (after a
+         * server reset), dirty 1 one written here; the index covers both.
+         */
+        "DROP INDEX records_dirty;"
+        "CREATE INDEX records_dirty ON records(dirty) WHERE dirty > 0;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -629,7 +635,7 @@ int
 store_count_dirty(struct store *st, uint64_t *n)
 {
 	return store_count_where(
-	        st, "SELECT count(*) FROM records WHERE dirty = 1", NULL, n);
+	        st, "SELECT count(*) FROM records WHERE dirty > 0", NULL, n);
 }
 
 int

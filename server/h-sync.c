@@ -18,6 +18,12 @@
 #include "planrec.h"
 
 #define SYNC_FUTURE_MS (24ull * 3600 * 1000)
+/*
+ * Largest record accepted, packed. Any accepted record must fit in a
+ * PullOk frame with room to spare, or one oversized record would stop
+ * every later pull of its owner.
+ */
+#define SYNC_RECORD_MAX (256u * 1024)
 #define PULL_SCAN_MAX 10000    /* rows one pull may look at, skipped or not */
 #define PULL_RECORD_OVERHEAD 8 /* tag and length of a record in PullOk */
 
@@ -27,6 +33,7 @@ struct sync_op {
 	int64_t user_id;
 	char device_id[UUID_LEN + 1];
 	char fail_id[UUID_LEN + 1];
+	int fail_device; /* fail_id names a device not the user's */
 	uint64_t t0;
 	/* Push. */
 	unsigned applied, ignored;
@@ -179,12 +186,21 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		        id, c->handle);
 		return CAIRN_EFORBIDDEN;
 	}
-	if (strcmp(r->device, c->device_id) != 0) {
-		rq_fail(rq, CAIRN_EFORBIDDEN, id,
-		        "record %s names another "
-		        "device than this session's",
-		        id);
-		return CAIRN_EFORBIDDEN;
+	/*
+	 * A version written by another of the user's devices may come back
+	 * unchanged (a client re-pushing after a server restore); push_run
+	 * checks that the device is the user's.
+	 */
+	if (!uuid_valid(r->device)) {
+		rq_fail(rq, CAIRN_EINVAL, id,
+		        "record %s has no valid device id", id);
+		return CAIRN_EINVAL;
+	}
+	if (cairn__record__get_packed_size(r) > SYNC_RECORD_MAX) {
+		rq_fail(rq, CAIRN_EINVAL, id,
+		        "record %s is larger than %u bytes", id,
+		        SYNC_RECORD_MAX);
+		return CAIRN_EINVAL;
 	}
 	if (r->hlc == 0) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s has no timestamp", id);
@@ -216,6 +232,25 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 	return CAIRN_OK;
 }
 
+/*
+ * A version that names another device than the session's must name one of
+ * the user's own devices (revoked ones too: their versions stay theirs).
+ */
+static int
+push_device_is_users(struct store *st, struct sync_op *op, const char *id)
+{
+	struct store_device d;
+	int rc;
+
+	rc = st->ops->device_get(st, id, &d);
+	if (rc == CAIRN_OK && d.user_id == op->user_id)
+		return CAIRN_OK;
+	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
+		return rc;
+	op->fail_device = 1;
+	return CAIRN_EFORBIDDEN;
+}
+
 static int
 push_run(struct store *st, struct dbq_job *job)
 {
@@ -231,6 +266,12 @@ push_run(struct store *st, struct dbq_job *job)
 	for (i = 0; i < m->n_records; i++) {
 		const Cairn__Record *p = m->records[i];
 
+		if (strcmp(p->device, op->device_id) != 0 &&
+		    (rc = push_device_is_users(st, op, p->device)) !=
+		            CAIRN_OK) {
+			snprintf(op->fail_id, sizeof(op->fail_id), "%s", p->id);
+			return rc;
+		}
 		memset(&r, 0, sizeof(r));
 		r.id = p->id;
 		r.kind = (int)p->kind;
@@ -278,7 +319,12 @@ push_done(struct dbq_job *job)
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	struct rq *rq = op->rq;
 
-	if (job->rc == CAIRN_EFORBIDDEN)
+	if (job->rc == CAIRN_EFORBIDDEN && op->fail_device)
+		rq_fail(rq, CAIRN_EFORBIDDEN, op->fail_id,
+		        "record %s names a device that is not one of "
+		        "yours",
+		        op->fail_id);
+	else if (job->rc == CAIRN_EFORBIDDEN)
 		rq_fail(rq, CAIRN_EFORBIDDEN, op->fail_id,
 		        "record %s belongs "
 		        "to another user",

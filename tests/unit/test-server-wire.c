@@ -738,6 +738,8 @@ test_push_validation(void **state)
 	struct client c;
 	struct rec recs[2];
 	Cairn__Response *r;
+	uint8_t *big;
+	size_t n;
 
 	cl_connect(&c);
 	cl_hello(&c);
@@ -775,6 +777,24 @@ test_push_validation(void **state)
 	push_expect(&c, recs, 2, CAIRN_EINVAL);
 	rec_make(&recs[1], "not-a-uuid", "frank", dev, now);
 	push_expect(&c, recs, 2, CAIRN_EINVAL);
+	/*
+	 * A record too big to come back in a pull: a valid entry padded with
+	 * an unknown length-delimited field (tag 100) of 300,000 bytes.
+	 */
+	big = calloc(1, 300 * 1024);
+	assert_non_null(big);
+	rec_make(&recs[1], id2, "frank", dev, now);
+	n = recs[1].r.body.len;
+	memcpy(big, recs[1].body, n);
+	big[n++] = 0xa2; /* (100 << 3) | 2, as a varint */
+	big[n++] = 0x06;
+	big[n++] = 0xe0; /* 300000, as a varint */
+	big[n++] = 0xa7;
+	big[n++] = 0x12;
+	recs[1].r.body.data = big;
+	recs[1].r.body.len = n + 300000;
+	push_expect(&c, recs, 2, CAIRN_EINVAL);
+	free(big);
 	/* Nothing of those batches was stored. */
 	r = cl_pull(&c, 0, "", 0);
 	assert_int_equal(r->pull->n_records, 0);
