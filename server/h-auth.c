@@ -31,6 +31,7 @@ struct auth_op {
 	size_t pwlen;
 	char code[STORE_INVITE_MAX + 1];
 	char prefix[UUID_LEN + 1];
+	char caller[UUID_LEN + 1]; /* the session's device */
 	struct store_user user;
 	struct store_device dev;
 	uint8_t token[SECRET_TOKEN_LEN];
@@ -160,10 +161,21 @@ auth_session(struct auth_op *op, const char *handle, int64_t user_id,
 	rq->resp.session = &op->session;
 }
 
-/* Fails rq with a storage error and completes it. */
+/*
+ * Fails rq with a storage error, or ends the session of a device revoked
+ * since it authenticated, and completes it.
+ */
 static void
 auth_storage_fail(struct rq *rq, int rc)
 {
+	if (rc == CAIRN_EREVOKED) {
+		rq->c->authed = 0;
+		rq_fail(rq, CAIRN_EREVOKED, NULL,
+		        "this device's token was revoked; run 'cairn login "
+		        "HANDLE'");
+		rq_complete(rq);
+		return;
+	}
 	rq_fail(rq, rc == CAIRN_EBUSY ? CAIRN_EBUSY : CAIRN_ESTORAGE, NULL,
 	        "%s",
 	        rc == CAIRN_EBUSY ? "server is shutting down; retry soon"
@@ -527,11 +539,30 @@ h_auth(struct rq *rq)
 
 /* ---- logout, devices, revoke ---- */
 
+/*
+ * The session's device may have been revoked (from another device) since
+ * the connection authenticated: then it may do nothing more.
+ */
+static int
+auth_caller_active(struct store *st, const struct auth_op *op)
+{
+	struct store_device d;
+	int rc;
+
+	rc = st->ops->device_get(st, op->caller, &d);
+	if (rc == CAIRN_ENOTFOUND || (rc == CAIRN_OK && d.revoked_at != 0))
+		return CAIRN_EREVOKED;
+	return rc;
+}
+
 static int
 revoke_run(struct store *st, struct dbq_job *job)
 {
 	struct auth_op *op = container_of(job, struct auth_op, job);
+	int rc;
 
+	if ((rc = auth_caller_active(st, op)) != CAIRN_OK)
+		return rc;
 	return st->ops->device_revoke(st, op->user.id, op->prefix, op->now,
 	                              op->dev.id);
 }
@@ -556,7 +587,10 @@ static int
 devices_run(struct store *st, struct dbq_job *job)
 {
 	struct auth_op *op = container_of(job, struct auth_op, job);
+	int rc;
 
+	if ((rc = auth_caller_active(st, op)) != CAIRN_OK)
+		return rc;
 	return st->ops->device_list(st, op->user.id, devices_cb, op);
 }
 
@@ -658,6 +692,7 @@ auth_user_job(struct rq *rq, struct auth_op *op,
               void (*done)(struct dbq_job *))
 {
 	op->user.id = rq->c->user_id;
+	snprintf(op->caller, sizeof(op->caller), "%s", rq->c->device_id);
 	op->job.run = run;
 	op->job.done = done;
 	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {

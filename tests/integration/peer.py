@@ -417,7 +417,32 @@ def cmd_stall(port, ca, handle, password, n, hold):
     time.sleep(float(hold))
 
 
+def cmd_revoked_session(port, ca, handle, password, ctlfile):
+    """Logs in and prints its device id; waits until CTLFILE holds a device
+    id (the scenario revokes this session's device meanwhile), then, on the
+    same connection, asks for the device list, to revoke that device, and
+    to pull; prints each answer's code."""
+    s, dev = session(port, ca, handle, password)
+    print(json.dumps({"device": dev}), flush=True)
+    deadline = time.time() + 20
+    target = ""
+    while not target and time.time() < deadline:
+        try:
+            target = open(ctlfile).read().strip()
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    out = {}
+    for name, field, body in (("devices", 15, b""),
+                              ("revoke", 16, f_bytes(1, target)),
+                              ("pull", 18, f_varint(1, 0))):
+        send_frame(s, request(len(out) + 3, field, body))
+        out[name] = recv_frame(s)["code"]
+    print(json.dumps(out), flush=True)
+
+
 COMMANDS = {
+    "revoked-session": cmd_revoked_session,
     "fill": cmd_fill,
     "stall": cmd_stall,
     "garbage": cmd_garbage,

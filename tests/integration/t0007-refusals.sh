@@ -73,6 +73,26 @@ ok "alice logs in again on B" login B alice --device laptop2
 assert_json "B's unpushed entries push after the new login" 'd["pushed"] == 2' <<<"$(cj B sync)"
 ok "A syncs" c A sync
 assert_eq "unpushed two" "$(cj A show "$u2" | json_get .text)" "A receives B's entries"
+
+# A connection that authenticated before its device was revoked can do
+# nothing more on it: not list devices, not revoke the owner's device.
+(
+	trap - ERR
+	python3 "$PEER" revoked-session "$PORT" "$T/certs/ca.pem" alice "$PASSWORD" \
+	    "$T/revoke.ctl" >"$T/revoked.out" 2>&1
+) &
+rs=$!
+has_device_line() { grep -q '"device"' "$T/revoked.out"; }
+wait_for has_device_line || fail "a second session logs in" "$(cat "$T/revoked.out")"
+pdev=$(head -n 1 "$T/revoked.out" | json_get .device)
+ok "A revokes that session's device" c A devices revoke "${pdev:0:8}"
+adev=$(cj A devices | json_eval '[x["id"] for x in d if x["current"]][0]')
+echo "$adev" >"$T/revoke.ctl"
+wait "$rs" || true
+assert_json "the revoked session may not list, revoke or pull" '
+d["devices"] == -14 and d["revoke"] < 0 and d["pull"] < 0' \
+    <<<"$(tail -n 1 "$T/revoked.out")"
+ok "A's own device still works" c A sync
 expect_cairn_fail 5 '.' A devices revoke ffffffff
 
 # --- logout --------------------------------------------------------------------------
