@@ -589,6 +589,7 @@ plan_parse(const char *text, size_t len, struct plan **out)
 	struct plan_doc doc;
 	struct plan *p = NULL;
 	MD_PARSER parser;
+	char *copy = NULL;
 	size_t i;
 	int rc = CAIRN_OK;
 
@@ -611,6 +612,18 @@ plan_parse(const char *text, size_t len, struct plan **out)
 		text += 3;
 		len -= 3;
 	}
+	/*
+	 * md4c 0.4.8 may look one byte past the end of a link destination
+	 * that runs to the end of the input (found by fuzz-plan): parse a
+	 * NUL-terminated copy, whatever the caller hands in.
+	 */
+	if ((copy = malloc(len + 1)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	text = copy;
 	pp.doc = text;
 	pp.len = len;
 	if ((rc = plan_split_lines(&pp)) != CAIRN_OK)
@@ -653,5 +666,6 @@ out:
 	free(pp.lend);
 	plan_doc_release(&doc);
 	plan_free(p);
+	free(copy);
 	return rc;
 }
