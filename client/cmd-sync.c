@@ -22,6 +22,7 @@
 #include "msg.h"
 
 #define SYNC_RESETS_MAX 2 /* resets one sync accepts before giving up */
+#define SYNC_STUCK_MAX 3  /* pushes in a row that may clean nothing */
 #define SYNC_EPOCH_MAX 64
 
 struct sync {
@@ -30,6 +31,7 @@ struct sync {
 	uint32_t batch; /* records per push and pull */
 	int progress;   /* stderr is a terminal */
 	uint64_t pushed, pulled, cursor;
+	int stuck; /* pushes in a row that cleaned nothing */
 	/* CAIRN_TEST_KILL: which event, and the count that kills. */
 	int kill_push, kill_pull;
 	uint64_t push_acks, pull_recvs;
@@ -139,12 +141,21 @@ push_batch(struct sync *s, size_t *n)
 		             store_errmsg(s->c->st));
 		goto out;
 	}
-	if (cleaned == 0) {
-		rc = cli_err(CAIRN_EINTERNAL, "local changes stayed unsynced "
-		                              "after a push; run 'cairn "
-		                              "sync' again");
+	/*
+	 * Versions edited while their push was in flight stay dirty and go
+	 * in the next batch; a batch that cleans nothing several times in a
+	 * row means something keeps rewriting them, so stop rather than spin.
+	 */
+	if (cleaned == 0 && ++s->stuck >= SYNC_STUCK_MAX) {
+		rc = cli_err(CAIRN_EINTERNAL,
+		             "local changes stayed unsynced "
+		             "after %d pushes; run 'cairn "
+		             "sync' again",
+		             SYNC_STUCK_MAX);
 		goto out;
 	}
+	if (cleaned > 0)
+		s->stuck = 0;
 	s->pushed += count;
 out:
 	msg_free_response(resp);

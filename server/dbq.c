@@ -96,9 +96,13 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 	}
 	rc = st->ops->commit(st);
 	if (rc != CAIRN_OK) {
+		/*
+		 * Reads in the batch may have seen its writes, which are now
+		 * gone: none of it may be answered as if it had happened.
+		 */
 		st->ops->rollback(st);
 		for (j = batch; j != NULL; j = j->next) {
-			if ((j->flags & DBQ_WRITE) && j->rc >= 0)
+			if (j->rc >= 0)
 				j->rc = CAIRN_ESTORAGE;
 		}
 		return;
