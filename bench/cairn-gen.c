@@ -17,8 +17,8 @@
 #include "timefmt.h"
 #include "uuid.h"
 
-static const char *activities[] = {"project", "drill",     "reading",
-                                   "retrieval", "review",   "community",
+static const char *activities[] = {"project",   "drill",  "reading",
+                                   "retrieval", "review", "community",
                                    "planning"};
 
 /* Writes entry i of the made-up history into st. */

@@ -80,9 +80,8 @@ handle_valid(const char *s)
 	return i >= HANDLE_MIN;
 }
 
-/* 1 if s is a lowercase word [a-z][a-z0-9_-]* of at most max bytes. */
-static int
-entry_word(const char *s, size_t max)
+int
+activity_valid(const char *s)
 {
 	size_t i;
 
@@ -91,7 +90,7 @@ entry_word(const char *s, size_t max)
 	for (i = 0; s[i] != '\0'; i++) {
 		char c = s[i];
 
-		if (i >= max)
+		if (i >= ENTRY_ACTIVITY_MAX)
 			return 0;
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '-'))
@@ -194,7 +193,7 @@ entry_validate(const Cairn__Entry *e, int64_t now, char *why, size_t whylen)
 	if (e->minutes < 1 || e->minutes > DURATION_MAX_MINUTES)
 		return entry_fail(why, whylen, "minutes: must be 1..%d",
 		                  DURATION_MAX_MINUTES);
-	if (!entry_word(e->activity, ENTRY_ACTIVITY_MAX))
+	if (!activity_valid(e->activity))
 		return entry_fail(why, whylen,
 		                  "activity: must be a lowercase word "
 		                  "[a-z][a-z0-9_-] of at "

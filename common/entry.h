@@ -29,9 +29,12 @@
  * naming the field written to why.
  */
 int entry_validate(const Cairn__Entry *e, int64_t now, char *why,
-    size_t whylen);
-/* 1 if s is a valid handle: HANDLE_MIN..HANDLE_MAX of [a-z0-9_-], a letter first. */
+                   size_t whylen);
+/* 1 if s is a valid handle: HANDLE_MIN..HANDLE_MAX of [a-z0-9_-], a letter
+ * first. */
 int handle_valid(const char *s);
+/* 1 if s is an activity word: [a-z][a-z0-9_-]*, ENTRY_ACTIVITY_MAX at most. */
+int activity_valid(const char *s);
 /* 1 if the len bytes at s are valid UTF-8 without NUL. */
 int utf8_valid(const char *s, size_t len);
 

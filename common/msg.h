@@ -12,7 +12,7 @@
 #include "cairn.pb-c.h"
 
 #define PROTOCOL_VERSION 1
-#define MSG_MAX_BATCH 1000	/* most records in one Push or PullOk */
+#define MSG_MAX_BATCH 1000             /* most records in one Push or PullOk */
 #define MSG_BATCH_BYTES (1024u * 1024) /* aim for batches below this */
 
 /* Packs and frames m, appending to out. CAIRN_ETOOBIG past FRAME_MAX. */

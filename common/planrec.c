@@ -118,26 +118,6 @@ planrec_text(const char *s, size_t min, size_t max, int lines)
 	return 1;
 }
 
-/* 1 if s is a cairn activity word [a-z][a-z0-9_-]{0,31}. */
-static int
-planrec_word(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || !(s[0] >= 'a' && s[0] <= 'z'))
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (i >= ENTRY_ACTIVITY_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static int
 planrec_hours(float h, float max)
 {
@@ -177,7 +157,7 @@ planrec_validate_rows(const Cairn__Plan *p, char *why, size_t whylen)
 	for (i = 0; i < p->n_allocations; i++) {
 		const Cairn__Allocation *a = p->allocations[i];
 
-		if (a == NULL || !planrec_word(a->activity))
+		if (a == NULL || !activity_valid(a->activity))
 			return planrec_fail(
 			        why, whylen,
 			        "allocations: each activity must be "

@@ -19,7 +19,7 @@ struct tls_session;
  * tls_ctx_free.
  */
 struct tls_ctx *tls_ctx_server_new(const char *cert_file, const char *key_file,
-    char *err, size_t errlen);
+                                   char *err, size_t errlen);
 /*
  * Client context that trusts only the CA certificates in ca_file (the
  * pinned CA), or the system's trust store when ca_file is NULL (a server
@@ -27,7 +27,7 @@ struct tls_ctx *tls_ctx_server_new(const char *cert_file, const char *key_file,
  * ownership and errors as above.
  */
 struct tls_ctx *tls_ctx_client_new(const char *ca_file, char *err,
-    size_t errlen);
+                                   size_t errlen);
 /* Frees a context. Accepts NULL. Sessions keep their own reference. */
 void tls_ctx_free(struct tls_ctx *ctx);
 
