@@ -125,8 +125,8 @@ entry_name(const char *s, size_t max, char reject)
 	return 1;
 }
 
-static int
-entry_fail(char *why, size_t whylen, const char *fmt, ...)
+int
+validate_fail(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -144,37 +144,37 @@ entry_validate_lists(const Cairn__Entry *e, char *why, size_t whylen)
 	size_t i, j;
 
 	if (e->n_skills > ENTRY_SKILLS_MAX)
-		return entry_fail(why, whylen, "skills: at most %d allowed",
-		                  ENTRY_SKILLS_MAX);
+		return validate_fail(why, whylen, "skills: at most %d allowed",
+		                     ENTRY_SKILLS_MAX);
 	for (i = 0; i < e->n_skills; i++) {
 		if (!entry_name(e->skills[i], ENTRY_SKILL_MAX, '\0'))
-			return entry_fail(
+			return validate_fail(
 			        why, whylen,
 			        "skills: each must be 1..%d bytes of printable "
 			        "UTF-8",
 			        ENTRY_SKILL_MAX);
 	}
 	if (e->n_metrics > ENTRY_METRICS_MAX)
-		return entry_fail(why, whylen, "metrics: at most %d allowed",
-		                  ENTRY_METRICS_MAX);
+		return validate_fail(why, whylen, "metrics: at most %d allowed",
+		                     ENTRY_METRICS_MAX);
 	for (i = 0; i < e->n_metrics; i++) {
 		const Cairn__Metric *mt = e->metrics[i];
 
 		if (mt == NULL ||
 		    !entry_name(mt->key, ENTRY_METRIC_KEY_MAX, '='))
-			return entry_fail(
+			return validate_fail(
 			        why, whylen,
 			        "metrics: each key must be 1..%d bytes of "
 			        "printable UTF-8 without '='",
 			        ENTRY_METRIC_KEY_MAX);
 		if (!isfinite(mt->value))
-			return entry_fail(why, whylen,
-			                  "metrics: value of '%s' must be a "
-			                  "finite number",
-			                  mt->key);
+			return validate_fail(why, whylen,
+			                     "metrics: value of '%s' must be a "
+			                     "finite number",
+			                     mt->key);
 		for (j = 0; j < i; j++) {
 			if (strcmp(e->metrics[j]->key, mt->key) == 0)
-				return entry_fail(
+				return validate_fail(
 				        why, whylen,
 				        "metrics: key '%s' given twice",
 				        mt->key);
@@ -189,43 +189,45 @@ entry_validate(const Cairn__Entry *e, int64_t now, char *why, size_t whylen)
 	size_t len;
 
 	if (e == NULL)
-		return entry_fail(why, whylen, "entry: missing");
+		return validate_fail(why, whylen, "entry: missing");
 	if (e->minutes < 1 || e->minutes > DURATION_MAX_MINUTES)
-		return entry_fail(why, whylen, "minutes: must be 1..%d",
-		                  DURATION_MAX_MINUTES);
+		return validate_fail(why, whylen, "minutes: must be 1..%d",
+		                     DURATION_MAX_MINUTES);
 	if (!activity_valid(e->activity))
-		return entry_fail(why, whylen,
-		                  "activity: must be a lowercase word "
-		                  "[a-z][a-z0-9_-] of at "
-		                  "most %d characters",
-		                  ENTRY_ACTIVITY_MAX);
+		return validate_fail(why, whylen,
+		                     "activity: must be a lowercase word "
+		                     "[a-z][a-z0-9_-] of at "
+		                     "most %d characters",
+		                     ENTRY_ACTIVITY_MAX);
 	len = e->text != NULL ? strnlen(e->text, ENTRY_TEXT_MAX + 1) : 0;
 	if (len > ENTRY_TEXT_MAX)
-		return entry_fail(why, whylen, "text: at most %d bytes",
-		                  ENTRY_TEXT_MAX);
+		return validate_fail(why, whylen, "text: at most %d bytes",
+		                     ENTRY_TEXT_MAX);
 	if (!utf8_valid(e->text, len))
-		return entry_fail(why, whylen, "text: must be valid UTF-8");
+		return validate_fail(why, whylen, "text: must be valid UTF-8");
 	if (e->item != NULL && e->item[0] != '\0' &&
 	    !entry_name(e->item, ENTRY_ITEM_MAX, '\0'))
-		return entry_fail(
+		return validate_fail(
 		        why, whylen,
 		        "item: must be 1..%d bytes of printable UTF-8",
 		        ENTRY_ITEM_MAX);
 	if (e->utc_offset < -ENTRY_OFFSET_MAX ||
 	    e->utc_offset > ENTRY_OFFSET_MAX)
-		return entry_fail(why, whylen,
-		                  "utc_offset: must be within -18h..+18h");
+		return validate_fail(why, whylen,
+		                     "utc_offset: must be within -18h..+18h");
 	if (e->started_at < ENTRY_EPOCH_MIN)
-		return entry_fail(why, whylen,
-		                  "started_at: must be after 2000-01-01");
+		return validate_fail(why, whylen,
+		                     "started_at: must be after 2000-01-01");
 	if (e->started_at > now + ENTRY_FUTURE_MAX)
-		return entry_fail(why, whylen,
-		                  "started_at: more than a day in the future");
+		return validate_fail(
+		        why, whylen,
+		        "started_at: more than a day in the future");
 	if (e->limit_minutes > DURATION_MAX_MINUTES)
-		return entry_fail(why, whylen, "limit_minutes: must be 0..%d",
-		                  DURATION_MAX_MINUTES);
+		return validate_fail(why, whylen,
+		                     "limit_minutes: must be 0..%d",
+		                     DURATION_MAX_MINUTES);
 	if (e->beaten && e->limit_minutes == 0)
-		return entry_fail(
+		return validate_fail(
 		        why, whylen,
 		        "beaten: only a time-boxed entry can be beaten");
 	return entry_validate_lists(e, why, whylen);

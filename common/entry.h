@@ -35,6 +35,12 @@ int entry_validate(const Cairn__Entry *e, int64_t now, char *why,
 int handle_valid(const char *s);
 /* 1 if s is an activity word: [a-z][a-z0-9_-]*, ENTRY_ACTIVITY_MAX at most. */
 int activity_valid(const char *s);
+/*
+ * Writes a one-line reason (printf-style) to why, if why is not NULL, and
+ * returns CAIRN_EINVAL: the failure path of every validator.
+ */
+int validate_fail(char *why, size_t whylen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 /* 1 if the len bytes at s are valid UTF-8 without NUL. */
 int utf8_valid(const char *s, size_t len);
 

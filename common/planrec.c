@@ -5,7 +5,6 @@
  * (dates as days since 1970-01-01, independent of the time zone).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,19 +13,6 @@
 #include "planrec.h"
 #include "timefmt.h"
 #include "uuid.h"
-
-static int
-planrec_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return CAIRN_EINVAL;
-}
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 static int64_t
@@ -130,42 +116,42 @@ planrec_validate_rows(const Cairn__Plan *p, char *why, size_t whylen)
 	size_t i;
 
 	if (p->n_schedule > PLANREC_SCHEDULE_MAX)
-		return planrec_fail(why, whylen,
-		                    "schedule: at most %d rows allowed",
-		                    PLANREC_SCHEDULE_MAX);
+		return validate_fail(why, whylen,
+		                     "schedule: at most %d rows allowed",
+		                     PLANREC_SCHEDULE_MAX);
 	for (i = 0; i < p->n_schedule; i++) {
 		const Cairn__ScheduleRow *r = p->schedule[i];
 
 		if (r == NULL || !planrec_text(r->day, 1, PLANREC_DAY_MAX, 0))
-			return planrec_fail(why, whylen,
-			                    "schedule: each day must be 1..%d "
-			                    "bytes of printable UTF-8",
-			                    PLANREC_DAY_MAX);
+			return validate_fail(why, whylen,
+			                     "schedule: each day must be 1..%d "
+			                     "bytes of printable UTF-8",
+			                     PLANREC_DAY_MAX);
 		if (!planrec_hours(r->hours, 24))
-			return planrec_fail(why, whylen,
-			                    "schedule: hours must be 0..24");
+			return validate_fail(why, whylen,
+			                     "schedule: hours must be 0..24");
 		if (!planrec_text(r->activity, 0, PLANREC_TEXT_MAX, 0))
-			return planrec_fail(why, whylen,
-			                    "schedule: each activity must be "
-			                    "0..%d bytes of printable UTF-8",
-			                    PLANREC_TEXT_MAX);
+			return validate_fail(why, whylen,
+			                     "schedule: each activity must be "
+			                     "0..%d bytes of printable UTF-8",
+			                     PLANREC_TEXT_MAX);
 	}
 	if (p->n_allocations > PLANREC_ALLOC_MAX)
-		return planrec_fail(why, whylen,
-		                    "allocations: at most %d allowed",
-		                    PLANREC_ALLOC_MAX);
+		return validate_fail(why, whylen,
+		                     "allocations: at most %d allowed",
+		                     PLANREC_ALLOC_MAX);
 	for (i = 0; i < p->n_allocations; i++) {
 		const Cairn__Allocation *a = p->allocations[i];
 
 		if (a == NULL || !activity_valid(a->activity))
-			return planrec_fail(
+			return validate_fail(
 			        why, whylen,
 			        "allocations: each activity must be "
 			        "a lowercase word");
 		if (a->min_pct > a->max_pct || a->max_pct > 100)
-			return planrec_fail(why, whylen,
-			                    "allocations: percentages must be "
-			                    "0 <= min <= max <= 100");
+			return validate_fail(why, whylen,
+			                     "allocations: percentages must be "
+			                     "0 <= min <= max <= 100");
 	}
 	return CAIRN_OK;
 }
@@ -176,30 +162,30 @@ planrec_validate_plan(const Cairn__Plan *p, char *why, size_t whylen)
 	int64_t days;
 
 	if (p == NULL)
-		return planrec_fail(why, whylen, "plan: missing");
+		return validate_fail(why, whylen, "plan: missing");
 	if (!planrec_text(p->title, 1, PLANREC_TITLE_MAX, 0))
-		return planrec_fail(why, whylen,
-		                    "title: must be 1..%d bytes of printable "
-		                    "UTF-8",
-		                    PLANREC_TITLE_MAX);
+		return validate_fail(why, whylen,
+		                     "title: must be 1..%d bytes of printable "
+		                     "UTF-8",
+		                     PLANREC_TITLE_MAX);
 	if (!planrec_text(p->goal, 0, PLANREC_GOAL_MAX, 1))
-		return planrec_fail(why, whylen,
-		                    "goal: at most %d bytes of UTF-8",
-		                    PLANREC_GOAL_MAX);
+		return validate_fail(why, whylen,
+		                     "goal: at most %d bytes of UTF-8",
+		                     PLANREC_GOAL_MAX);
 	if (planrec_date_days(p->start, &days) != CAIRN_OK)
-		return planrec_fail(why, whylen,
-		                    "start: must be a date YYYY-MM-DD");
+		return validate_fail(why, whylen,
+		                     "start: must be a date YYYY-MM-DD");
 	if (!planrec_hours(p->hours_min, PLANREC_HOURS_MAX) ||
 	    !planrec_hours(p->hours_max, PLANREC_HOURS_MAX) ||
 	    p->hours_min > p->hours_max)
-		return planrec_fail(why, whylen,
-		                    "hours: must be 0 <= min <= max <= %d",
-		                    PLANREC_HOURS_MAX);
+		return validate_fail(why, whylen,
+		                     "hours: must be 0 <= min <= max <= %d",
+		                     PLANREC_HOURS_MAX);
 	if (!planrec_text(p->source, 0, PLANREC_SOURCE_MAX, 0))
-		return planrec_fail(why, whylen,
-		                    "source: at most %d bytes of printable "
-		                    "UTF-8",
-		                    PLANREC_SOURCE_MAX);
+		return validate_fail(why, whylen,
+		                     "source: at most %d bytes of printable "
+		                     "UTF-8",
+		                     PLANREC_SOURCE_MAX);
 	return planrec_validate_rows(p, why, whylen);
 }
 
@@ -208,45 +194,46 @@ planrec_validate_item(const Cairn__PlanItem *it, const char *id, char *why,
                       size_t whylen)
 {
 	if (it == NULL)
-		return planrec_fail(why, whylen, "item: missing");
+		return validate_fail(why, whylen, "item: missing");
 	if (!uuid_valid(it->plan))
-		return planrec_fail(why, whylen, "plan: must be a UUID");
+		return validate_fail(why, whylen, "plan: must be a UUID");
 	if (it->parent != NULL && it->parent[0] != '\0' &&
 	    (!uuid_valid(it->parent) ||
 	     (id != NULL && strcmp(it->parent, id) == 0) ||
 	     strcmp(it->parent, it->plan) == 0))
-		return planrec_fail(why, whylen,
-		                    "parent: must be another item's UUID");
+		return validate_fail(why, whylen,
+		                     "parent: must be another item's UUID");
 	if (it->position > PLANREC_POSITION_MAX)
-		return planrec_fail(why, whylen, "position: at most %d",
-		                    PLANREC_POSITION_MAX);
+		return validate_fail(why, whylen, "position: at most %d",
+		                     PLANREC_POSITION_MAX);
 	if (it->kind < CAIRN__ITEM_KIND__ITEM_PHASE ||
 	    it->kind > CAIRN__ITEM_KIND__ITEM_NOTE)
-		return planrec_fail(why, whylen, "kind: unknown kind %d",
-		                    (int)it->kind);
+		return validate_fail(why, whylen, "kind: unknown kind %d",
+		                     (int)it->kind);
 	if (!planrec_text(it->title, 0, PLANREC_TITLE_MAX, 0))
-		return planrec_fail(why, whylen,
-		                    "title: at most %d bytes of printable "
-		                    "UTF-8",
-		                    PLANREC_TITLE_MAX);
+		return validate_fail(why, whylen,
+		                     "title: at most %d bytes of printable "
+		                     "UTF-8",
+		                     PLANREC_TITLE_MAX);
 	if (!planrec_text(it->line, 0, PLANREC_LINE_MAX, 1))
-		return planrec_fail(why, whylen,
-		                    "line: at most %d bytes of UTF-8",
-		                    PLANREC_LINE_MAX);
+		return validate_fail(why, whylen,
+		                     "line: at most %d bytes of UTF-8",
+		                     PLANREC_LINE_MAX);
 	if (it->has_window && (it->from_day < 0 || it->from_day > it->to_day ||
 	                       it->to_day > PLANREC_DAYS_MAX))
-		return planrec_fail(why, whylen,
-		                    "window: must be 0 <= from <= to <= %d",
-		                    PLANREC_DAYS_MAX);
+		return validate_fail(why, whylen,
+		                     "window: must be 0 <= from <= to <= %d",
+		                     PLANREC_DAYS_MAX);
 	if (!it->has_window && (it->from_day != 0 || it->to_day != 0))
-		return planrec_fail(why, whylen,
-		                    "window: from and to must be 0 without "
-		                    "a window");
+		return validate_fail(why, whylen,
+		                     "window: from and to must be 0 without "
+		                     "a window");
 	if (it->limit_minutes > DURATION_MAX_MINUTES)
-		return planrec_fail(why, whylen, "limit_minutes: must be 0..%d",
-		                    DURATION_MAX_MINUTES);
+		return validate_fail(why, whylen,
+		                     "limit_minutes: must be 0..%d",
+		                     DURATION_MAX_MINUTES);
 	if (it->level > PLANREC_LEVEL_MAX)
-		return planrec_fail(why, whylen, "level: must be 0..%d",
-		                    PLANREC_LEVEL_MAX);
+		return validate_fail(why, whylen, "level: must be 0..%d",
+		                     PLANREC_LEVEL_MAX);
 	return CAIRN_OK;
 }
