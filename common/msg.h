@@ -11,7 +11,8 @@
 #include "buf.h"
 #include "cairn.pb-c.h"
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2     /* the newest version this build speaks */
+#define PROTOCOL_VERSION_MIN 1 /* the oldest the server still serves */
 #define MSG_MAX_BATCH 1000             /* most records in one Push or PullOk */
 #define MSG_BATCH_BYTES (1024u * 1024) /* aim for batches below this */
 

@@ -65,6 +65,7 @@ struct server {
 	struct dbq *dbq;          /* owned */
 	struct ratelimit *rl_handle, *rl_ip; /* owned; login failures */
 	char epoch[UUID_LEN + 1];
+	unsigned max_version; /* newest protocol version spoken */
 	uint64_t hlc;       /* server clock: seen by pushes, sent back */
 	struct conn *conns; /* open connections (list, not owned here) */
 	unsigned nconns;
@@ -122,6 +123,7 @@ struct conn {
 	char ip[48];
 	/* Session state, written by the handlers. */
 	int hello;
+	int version; /* protocol version settled by Hello */
 	int authed;
 	int64_t user_id;
 	char handle[HANDLE_MAX + 1];
@@ -199,6 +201,13 @@ int h_devices(struct rq *rq);
 int h_revoke(struct rq *rq);
 int h_push(struct rq *rq);
 int h_pull(struct rq *rq);
+/*
+ * A stored version as a wire Record borrowing s's strings, for viewer.
+ * CAIRN_EINTERNAL (logged) if it would send a private body to someone
+ * who is neither the record's owner nor its subject.
+ */
+int sync_record_to_wire(const struct store_record *s, int64_t viewer,
+                        Cairn__Record *r);
 
 /* ---- dbq.c: the database thread and its job queue ---- */
 

@@ -1,7 +1,8 @@
 /*
- * Hello: the first request of every connection. Checks the protocol
- * version and tells the client the server's identity (epoch), limits and
- * clock.
+ * Hello: the first request of every connection. Settles the protocol
+ * version (the client's, when this server still speaks it: a version 1
+ * client keeps the version 1 contract, see docs/sync.md) and tells the
+ * client the server's identity (epoch), limits and clock.
  */
 #include <stdlib.h>
 
@@ -16,13 +17,14 @@ h_hello(struct rq *rq)
 {
 	const Cairn__Hello *h = rq->req->hello;
 	struct conn *c = rq->c;
+	unsigned max = c->srv->max_version;
 	Cairn__HelloOk *ok;
 
-	if (h->version != PROTOCOL_VERSION) {
+	if (h->version < PROTOCOL_VERSION_MIN || h->version > max) {
 		rq_fail(rq, CAIRN_EVERSION, NULL,
 		        "protocol version %u is not "
 		        "supported; this server speaks %d (upgrade cairn)",
-		        h->version, PROTOCOL_VERSION);
+		        h->version, max);
 		rq->close_after = 1;
 		return RQ_DONE;
 	}
@@ -31,7 +33,7 @@ h_hello(struct rq *rq)
 		return RQ_DONE;
 	}
 	cairn__hello_ok__init(ok);
-	ok->version = PROTOCOL_VERSION;
+	ok->version = h->version;
 	ok->server = (char *)CAIRND_NAME;
 	ok->epoch = c->srv->epoch;
 	ok->max_frame = FRAME_MAX;
@@ -42,5 +44,6 @@ h_hello(struct rq *rq)
 	rq->resp.body_case = CAIRN__RESPONSE__BODY_HELLO;
 	rq->resp.hello = ok;
 	c->hello = 1;
+	c->version = h->version;
 	return RQ_DONE;
 }

@@ -1,16 +1,20 @@
 /*
  * Push and pull, the server half of docs/sync.md. A push is validated as a
  * whole on the loop before anything is written, then applied by one
- * database job inside its own savepoint and acknowledged only after the
- * commit. A pull reads the change log after the client's cursor, filtered
- * by visibility, in bounded batches.
+ * database job inside its own savepoint, merged by the one merge rule
+ * (here, not in a backend), and acknowledged only after the commit. A pull
+ * reads the change log as the caller may see it (records and access
+ * events, the store's changes operation) after the client's cursor, in
+ * bounded batches; a backfill pull reads one newly visible user's history.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cairnd.h"
+#include "comment.h"
 #include "err.h"
 #include "hlc.h"
 #include "log.h"
@@ -24,7 +28,6 @@
  * every later pull of its owner.
  */
 #define SYNC_RECORD_MAX (256u * 1024)
-#define PULL_SCAN_MAX 10000    /* rows one pull may look at, skipped or not */
 #define PULL_RECORD_OVERHEAD 8 /* tag and length of a record in PullOk */
 
 struct sync_op {
@@ -32,21 +35,25 @@ struct sync_op {
 	struct dbq_job job;
 	int64_t user_id;
 	char device_id[UUID_LEN + 1];
+	int version; /* the session's protocol version */
 	char fail_id[UUID_LEN + 1];
-	int fail_device; /* fail_id names a device not the user's */
+	char fail_msg[200]; /* a refusal naming fail_id, set with its code */
 	uint64_t t0;
 	/* Push. */
 	unsigned applied, ignored;
 	uint64_t max_hlc;
 	Cairn__PushOk push_ok;
 	/* Pull. */
-	uint64_t cursor;
+	uint64_t cursor, upto;
+	char subject[HANDLE_MAX + 1]; /* a backfill's subject, or "" */
 	uint32_t limit;
-	unsigned scanned;
+	size_t seen; /* changes the store reported */
 	size_t bytes;
 	int more, reset;
 	Cairn__Record **recs; /* owned, limit long, n used; each one block */
 	size_t n;
+	Cairn__Access **access; /* owned, limit long, n_access used */
+	size_t n_access;
 	Cairn__PullOk pull_ok;
 };
 
@@ -61,6 +68,9 @@ sync_op_free(void *p)
 	for (i = 0; i < op->n; i++)
 		free(op->recs[i]);
 	free(op->recs);
+	for (i = 0; i < op->n_access; i++)
+		free(op->access[i]);
+	free(op->access);
 	free(op);
 }
 
@@ -75,6 +85,7 @@ sync_op_new(struct rq *rq)
 	}
 	op->rq = rq;
 	op->user_id = rq->c->user_id;
+	op->version = rq->c->version;
 	memcpy(op->device_id, rq->c->device_id, sizeof(op->device_id));
 	op->t0 = now_mono_ms();
 	rq->data = op;
@@ -128,6 +139,8 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 	Cairn__Entry *e;
 	Cairn__Plan *p;
 	Cairn__PlanItem *it;
+	Cairn__Comment *cm;
+	Cairn__Review *rv;
 	int rc;
 
 	switch (r->kind) {
@@ -152,6 +165,20 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 		rc = planrec_validate_item(it, r->id, why, whylen);
 		cairn__plan_item__free_unpacked(it, NULL);
 		return rc;
+	case CAIRN__KIND__KIND_COMMENT:
+		cm = cairn__comment__unpack(NULL, r->body.len, r->body.data);
+		if (cm == NULL)
+			break;
+		rc = comment_validate(cm, why, whylen);
+		cairn__comment__free_unpacked(cm, NULL);
+		return rc;
+	case CAIRN__KIND__KIND_REVIEW:
+		rv = cairn__review__unpack(NULL, r->body.len, r->body.data);
+		if (rv == NULL)
+			break;
+		rc = review_validate(rv, why, whylen);
+		cairn__review__free_unpacked(rv, NULL);
+		return rc;
 	default:
 		break;
 	}
@@ -172,11 +199,16 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		rq_fail(rq, CAIRN_EINVAL, NULL, "a record id is not a UUID");
 		return CAIRN_EINVAL;
 	}
-	if (r->kind != CAIRN__KIND__KIND_ENTRY &&
-	    r->kind != CAIRN__KIND__KIND_PLAN &&
-	    r->kind != CAIRN__KIND__KIND_PLAN_ITEM) {
+	if (r->kind < CAIRN__KIND__KIND_ENTRY ||
+	    r->kind > (c->version >= 2 ? CAIRN__KIND__KIND_REVIEW
+	                               : CAIRN__KIND__KIND_PLAN_ITEM)) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s has unknown kind %d",
 		        id, (int)r->kind);
+		return CAIRN_EINVAL;
+	}
+	if (r->subject[0] != '\0' && !handle_valid(r->subject)) {
+		rq_fail(rq, CAIRN_EINVAL, id,
+		        "record %s has an invalid subject", id);
 		return CAIRN_EINVAL;
 	}
 	if (strcmp(r->owner, c->handle) != 0) {
@@ -232,23 +264,197 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 	return CAIRN_OK;
 }
 
+/* Fails the job for record id with code and a one-line reason. */
+static int
+push_refuse(struct sync_op *op, const char *id, int code, const char *fmt,
+            ...) __attribute__((format(printf, 4, 5)));
+
+static int
+push_refuse(struct sync_op *op, const char *id, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(op->fail_id, sizeof(op->fail_id), "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(op->fail_msg, sizeof(op->fail_msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 /*
  * A version that names another device than the session's must name one of
  * the user's own devices (revoked ones too: their versions stay theirs).
  */
 static int
-push_device_is_users(struct store *st, struct sync_op *op, const char *id)
+push_device_is_users(struct store *st, struct sync_op *op,
+                     const Cairn__Record *p)
 {
 	struct store_device d;
 	int rc;
 
-	rc = st->ops->device_get(st, id, &d);
+	rc = st->ops->device_get(st, p->device, &d);
 	if (rc == CAIRN_OK && d.user_id == op->user_id)
 		return CAIRN_OK;
 	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
 		return rc;
-	op->fail_device = 1;
-	return CAIRN_EFORBIDDEN;
+	return push_refuse(op, p->id, CAIRN_EFORBIDDEN,
+	                   "record %s names a device that is not one of yours",
+	                   p->id);
+}
+
+/* The user id of handle, and whether the pusher may see them. */
+static int
+push_visible_user(struct store *st, struct sync_op *op, const char *handle,
+                  int64_t *id, unsigned *mask)
+{
+	struct store_user u;
+	int rc;
+
+	rc = st->ops->user_get(st, handle, &u);
+	if (rc == CAIRN_ENOTFOUND) {
+		*mask = 0;
+		return CAIRN_OK;
+	}
+	if (rc != CAIRN_OK)
+		return rc;
+	*id = u.id;
+	return st->ops->visibility(st, op->user_id, u.id, mask);
+}
+
+/*
+ * The subject of a comment: the owner of the record it is on (which the
+ * author must be able to see), or the user whose week it is.
+ */
+static int
+push_comment_subject(struct store *st, struct sync_op *op,
+                     const Cairn__Record *p, int64_t *subject)
+{
+	struct store_record_head h;
+	Cairn__Comment *cm;
+	unsigned mask = 0;
+	int rc;
+
+	cm = cairn__comment__unpack(NULL, p->body.len, p->body.data);
+	if (cm == NULL)
+		return CAIRN_EINVAL; /* checked on the loop already */
+	if (cm->target[0] == '\0') {
+		rc = push_visible_user(st, op,
+		                       p->subject[0] != '\0' ? p->subject
+		                                             : p->owner,
+		                       subject, &mask);
+		if (rc == CAIRN_OK && mask == 0)
+			rc = push_refuse(op, p->id, CAIRN_EFORBIDDEN,
+			                 "comment %s is on the week of someone "
+			                 "you cannot see",
+			                 p->id);
+		goto out;
+	}
+	rc = st->ops->record_get(st, cm->target, &h);
+	if (rc == CAIRN_OK && (h.kind == CAIRN__KIND__KIND_COMMENT ||
+	                       h.kind == CAIRN__KIND__KIND_REVIEW ||
+	                       h.deleted))
+		rc = CAIRN_ENOTFOUND;
+	if (rc == CAIRN_OK && h.owner_id != op->user_id &&
+	    (rc = st->ops->visibility(st, op->user_id, h.owner_id, &mask)) ==
+	            CAIRN_OK &&
+	    (mask == 0 || h.private_))
+		rc = CAIRN_ENOTFOUND;
+	if (rc == CAIRN_ENOTFOUND) {
+		/* Unknown and invisible look the same: nothing leaks. */
+		rc = push_refuse(op, p->id, CAIRN_EFORBIDDEN,
+		                 "comment %s is on a record you cannot see",
+		                 p->id);
+		goto out;
+	}
+	if (rc == CAIRN_OK)
+		*subject = h.subject_id;
+out:
+	cairn__comment__free_unpacked(cm, NULL);
+	return rc;
+}
+
+/*
+ * Works out whose data p is about and whether its author may write it
+ * there (docs/sync.md, comments and reviews). Deletes need no check: an
+ * author may always withdraw their own record.
+ */
+static int
+push_subject(struct store *st, struct sync_op *op, const Cairn__Record *p,
+             const struct store_record_head *cur, int64_t *subject)
+{
+	unsigned mask = 0;
+	int64_t id = 0;
+	int rc;
+
+	*subject = op->user_id;
+	if (p->deleted) {
+		if (cur != NULL)
+			*subject = cur->subject_id;
+		return CAIRN_OK;
+	}
+	switch (p->kind) {
+	case CAIRN__KIND__KIND_COMMENT:
+		return push_comment_subject(st, op, p, subject);
+	case CAIRN__KIND__KIND_REVIEW:
+		if ((rc = push_visible_user(st, op, p->subject, &id, &mask)))
+			return rc;
+		if (!(mask & STORE_SEE_MENTOR))
+			return push_refuse(op, p->id, CAIRN_EFORBIDDEN,
+			                   "review %s is of someone who is not "
+			                   "your mentee",
+			                   p->id);
+		*subject = id;
+		return CAIRN_OK;
+	default:
+		if (p->subject[0] != '\0' && strcmp(p->subject, p->owner) != 0)
+			return push_refuse(op, p->id, CAIRN_EINVAL,
+			                   "record %s: an entry or plan is "
+			                   "about its owner",
+			                   p->id);
+		return CAIRN_OK;
+	}
+}
+
+/* Merges one pushed version (the merge rule lives here, not in a store). */
+static int
+push_one(struct store *st, struct sync_op *op, const Cairn__Record *p)
+{
+	struct store_record_head cur;
+	struct store_record r;
+	int rc, have;
+
+	if (strcmp(p->device, op->device_id) != 0 &&
+	    (rc = push_device_is_users(st, op, p)) != CAIRN_OK)
+		return rc;
+	rc = st->ops->record_get(st, p->id, &cur);
+	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
+		return rc;
+	have = rc == CAIRN_OK;
+	if (have && cur.owner_id != op->user_id)
+		return push_refuse(op, p->id, CAIRN_EFORBIDDEN,
+		                   "record %s belongs to another user", p->id);
+	if (have &&
+	    hlc_version_cmp(p->hlc, p->device, cur.hlc, cur.device) <= 0) {
+		op->ignored++;
+		return CAIRN_OK;
+	}
+	memset(&r, 0, sizeof(r));
+	if ((rc = push_subject(st, op, p, have ? &cur : NULL,
+	                       &r.subject_id)) != CAIRN_OK)
+		return rc;
+	r.id = p->id;
+	r.kind = (int)p->kind;
+	r.owner_id = op->user_id;
+	r.hlc = p->hlc;
+	r.device = p->device;
+	r.deleted = p->deleted;
+	r.private_ = p->private_;
+	r.body = p->body.data;
+	r.body_len = p->body.len;
+	if ((rc = st->ops->record_put(st, &r)) != CAIRN_OK)
+		return rc;
+	op->applied++;
+	return CAIRN_OK;
 }
 
 static int
@@ -256,40 +462,19 @@ push_run(struct store *st, struct dbq_job *job)
 {
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	const Cairn__Push *m = op->rq->req->push;
-	struct store_record r;
 	size_t i;
-	int rc, applied;
+	int rc;
 
 	if ((rc = sync_device_active(st, op)) != CAIRN_OK)
 		return rc;
 	op->applied = op->ignored = 0;
 	for (i = 0; i < m->n_records; i++) {
-		const Cairn__Record *p = m->records[i];
-
-		if (strcmp(p->device, op->device_id) != 0 &&
-		    (rc = push_device_is_users(st, op, p->device)) !=
-		            CAIRN_OK) {
-			snprintf(op->fail_id, sizeof(op->fail_id), "%s", p->id);
+		if ((rc = push_one(st, op, m->records[i])) != CAIRN_OK) {
+			if (op->fail_id[0] == '\0')
+				snprintf(op->fail_id, sizeof(op->fail_id), "%s",
+				         m->records[i]->id);
 			return rc;
 		}
-		memset(&r, 0, sizeof(r));
-		r.id = p->id;
-		r.kind = (int)p->kind;
-		r.owner_id = op->user_id;
-		r.hlc = p->hlc;
-		r.device = p->device;
-		r.deleted = p->deleted;
-		r.private_ = p->private_;
-		r.body = p->body.data;
-		r.body_len = p->body.len;
-		if ((rc = st->ops->record_put(st, &r, &applied)) != CAIRN_OK) {
-			snprintf(op->fail_id, sizeof(op->fail_id), "%s", p->id);
-			return rc;
-		}
-		if (applied)
-			op->applied++;
-		else
-			op->ignored++;
 	}
 	return CAIRN_OK;
 }
@@ -319,16 +504,8 @@ push_done(struct dbq_job *job)
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	struct rq *rq = op->rq;
 
-	if (job->rc == CAIRN_EFORBIDDEN && op->fail_device)
-		rq_fail(rq, CAIRN_EFORBIDDEN, op->fail_id,
-		        "record %s names a device that is not one of "
-		        "yours",
-		        op->fail_id);
-	else if (job->rc == CAIRN_EFORBIDDEN)
-		rq_fail(rq, CAIRN_EFORBIDDEN, op->fail_id,
-		        "record %s belongs "
-		        "to another user",
-		        op->fail_id);
+	if (job->rc < 0 && op->fail_msg[0] != '\0')
+		rq_fail(rq, job->rc, op->fail_id, "%s", op->fail_msg);
 	else if (job->rc < 0)
 		sync_job_fail(op, job->rc);
 	else
@@ -390,11 +567,11 @@ static Cairn__Record *
 pull_copy(const Cairn__Record *src)
 {
 	size_t lid = strlen(src->id) + 1, low = strlen(src->owner) + 1;
-	size_t ldev = strlen(src->device) + 1;
+	size_t ldev = strlen(src->device) + 1, lsub = strlen(src->subject) + 1;
 	Cairn__Record *r;
 	char *p;
 
-	r = malloc(sizeof(*r) + lid + low + ldev + src->body.len);
+	r = malloc(sizeof(*r) + lid + low + ldev + lsub + src->body.len);
 	if (r == NULL)
 		return NULL;
 	*r = *src;
@@ -405,46 +582,92 @@ pull_copy(const Cairn__Record *src)
 	p += low;
 	r->device = memcpy(p, src->device, ldev);
 	p += ldev;
+	r->subject = memcpy(p, src->subject, lsub);
+	p += lsub;
 	r->body.data = src->body.len > 0
 	                       ? memcpy(p, src->body.data, src->body.len)
 	                       : NULL;
 	return r;
 }
 
-/* Takes rows in seq order until a limit says stop (store.h callback). */
+int
+sync_record_to_wire(const struct store_record *s, int64_t viewer,
+                    Cairn__Record *r)
+{
+	/*
+	 * The store applies the private rule; this is the last gate before
+	 * the wire. A private body for someone who is neither its owner nor
+	 * its subject is a bug, and is never sent.
+	 */
+	if (s->private_ && s->body_len > 0 && s->owner_id != viewer &&
+	    s->subject_id != viewer) {
+		log_event(LOG_ERROR, "sync.leak",
+		          "record=%s viewer=%lld reason=\"private body for "
+		          "another user\"",
+		          s->id, (long long)viewer);
+		return CAIRN_EINTERNAL;
+	}
+	cairn__record__init(r);
+	r->id = (char *)s->id;
+	r->kind = (Cairn__Kind)s->kind;
+	r->owner = (char *)s->owner;
+	r->subject = (char *)(strcmp(s->subject, s->owner) != 0 ? s->subject
+	                                                        : "");
+	r->hlc = s->hlc;
+	r->device = (char *)s->device;
+	r->deleted = s->deleted != 0;
+	r->private_ = s->private_ != 0;
+	r->body.data = (uint8_t *)s->body;
+	r->body.len = s->body_len;
+	r->seq = s->seq;
+	return CAIRN_OK;
+}
+
+/* Adds an access event to the answer. */
 static int
-pull_cb(void *arg, const struct store_record *s)
+pull_access(struct sync_op *op, const struct store_change *ch)
+{
+	size_t len = strlen(ch->subject) + 1;
+	Cairn__Access *a;
+
+	if ((a = malloc(sizeof(*a) + len)) == NULL)
+		return CAIRN_ENOMEM;
+	cairn__access__init(a);
+	a->seq = ch->seq;
+	a->subject = memcpy(a + 1, ch->subject, len);
+	a->granted = ch->type == STORE_CH_GRANT;
+	op->access[op->n_access++] = a;
+	op->bytes += len + 24;
+	op->cursor = ch->seq;
+	return 0;
+}
+
+/* Takes changes in seq order until a limit says stop (store.h callback). */
+static int
+pull_cb(void *arg, const struct store_change *ch)
 {
 	struct sync_op *op = arg;
-	Cairn__Record r = CAIRN__RECORD__INIT;
+	const struct store_record *s = ch->rec;
+	Cairn__Record r;
 	size_t size;
+	int rc;
 
-	if (op->scanned >= PULL_SCAN_MAX) {
+	op->seen++;
+	if (op->n + op->n_access > 0 && op->bytes >= MSG_BATCH_BYTES) {
 		op->more = 1;
 		return 1;
 	}
-	op->scanned++;
+	if (ch->type != STORE_CH_RECORD)
+		return pull_access(op, ch);
 	if (strcmp(s->device, op->device_id) == 0) {
 		/* This device wrote it: it has it already. */
-		op->cursor = s->seq;
+		op->cursor = ch->seq;
 		return 0;
 	}
-	if (op->n >= op->limit) {
-		op->more = 1;
-		return 1;
-	}
-	r.id = (char *)s->id;
-	r.kind = (Cairn__Kind)s->kind;
-	r.owner = (char *)s->owner;
-	r.hlc = s->hlc;
-	r.device = (char *)s->device;
-	r.deleted = s->deleted != 0;
-	r.private_ = s->private_ != 0;
-	r.body.data = (uint8_t *)s->body;
-	r.body.len = s->body_len;
-	r.seq = s->seq;
+	if ((rc = sync_record_to_wire(s, op->user_id, &r)) != CAIRN_OK)
+		return rc;
 	size = cairn__record__get_packed_size(&r) + PULL_RECORD_OVERHEAD;
-	if (op->n > 0 && op->bytes + size > MSG_BATCH_BYTES) {
+	if (op->n + op->n_access > 0 && op->bytes + size > MSG_BATCH_BYTES) {
 		op->more = 1;
 		return 1;
 	}
@@ -452,7 +675,7 @@ pull_cb(void *arg, const struct store_record *s)
 		return CAIRN_ENOMEM;
 	op->n++;
 	op->bytes += size;
-	op->cursor = s->seq;
+	op->cursor = ch->seq;
 	return 0;
 }
 
@@ -460,18 +683,49 @@ static int
 pull_run(struct store *st, struct dbq_job *job)
 {
 	struct sync_op *op = container_of(job, struct sync_op, job);
+	struct store_query q;
+	struct store_user u;
 	uint64_t max;
 	int rc;
 
 	if ((rc = sync_device_active(st, op)) != CAIRN_OK)
 		return rc;
+	memset(&q, 0, sizeof(q));
+	q.viewer = op->user_id;
+	q.cursor = op->cursor;
+	q.limit = op->limit;
+	if (op->subject[0] != '\0') {
+		/* A backfill; a subject gone from view has nothing more. */
+		rc = st->ops->user_get(st, op->subject, &u);
+		if (rc == CAIRN_ENOTFOUND)
+			return CAIRN_OK;
+		if (rc != CAIRN_OK)
+			return rc;
+		q.subject = u.id;
+		q.upto = op->upto;
+		rc = st->ops->changes(st, &q, pull_cb, op);
+		if (rc == CAIRN_EFORBIDDEN) {
+			op->more = 0;
+			return CAIRN_OK;
+		}
+		goto out;
+	}
 	if ((rc = st->ops->max_seq(st, &max)) != CAIRN_OK)
 		return rc;
 	if (op->cursor > max) {
 		op->reset = 1;
 		return CAIRN_OK;
 	}
-	return st->ops->pull(st, op->user_id, op->cursor, pull_cb, op);
+	if (op->version < 2) {
+		/* The version 1 contract: own records of its kinds only. */
+		q.own_only = 1;
+		q.max_kind = CAIRN__KIND__KIND_PLAN_ITEM;
+	}
+	rc = st->ops->changes(st, &q, pull_cb, op);
+out:
+	if (rc == CAIRN_OK && op->seen >= op->limit)
+		op->more = 1;
+	return rc;
 }
 
 /* Fills the PullOk answer (records, or a reset). */
@@ -488,16 +742,19 @@ pull_answer(struct sync_op *op)
 	} else {
 		op->pull_ok.n_records = op->n;
 		op->pull_ok.records = op->recs;
+		op->pull_ok.n_access = op->n_access;
+		op->pull_ok.access = op->access;
 		op->pull_ok.cursor = op->cursor;
 		op->pull_ok.more = op->more;
 	}
 	rq->resp.body_case = CAIRN__RESPONSE__BODY_PULL;
 	rq->resp.pull = &op->pull_ok;
 	log_event(LOG_INFO, "sync.pull",
-	          "user=%s n=%zu cursor=%llu more=%d "
-	          "reset=%d ms=%llu",
-	          rq->c->handle, op->n, (unsigned long long)op->pull_ok.cursor,
-	          op->more, op->reset,
+	          "user=%s n=%zu access=%zu cursor=%llu more=%d reset=%d%s%s "
+	          "ms=%llu",
+	          rq->c->handle, op->n, op->n_access,
+	          (unsigned long long)op->pull_ok.cursor, op->more, op->reset,
+	          op->subject[0] != '\0' ? " backfill=" : "", op->subject,
 	          (unsigned long long)(now_mono_ms() - op->t0));
 }
 
@@ -520,9 +777,18 @@ h_pull(struct rq *rq)
 	struct server *srv = rq->c->srv;
 	struct sync_op *op;
 
+	if (m->subject[0] != '\0' &&
+	    (rq->c->version < 2 || !handle_valid(m->subject) || m->upto == 0)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "a backfill pull needs protocol version 2, a handle "
+		        "and an upper bound");
+		return RQ_DONE;
+	}
 	if ((op = sync_op_new(rq)) == NULL)
 		return RQ_DONE;
 	op->cursor = m->cursor;
+	op->upto = m->upto;
+	snprintf(op->subject, sizeof(op->subject), "%s", m->subject);
 	op->limit = m->limit == 0 || m->limit > MSG_MAX_BATCH ? MSG_MAX_BATCH
 	                                                      : m->limit;
 	/* A cursor from another database, or one without an epoch. */
@@ -532,7 +798,8 @@ h_pull(struct rq *rq)
 		pull_answer(op);
 		return RQ_DONE;
 	}
-	if ((op->recs = calloc(op->limit, sizeof(*op->recs))) == NULL) {
+	if ((op->recs = calloc(op->limit, sizeof(*op->recs))) == NULL ||
+	    (op->access = calloc(op->limit, sizeof(*op->access))) == NULL) {
 		rq_fail(rq, CAIRN_ENOMEM, NULL, "server out of memory");
 		return RQ_DONE;
 	}

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "hlc.h"
 #include "log.h"
+#include "msg.h"
 #include "tls.h"
 
 #define SERVER_BACKLOG 511
@@ -189,6 +190,24 @@ server_listen(struct server *srv)
 	return EXIT_OK;
 }
 
+/*
+ * CAIRND_TEST_PROTOCOL_MAX (tests only): the newest protocol version to
+ * speak, so a test can play a server of an older version.
+ */
+static unsigned
+server_max_version(void)
+{
+	const char *s = getenv("CAIRND_TEST_PROTOCOL_MAX");
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return PROTOCOL_VERSION;
+	n = strtol(s, NULL, 10);
+	return n >= PROTOCOL_VERSION_MIN && n <= PROTOCOL_VERSION
+	               ? (unsigned)n
+	               : PROTOCOL_VERSION;
+}
+
 /* Reads CAIRND_TEST_KILL_AFTER_COMMITS (tests only). */
 static int
 server_kill_after(void)
@@ -213,6 +232,7 @@ server_run(const struct config *cfg)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = cfg;
 	srv.kill_after_commits = server_kill_after();
+	srv.max_version = server_max_version();
 	log_set_level(cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
 	srv.tls = tls_ctx_server_new(cfg->cert, cfg->key, err, sizeof(err));

@@ -62,9 +62,17 @@ assert_json "Pull before Hello: an error with the same id, then close" '
 d["closed"] and len(d["responses"]) == 1 and d["responses"][0]["id"] == 3
 and d["responses"][0]["code"] < 0' <<<"$out"
 
-out=$(peer hello "$PORT" "$CA" 2)
-assert_json "Hello version 2: EVERSION (-8), then close" '
+out=$(peer hello "$PORT" "$CA" 3)
+assert_json "Hello version 3: EVERSION (-8), then close" '
 d["answered"] and d["id"] == 7 and d["code"] == -8 and d["closed_after"]' <<<"$out"
+
+out=$(peer hello "$PORT" "$CA" 0)
+assert_json "Hello version 0: EVERSION (-8), then close" '
+d["answered"] and d["id"] == 7 and d["code"] == -8 and d["closed_after"]' <<<"$out"
+
+out=$(peer hello "$PORT" "$CA" 2)
+assert_json "Hello version 2: HelloOk version 2" '
+d["code"] == 0 and d["id"] == 7 and d["version"] == 2' <<<"$out"
 
 out=$(peer hello "$PORT" "$CA" 1)
 assert_json "Hello version 1: HelloOk with version, epoch and limits" '

@@ -52,7 +52,7 @@ test_request_roundtrip(void **state)
 	assert_non_null(got);
 	assert_int_equal(got->id, 7);
 	assert_int_equal(got->body_case, CAIRN__REQUEST__BODY_HELLO);
-	assert_int_equal(got->hello->version, 1);
+	assert_int_equal(got->hello->version, PROTOCOL_VERSION);
 	assert_string_equal(got->hello->client, "cairn/test");
 	msg_free_request(got);
 	/* An empty payload is a request with every field at its default. */

@@ -52,12 +52,23 @@ test_bad_version_and_auth_required(void **state)
 	Cairn__Response *r;
 
 	cl_connect(&c);
-	h.version = 2;
+	h.version = PROTOCOL_VERSION + 1;
 	req.body_case = CAIRN__REQUEST__BODY_HELLO;
 	req.hello = &h;
 	call_expect(&c, &req, CAIRN_EVERSION);
 	assert_null(cl_recv(&c));
 	cl_close(&c);
+
+	/* Every version from the oldest served on is answered in kind. */
+	for (h.version = PROTOCOL_VERSION_MIN; h.version <= PROTOCOL_VERSION;
+	     h.version++) {
+		cl_connect(&c);
+		r = cl_call(&c, &req);
+		assert_int_equal(code_of(r), 0);
+		assert_int_equal(r->hello->version, h.version);
+		msg_free_response(r);
+		cl_close(&c);
+	}
 
 	cl_connect(&c);
 	cl_hello(&c);

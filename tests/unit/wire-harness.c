@@ -313,16 +313,23 @@ code_of(const Cairn__Response *r)
 void
 cl_hello(struct client *c)
 {
+	cl_hello_version(c, PROTOCOL_VERSION);
+}
+
+void
+cl_hello_version(struct client *c, unsigned version)
+{
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Hello h = CAIRN__HELLO__INIT;
 	Cairn__Response *r;
 
-	h.version = 1;
+	h.version = version;
 	req.body_case = CAIRN__REQUEST__BODY_HELLO;
 	req.hello = &h;
 	r = cl_call(c, &req);
 	assert_int_equal(code_of(r), 0);
 	assert_int_equal(r->body_case, CAIRN__RESPONSE__BODY_HELLO);
+	assert_int_equal(r->hello->version, version);
 	assert_true(uuid_valid(r->hello->epoch));
 	assert_int_equal(r->hello->max_batch, MSG_MAX_BATCH);
 	msg_free_response(r);

@@ -68,7 +68,9 @@ Cairn__Response *cl_recv(struct client *c);
 Cairn__Response *cl_call(struct client *c, Cairn__Request *req);
 int code_of(const Cairn__Response *r);
 /* Protocol steps; cl_account registers (reg) or logs in. */
+/* Hello with the newest version, or with version. */
 void cl_hello(struct client *c);
+void cl_hello_version(struct client *c, unsigned version);
 int cl_account(struct client *c, int reg, const char *handle, const char *pw,
                char dev[UUID_LEN + 1], uint8_t token[32]);
 int cl_auth(struct client *c, const char *dev, const uint8_t token[32]);

@@ -1,0 +1,1627 @@
+/*
+ * The SQLite backend of the storage interface (store.h): the schema and its
+ * migrations, and every statement cairnd runs, each prepared once with
+ * bound parameters and kept in a cache. WAL mode with synchronous=FULL, so
+ * a committed transaction survives a power cut: the server acknowledges a
+ * push only after the commit returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "hlc.h"
+#include "log.h"
+#include "store.h"
+
+/* The statements, prepared lazily on first use and kept until close. */
+enum sq_stmt {
+	SQ_BEGIN,
+	SQ_BEGIN_IMMEDIATE,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_META_GET,
+	SQ_META_PUT,
+	SQ_USER_INSERT,
+	SQ_USER_GET,
+	SQ_DEVICE_INSERT,
+	SQ_DEVICE_GET,
+	SQ_DEVICE_LIST,
+	SQ_DEVICE_MATCH,
+	SQ_DEVICE_REVOKE,
+	SQ_DEVICE_TOUCH,
+	SQ_INVITE_INSERT,
+	SQ_INVITE_USE,
+	SQ_RECORD_GET,
+	SQ_NEXT_SEQ,
+	SQ_RECORD_UPSERT,
+	SQ_MAX_SEQ,
+	SQ_VISIBLE,
+	SQ_SEQ_SUBJECT,
+	SQ_SEQ_SUBJECT_SHARED,
+	SQ_SEQ_OWNER,
+	SQ_SEQ_OWNER_ABOUT_OTHERS,
+	SQ_SEQ_EVENTS,
+	SQ_AT_SEQ_RECORD,
+	SQ_AT_SEQ_EVENT,
+	SQ_SEE_PARTNER,
+	SQ_SEE_MENTOR,
+	SQ_SEE_GROUP,
+	SQ_EVENT_INSERT,
+	SQ_USER_BY_ID,
+	SQ_REL_GET,
+	SQ_REL_PUT,
+	SQ_REL_DELETE,
+	SQ_REL_LIST,
+	SQ_GROUP_INSERT,
+	SQ_GROUP_GET,
+	SQ_MEMBER_GET,
+	SQ_MEMBER_PUT,
+	SQ_MEMBER_DELETE,
+	SQ_MEMBER_LIST_GROUP,
+	SQ_MEMBER_LIST_USER,
+	SQ_COUNT
+};
+
+static const char *sq_sql[SQ_COUNT] = {
+        [SQ_BEGIN] = "BEGIN",
+        [SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+        [SQ_COMMIT] = "COMMIT",
+        [SQ_ROLLBACK] = "ROLLBACK",
+        [SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+        [SQ_META_PUT] =
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [SQ_USER_INSERT] = "INSERT INTO users (handle, salt, hash, n, r, p, "
+                           "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        [SQ_USER_GET] = "SELECT id, handle, salt, hash, n, r, p, created_at "
+                        "FROM users WHERE handle = ?1",
+        [SQ_DEVICE_INSERT] = "INSERT INTO devices (id, user_id, name, "
+                             "token_hash, created_at, last_seen) VALUES (?1, "
+                             "?2, ?3, ?4, ?5, ?5)",
+        [SQ_DEVICE_GET] = "SELECT d.id, d.user_id, u.handle, d.name, "
+                          "d.token_hash, d.created_at, d.last_seen, "
+                          "d.revoked_at FROM devices d JOIN users u ON "
+                          "u.id = d.user_id WHERE d.id = ?1",
+        [SQ_DEVICE_LIST] = "SELECT d.id, d.user_id, u.handle, d.name, "
+                           "d.token_hash, d.created_at, d.last_seen, "
+                           "d.revoked_at FROM devices d JOIN users u ON "
+                           "u.id = d.user_id WHERE d.user_id = ?1 "
+                           "ORDER BY d.created_at, d.id",
+        [SQ_DEVICE_MATCH] = "SELECT id FROM devices WHERE user_id = ?1 AND "
+                            "substr(id, 1, length(?2)) = ?2 LIMIT 2",
+        [SQ_DEVICE_REVOKE] = "UPDATE devices SET revoked_at = ?2 WHERE "
+                             "id = ?1 AND revoked_at = 0",
+        [SQ_DEVICE_TOUCH] = "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
+        [SQ_INVITE_INSERT] = "INSERT INTO invites (code, uses_left, "
+                             "created_at) VALUES (?1, ?2, ?3)",
+        [SQ_INVITE_USE] = "UPDATE invites SET uses_left = uses_left - 1 "
+                          "WHERE code = ?1 AND uses_left > 0",
+        [SQ_RECORD_GET] = "SELECT owner_id, subject_id, kind, hlc, device, "
+                          "deleted, private, seq FROM records WHERE id = ?1",
+        /* One counter for records and access events (docs/sync.md). */
+        [SQ_NEXT_SEQ] = "UPDATE counter SET seq = seq + 1 WHERE id = 1 "
+                        "RETURNING seq",
+        [SQ_RECORD_UPSERT] =
+                "INSERT INTO records (id, owner_id, subject_id, kind, hlc, "
+                "device, deleted, private, exposed, body, seq) VALUES (?1, "
+                "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+                "subject_id = excluded.subject_id, hlc = excluded.hlc, "
+                "device = excluded.device, deleted = excluded.deleted, "
+                "private = excluded.private, "
+                "exposed = max(exposed, excluded.exposed), "
+                "body = excluded.body, seq = excluded.seq",
+        [SQ_MAX_SEQ] = "SELECT seq FROM counter WHERE id = 1",
+        /*
+         * Visibility, in one place: the users viewer ?1 may see besides
+         * itself. Partners either way, mentees (to_id mentors from_id),
+         * and members of the groups the viewer is a member of.
+         */
+        [SQ_VISIBLE] =
+                "SELECT to_id FROM relations WHERE from_id = ?1 AND role = 1"
+                " AND state = 2 "
+                "UNION SELECT from_id FROM relations WHERE to_id = ?1 AND "
+                "state = 2 "
+                "UNION SELECT b.user_id FROM group_members a JOIN "
+                "group_members b ON b.group_id = a.group_id WHERE "
+                "a.user_id = ?1 AND a.state = 2 AND b.state = 2 AND "
+                "b.user_id <> ?1 LIMIT 100000",
+        /* Phase one of changes: seqs only, off the covering indexes. */
+        [SQ_SEQ_SUBJECT] = "SELECT seq FROM records WHERE subject_id = ?1 "
+                           "AND seq > ?2 AND seq <= ?3 ORDER BY seq "
+                           "LIMIT ?4",
+        [SQ_SEQ_SUBJECT_SHARED] =
+                "SELECT seq FROM records WHERE subject_id = ?1 AND seq > ?2 "
+                "AND seq <= ?3 AND (private = 0 OR (exposed = 1 AND ?5)) "
+                "ORDER BY seq LIMIT ?4",
+        [SQ_SEQ_OWNER] = "SELECT seq FROM records WHERE owner_id = ?1 AND "
+                         "seq > ?2 AND seq <= ?3 AND kind <= ?5 "
+                         "ORDER BY seq LIMIT ?4",
+        [SQ_SEQ_OWNER_ABOUT_OTHERS] =
+                "SELECT seq FROM records WHERE owner_id = ?1 AND seq > ?2 "
+                "AND seq <= ?3 AND subject_id <> ?1 ORDER BY seq LIMIT ?4",
+        [SQ_SEQ_EVENTS] = "SELECT seq FROM access_events WHERE viewer_id = "
+                          "?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq "
+                          "LIMIT ?4",
+        /* Phase two: each change by its seq. */
+        [SQ_AT_SEQ_RECORD] =
+                "SELECT r.id, r.kind, r.owner_id, o.handle, r.subject_id, "
+                "s.handle, r.hlc, r.device, r.deleted, r.private, r.body, "
+                "r.seq FROM records r JOIN users o ON o.id = r.owner_id "
+                "JOIN users s ON s.id = r.subject_id WHERE r.seq = ?1",
+        [SQ_AT_SEQ_EVENT] = "SELECT e.granted, u.handle FROM access_events "
+                            "e JOIN users u ON u.id = e.subject_id WHERE "
+                            "e.seq = ?1",
+        [SQ_SEE_PARTNER] = "SELECT 1 FROM relations WHERE role = 1 AND "
+                           "state = 2 AND ((from_id = ?1 AND to_id = ?2) OR "
+                           "(from_id = ?2 AND to_id = ?1))",
+        [SQ_SEE_MENTOR] = "SELECT 1 FROM relations WHERE role = 2 AND "
+                          "state = 2 AND from_id = ?2 AND to_id = ?1",
+        [SQ_SEE_GROUP] = "SELECT 1 FROM group_members a JOIN group_members "
+                         "b ON b.group_id = a.group_id WHERE a.user_id = ?1 "
+                         "AND b.user_id = ?2 AND a.state = 2 AND b.state = 2 "
+                         "LIMIT 1",
+        [SQ_EVENT_INSERT] = "INSERT INTO access_events (seq, viewer_id, "
+                            "subject_id, granted) VALUES (?1, ?2, ?3, ?4)",
+        [SQ_USER_BY_ID] = "SELECT id, handle, salt, hash, n, r, p, "
+                          "created_at FROM users WHERE id = ?1",
+        [SQ_REL_GET] = "SELECT r.from_id, r.to_id, r.role, r.state, "
+                       "r.created_at, r.since, f.handle, t.handle FROM "
+                       "relations r JOIN users f ON f.id = r.from_id JOIN "
+                       "users t ON t.id = r.to_id WHERE r.from_id = ?1 AND "
+                       "r.to_id = ?2 AND r.role = ?3",
+        [SQ_REL_PUT] = "INSERT INTO relations (from_id, to_id, role, state, "
+                       "created_at, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "ON CONFLICT (from_id, to_id, role) DO UPDATE SET "
+                       "state = excluded.state, created_at = "
+                       "excluded.created_at, since = excluded.since",
+        [SQ_REL_DELETE] = "DELETE FROM relations WHERE from_id = ?1 AND "
+                          "to_id = ?2 AND role = ?3",
+        [SQ_REL_LIST] = "SELECT r.from_id, r.to_id, r.role, r.state, "
+                        "r.created_at, r.since, f.handle, t.handle FROM "
+                        "relations r JOIN users f ON f.id = r.from_id JOIN "
+                        "users t ON t.id = r.to_id WHERE r.from_id = ?1 OR "
+                        "r.to_id = ?1 ORDER BY r.created_at, f.handle, "
+                        "t.handle, r.role",
+        [SQ_GROUP_INSERT] = "INSERT INTO groups (name, created_by, "
+                            "created_at) VALUES (?1, ?2, ?3)",
+        [SQ_GROUP_GET] = "SELECT id, name, created_by, created_at FROM "
+                         "groups WHERE name = ?1",
+        [SQ_MEMBER_GET] = "SELECT m.group_id, m.user_id, m.state, "
+                          "m.invited_by, m.at, u.handle, g.name FROM "
+                          "group_members m JOIN users u ON u.id = m.user_id "
+                          "JOIN groups g ON g.id = m.group_id WHERE "
+                          "m.group_id = ?1 AND m.user_id = ?2",
+        [SQ_MEMBER_PUT] = "INSERT INTO group_members (group_id, user_id, "
+                          "state, invited_by, at) VALUES (?1, ?2, ?3, ?4, "
+                          "?5) ON CONFLICT (group_id, user_id) DO UPDATE "
+                          "SET state = excluded.state, invited_by = "
+                          "excluded.invited_by, at = excluded.at",
+        [SQ_MEMBER_DELETE] = "DELETE FROM group_members WHERE group_id = ?1 "
+                             "AND user_id = ?2",
+        [SQ_MEMBER_LIST_GROUP] =
+                "SELECT m.group_id, m.user_id, m.state, m.invited_by, m.at, "
+                "u.handle, g.name FROM group_members m JOIN users u ON "
+                "u.id = m.user_id JOIN groups g ON g.id = m.group_id WHERE "
+                "m.group_id = ?1 ORDER BY m.at, u.handle",
+        [SQ_MEMBER_LIST_USER] =
+                "SELECT m.group_id, m.user_id, m.state, m.invited_by, m.at, "
+                "u.handle, g.name FROM group_members m JOIN users u ON "
+                "u.id = m.user_id JOIN groups g ON g.id = m.group_id WHERE "
+                "m.user_id = ?1 ORDER BY g.name",
+};
+
+/* Schema migrations: step i brings user_version from i to i + 1. */
+static const char *sq_migrations[] = {
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, handle TEXT NOT NULL "
+        "  UNIQUE, salt BLOB NOT NULL, hash BLOB NOT NULL, n INTEGER NOT NULL,"
+        "  r INTEGER NOT NULL, p INTEGER NOT NULL, created_at INTEGER NOT "
+        "NULL);"
+        "CREATE TABLE devices (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL"
+        "  REFERENCES users (id), name TEXT NOT NULL, token_hash BLOB NOT NULL"
+        "  UNIQUE, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL"
+        "  DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX devices_user ON devices (user_id);"
+        "CREATE TABLE invites (code TEXT PRIMARY KEY, uses_left INTEGER NOT "
+        "  NULL, created_at INTEGER NOT NULL);"
+        "CREATE TABLE records (id TEXT PRIMARY KEY, owner_id INTEGER NOT NULL"
+        "  REFERENCES users (id), kind INTEGER NOT NULL, hlc INTEGER NOT NULL,"
+        "  device TEXT NOT NULL, deleted INTEGER NOT NULL, private INTEGER NOT"
+        "  NULL, body BLOB NOT NULL, seq INTEGER NOT NULL UNIQUE);"
+        "CREATE INDEX records_owner_seq ON records (owner_id, seq);",
+        /*
+         * 2: people (protocol version 2). Records get a subject (whose
+         * data they are about) and an exposed mark (some version was
+         * shared); one counter numbers records and access events.
+         */
+        "ALTER TABLE records ADD COLUMN subject_id INTEGER NOT NULL "
+        "  DEFAULT 0;"
+        "UPDATE records SET subject_id = owner_id;"
+        "ALTER TABLE records ADD COLUMN exposed INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX records_subject_seq ON records (subject_id, seq);"
+        "CREATE TABLE counter (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "  seq INTEGER NOT NULL);"
+        "INSERT INTO counter (id, seq) SELECT 1, COALESCE(MAX(seq), 0)"
+        "  FROM records;"
+        "CREATE TABLE relations (from_id INTEGER NOT NULL REFERENCES users"
+        "  (id), to_id INTEGER NOT NULL REFERENCES users (id), role INTEGER"
+        "  NOT NULL, state INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+        "  since INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (from_id, to_id, role)) WITHOUT ROWID;"
+        "CREATE INDEX relations_to ON relations (to_id);"
+        "CREATE TABLE groups (id INTEGER PRIMARY KEY, name TEXT NOT NULL"
+        "  UNIQUE, created_by INTEGER NOT NULL REFERENCES users (id),"
+        "  created_at INTEGER NOT NULL);"
+        "CREATE TABLE group_members (group_id INTEGER NOT NULL REFERENCES"
+        "  groups (id), user_id INTEGER NOT NULL REFERENCES users (id),"
+        "  state INTEGER NOT NULL, invited_by INTEGER NOT NULL, at INTEGER"
+        "  NOT NULL, PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;"
+        "CREATE INDEX group_members_user ON group_members (user_id);"
+        "CREATE TABLE access_events (seq INTEGER PRIMARY KEY, viewer_id"
+        "  INTEGER NOT NULL, subject_id INTEGER NOT NULL, granted INTEGER"
+        "  NOT NULL);"
+        "CREATE INDEX access_events_viewer ON access_events (viewer_id,"
+        "  seq);",
+};
+#define SQ_SCHEMA_VERSION \
+	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
+
+struct sq_store {
+	struct store base; /* first: a struct store * is a struct sq_store * */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[SQ_COUNT];
+	struct store_mark *mark; /* NULL when no mark file can be kept */
+	char epoch[UUID_LEN + 1];
+	int wrote; /* the change log moved since the last commit */
+};
+
+static struct sq_store *
+sq(struct store *st)
+{
+	return (struct sq_store *)st;
+}
+
+/* Logs a SQLite failure and maps it to a cairn code. */
+static int
+sq_fail(struct sq_store *s, int rc, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return CAIRN_EEXIST;
+	log_event(LOG_ERROR, "db.error", "op=%s rc=%d msg=\"%s\"", what, rc,
+	          sqlite3_errmsg(s->db));
+	return CAIRN_ESTORAGE;
+}
+
+/* Returns the cached, reset statement id, preparing it on first use. */
+static sqlite3_stmt *
+sq_get(struct sq_store *s, enum sq_stmt id)
+{
+	int rc;
+
+	if (s->stmt[id] == NULL) {
+		rc = sqlite3_prepare_v3(s->db, sq_sql[id], -1,
+		                        SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
+		                        NULL);
+		if (rc != SQLITE_OK) {
+			sq_fail(s, rc, "prepare");
+			return NULL;
+		}
+	}
+	return s->stmt[id];
+}
+
+/* Resets a statement after use so it holds no lock or blob. */
+static void
+sq_done(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/* Runs a statement that returns no rows. */
+static int
+sq_exec_stmt(struct sq_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	sq_done(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, what);
+	return CAIRN_OK;
+}
+
+static int
+sq_simple(struct store *st, enum sq_stmt id, const char *what)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, id)) == NULL)
+		return CAIRN_ESTORAGE;
+	return sq_exec_stmt(s, q, what);
+}
+
+/* Runs SQL built from a fixed name (savepoints cannot be bound). */
+static int
+sq_exec_named(struct store *st, const char *verb, const char *name)
+{
+	struct sq_store *s = sq(st);
+	char sql[96];
+	size_t i;
+	int rc;
+
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((name[i] < 'a' || name[i] > 'z') && name[i] != '_')
+			return CAIRN_EINTERNAL;
+	}
+	if (i == 0 || i > 32)
+		return CAIRN_EINTERNAL;
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, verb);
+	return CAIRN_OK;
+}
+
+static int
+sq_begin(struct store *st, int immediate)
+{
+	return sq_simple(st, immediate ? SQ_BEGIN_IMMEDIATE : SQ_BEGIN,
+	                 "begin");
+}
+
+static int sq_max_seq(struct store *st, uint64_t *out);
+
+/* Commits; after a commit that stored records, moves the mark on. */
+static int
+sq_commit(struct store *st)
+{
+	struct sq_store *s = sq(st);
+	uint64_t seq;
+	int rc;
+
+	rc = sq_simple(st, SQ_COMMIT, "commit");
+	if (rc == CAIRN_OK && s->wrote && s->mark != NULL &&
+	    sq_max_seq(st, &seq) == CAIRN_OK)
+		store_mark_write(s->mark, s->epoch, seq);
+	if (rc == CAIRN_OK)
+		s->wrote = 0;
+	return rc;
+}
+
+static int
+sq_rollback(struct store *st)
+{
+	if (sqlite3_get_autocommit(sq(st)->db))
+		return CAIRN_OK;
+	return sq_simple(st, SQ_ROLLBACK, "rollback");
+}
+
+static int
+sq_savepoint(struct store *st, const char *name)
+{
+	return sq_exec_named(st, "SAVEPOINT", name);
+}
+
+static int
+sq_release(struct store *st, const char *name)
+{
+	return sq_exec_named(st, "RELEASE", name);
+}
+
+static int
+sq_rollback_to(struct store *st, const char *name)
+{
+	return sq_exec_named(st, "ROLLBACK TO", name);
+}
+
+/* Copies a text column into a fixed buffer; CAIRN_ESTORAGE if too long. */
+static int
+sq_text(sqlite3_stmt *q, int col, char *out, size_t outlen)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	int n = sqlite3_column_bytes(q, col);
+
+	if (t == NULL || n < 0 || (size_t)n >= outlen)
+		return CAIRN_ESTORAGE;
+	memcpy(out, t, (size_t)n);
+	out[n] = '\0';
+	return CAIRN_OK;
+}
+
+/* Copies a blob column of exactly len bytes. */
+static int
+sq_blob(sqlite3_stmt *q, int col, uint8_t *out, size_t len)
+{
+	const void *b = sqlite3_column_blob(q, col);
+
+	if (b == NULL || sqlite3_column_bytes(q, col) != (int)len)
+		return CAIRN_ESTORAGE;
+	memcpy(out, b, len);
+	return CAIRN_OK;
+}
+
+static int
+sq_meta_get(struct sq_store *s, const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_META_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		rc = sq_text(q, 0, out, outlen);
+	else if (rc == SQLITE_DONE)
+		rc = CAIRN_ENOTFOUND;
+	else
+		rc = sq_fail(s, rc, "meta_get");
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_epoch(struct store *st, char out[UUID_LEN + 1])
+{
+	return sq_meta_get(sq(st), "epoch", out, UUID_LEN + 1);
+}
+
+static int
+sq_user_create(struct store *st, struct store_user *u)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_USER_INSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, u->handle, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, u->salt, STORE_SALT_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, u->hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)u->n);
+	sqlite3_bind_int64(q, 5, u->r);
+	sqlite3_bind_int64(q, 6, u->p);
+	sqlite3_bind_int64(q, 7, u->created_at);
+	rc = sq_exec_stmt(s, q, "user_create");
+	if (rc == CAIRN_OK)
+		u->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+/* Runs a user query (SQ_USER_GET or SQ_USER_BY_ID, bound) into out. */
+static int
+sq_user_row(struct sq_store *s, sqlite3_stmt *q, struct store_user *out)
+{
+	struct store_user u;
+	int rc;
+
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, rc, "user_get");
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	u.id = sqlite3_column_int64(q, 0);
+	if ((rc = sq_text(q, 1, u.handle, sizeof(u.handle))) != CAIRN_OK ||
+	    (rc = sq_blob(q, 2, u.salt, STORE_SALT_LEN)) != CAIRN_OK ||
+	    (rc = sq_blob(q, 3, u.hash, STORE_HASH_LEN)) != CAIRN_OK)
+		goto out;
+	u.n = (uint64_t)sqlite3_column_int64(q, 4);
+	u.r = (uint32_t)sqlite3_column_int64(q, 5);
+	u.p = (uint32_t)sqlite3_column_int64(q, 6);
+	u.created_at = sqlite3_column_int64(q, 7);
+	*out = u;
+	rc = CAIRN_OK;
+out:
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_user_get(struct store *st, const char *handle, struct store_user *out)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_USER_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, handle, -1, SQLITE_STATIC);
+	return sq_user_row(s, q, out);
+}
+
+static int
+sq_user_by_id(struct store *st, int64_t id, struct store_user *out)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_USER_BY_ID)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, id);
+	return sq_user_row(s, q, out);
+}
+
+static int
+sq_device_create(struct store *st, const struct store_device *d)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_DEVICE_INSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, d->user_id);
+	sqlite3_bind_text(q, 3, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 4, d->token_hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, d->created_at);
+	return sq_exec_stmt(s, q, "device_create");
+}
+
+/* Fills d from a row of SQ_DEVICE_GET or SQ_DEVICE_LIST. */
+static int
+sq_device_row(sqlite3_stmt *q, struct store_device *d)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = sq_text(q, 0, d->id, sizeof(d->id))) != CAIRN_OK ||
+	    (rc = sq_text(q, 2, d->handle, sizeof(d->handle))) != CAIRN_OK ||
+	    (rc = sq_text(q, 3, d->name, sizeof(d->name))) != CAIRN_OK ||
+	    (rc = sq_blob(q, 4, d->token_hash, STORE_HASH_LEN)) != CAIRN_OK)
+		return rc;
+	d->user_id = sqlite3_column_int64(q, 1);
+	d->created_at = sqlite3_column_int64(q, 5);
+	d->last_seen = sqlite3_column_int64(q, 6);
+	d->revoked_at = sqlite3_column_int64(q, 7);
+	return CAIRN_OK;
+}
+
+static int
+sq_device_get(struct store *st, const char *id, struct store_device *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_device d;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_DEVICE_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		rc = sq_device_row(q, &d);
+		if (rc == CAIRN_OK)
+			*out = d;
+	} else if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		rc = sq_fail(s, rc, "device_get");
+	}
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_device_list(struct store *st, int64_t user_id, store_device_cb cb, void *arg)
+{
+	struct sq_store *s = sq(st);
+	struct store_device d;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_DEVICE_LIST)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, user_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_device_row(q, &d)) != CAIRN_OK)
+			goto out;
+		if ((rc = cb(arg, &d)) < 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "device_list");
+out:
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_device_revoke(struct store *st, int64_t user_id, const char *prefix,
+                 int64_t now, char out_id[UUID_LEN + 1])
+{
+	struct sq_store *s = sq(st);
+	char id[UUID_LEN + 1];
+	sqlite3_stmt *q;
+	int rc, n = 0;
+
+	if ((q = sq_get(s, SQ_DEVICE_MATCH)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_text(q, 2, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n++ == 0 && (rc = sq_text(q, 0, id, sizeof(id))) != 0) {
+			sq_done(q);
+			return rc;
+		}
+	}
+	sq_done(q);
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, "device_match");
+	if (n == 0)
+		return CAIRN_ENOTFOUND;
+	if (n > 1)
+		return CAIRN_EAMBIGUOUS;
+	if ((q = sq_get(s, SQ_DEVICE_REVOKE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	if ((rc = sq_exec_stmt(s, q, "device_revoke")) != CAIRN_OK)
+		return rc;
+	memcpy(out_id, id, sizeof(id));
+	return CAIRN_OK;
+}
+
+static int
+sq_device_touch(struct store *st, const char *id, int64_t now)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_DEVICE_TOUCH)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	return sq_exec_stmt(s, q, "device_touch");
+}
+
+static int
+sq_invite_create(struct store *st, const char *code, uint32_t uses, int64_t now)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_INVITE_INSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, uses);
+	sqlite3_bind_int64(q, 3, now);
+	return sq_exec_stmt(s, q, "invite_create");
+}
+
+static int
+sq_invite_consume(struct store *st, const char *code)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_INVITE_USE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	if ((rc = sq_exec_stmt(s, q, "invite_consume")) != CAIRN_OK)
+		return rc;
+	return sqlite3_changes(s->db) == 1 ? CAIRN_OK : CAIRN_EINVITE;
+}
+
+static int
+sq_record_get(struct store *st, const char *id, struct store_record_head *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_record_head h;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_RECORD_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.owner_id = sqlite3_column_int64(q, 0);
+		h.subject_id = sqlite3_column_int64(q, 1);
+		h.kind = sqlite3_column_int(q, 2);
+		h.hlc = (uint64_t)sqlite3_column_int64(q, 3);
+		rc = sq_text(q, 4, h.device, sizeof(h.device));
+		h.deleted = sqlite3_column_int(q, 5);
+		h.private_ = sqlite3_column_int(q, 6);
+		h.seq = (uint64_t)sqlite3_column_int64(q, 7);
+		if (rc == CAIRN_OK)
+			*out = h;
+	} else if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		rc = sq_fail(s, rc, "record_get");
+	}
+	sq_done(q);
+	return rc;
+}
+
+/* Reads one integer column of a one-row statement (seq counters). */
+static int
+sq_one_u64(struct sq_store *s, enum sq_stmt id, uint64_t *out)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, id)) == NULL)
+		return CAIRN_ESTORAGE;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*out = (uint64_t)sqlite3_column_int64(q, 0);
+		rc = CAIRN_OK;
+	} else {
+		rc = sq_fail(s, rc, "seq");
+	}
+	sq_done(q);
+	return rc;
+}
+
+/* Takes the next number of the change log (records and access events). */
+static int
+sq_next_seq(struct sq_store *s, uint64_t *out)
+{
+	int rc;
+
+	if ((rc = sq_one_u64(s, SQ_NEXT_SEQ, out)) == CAIRN_OK)
+		s->wrote = 1;
+	return rc;
+}
+
+static int
+sq_record_put(struct store *st, const struct store_record *r)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	uint64_t seq;
+	int rc;
+
+	if ((rc = sq_next_seq(s, &seq)) != CAIRN_OK)
+		return rc;
+	if ((q = sq_get(s, SQ_RECORD_UPSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, r->owner_id);
+	sqlite3_bind_int64(q, 3, r->subject_id != 0 ? r->subject_id
+	                                           : r->owner_id);
+	sqlite3_bind_int(q, 4, r->kind);
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)r->hlc);
+	sqlite3_bind_text(q, 6, r->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, r->deleted ? 1 : 0);
+	sqlite3_bind_int(q, 8, r->private_ ? 1 : 0);
+	sqlite3_bind_int(q, 9, r->private_ ? 0 : 1);
+	sqlite3_bind_blob(q, 10, r->body_len > 0 ? (const void *)r->body : "",
+	                  (int)r->body_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)seq);
+	return sq_exec_stmt(s, q, "record_put");
+}
+
+/* ---- changes: the change log as one viewer may see it ---- */
+
+/* A change found in phase one: its seq and whether it is an event. */
+struct sq_head {
+	uint64_t seq;
+	int event;
+};
+
+struct sq_heads {
+	struct sq_head *v;
+	size_t n, cap;
+	uint64_t bound; /* no head above this can make the first limit */
+	size_t limit;
+};
+
+static int
+sq_heads_add(struct sq_heads *h, uint64_t seq, int event)
+{
+	struct sq_head *nv;
+	size_t cap;
+
+	if (h->n == h->cap) {
+		cap = h->cap == 0 ? 256 : h->cap * 2;
+		if ((nv = realloc(h->v, cap * sizeof(*nv))) == NULL)
+			return CAIRN_ENOMEM;
+		h->v = nv;
+		h->cap = cap;
+	}
+	h->v[h->n].seq = seq;
+	h->v[h->n].event = event;
+	h->n++;
+	return CAIRN_OK;
+}
+
+/*
+ * Runs one phase-one statement (bound ?1 = key, ?5 = extra) over
+ * (cursor, bound] with the limit, adding what it finds. A stream that
+ * fills the limit lowers the bound: nothing above its last seq can be
+ * among the first limit changes of the merge.
+ */
+static int
+sq_stream(struct sq_store *s, enum sq_stmt id, int64_t key, int64_t extra,
+          uint64_t cursor, struct sq_heads *h)
+{
+	sqlite3_stmt *q;
+	uint64_t seq = 0;
+	size_t got = 0;
+	int rc;
+
+	if (h->bound <= cursor)
+		return CAIRN_OK;
+	if ((q = sq_get(s, id)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, key);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)cursor);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)h->bound);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)h->limit);
+	if (sqlite3_bind_parameter_count(q) >= 5)
+		sqlite3_bind_int64(q, 5, extra);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		seq = (uint64_t)sqlite3_column_int64(q, 0);
+		if ((rc = sq_heads_add(h, seq, id == SQ_SEQ_EVENTS)) != 0)
+			goto out;
+		got++;
+	}
+	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "changes");
+	if (rc == CAIRN_OK && got == h->limit && seq < h->bound)
+		h->bound = seq;
+out:
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_head_cmp(const void *a, const void *b)
+{
+	const struct sq_head *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The users viewer may see besides itself (SQ_VISIBLE), into a list. */
+static int
+sq_visible_list(struct sq_store *s, int64_t viewer, int64_t **out, size_t *n)
+{
+	int64_t *v = NULL, *nv;
+	size_t cap = 0, count = 0;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_VISIBLE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, viewer);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = CAIRN_ENOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		v[count++] = sqlite3_column_int64(q, 0);
+	}
+	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "visible");
+out:
+	sq_done(q);
+	if (rc != CAIRN_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = count;
+	return CAIRN_OK;
+}
+
+static int
+sq_exists(struct sq_store *s, enum sq_stmt id, int64_t a, int64_t b, int *yes)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, id)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, a);
+	sqlite3_bind_int64(q, 2, b);
+	rc = sqlite3_step(q);
+	*yes = rc == SQLITE_ROW;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? CAIRN_OK
+	                                           : sq_fail(s, rc, "visible");
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_visibility(struct store *st, int64_t viewer, int64_t subject,
+              unsigned *mask)
+{
+	struct sq_store *s = sq(st);
+	unsigned m = 0;
+	int rc, yes;
+
+	if (viewer == subject)
+		m |= STORE_SEE_SELF;
+	if ((rc = sq_exists(s, SQ_SEE_PARTNER, viewer, subject, &yes)) != 0)
+		return rc;
+	if (yes)
+		m |= STORE_SEE_PARTNER;
+	if ((rc = sq_exists(s, SQ_SEE_MENTOR, viewer, subject, &yes)) != 0)
+		return rc;
+	if (yes)
+		m |= STORE_SEE_MENTOR;
+	if ((rc = sq_exists(s, SQ_SEE_GROUP, viewer, subject, &yes)) != 0)
+		return rc;
+	if (yes && viewer != subject)
+		m |= STORE_SEE_GROUP;
+	*mask = m;
+	return CAIRN_OK;
+}
+
+/* Phase one: the seqs of the first q->limit changes, sorted, unique. */
+static int
+sq_changes_heads(struct sq_store *s, const struct store_query *q,
+                 struct sq_heads *h)
+{
+	int64_t *others = NULL;
+	size_t n = 0, i, j;
+	unsigned mask;
+	int rc;
+
+	h->bound = q->upto != 0 ? q->upto : (uint64_t)INT64_MAX;
+	h->limit = q->limit > 0 ? q->limit : 1;
+	if (q->own_only) {
+		rc = sq_stream(s, SQ_SEQ_OWNER, q->viewer,
+		               q->max_kind > 0 ? q->max_kind : INT32_MAX,
+		               q->cursor, h);
+		goto sort;
+	}
+	if (q->subject != 0) {
+		/* A backfill: one subject, never its private records. */
+		if ((rc = sq_visibility(&s->base, q->viewer, q->subject,
+		                        &mask)) != CAIRN_OK)
+			return rc;
+		if (mask == 0)
+			return CAIRN_EFORBIDDEN;
+		rc = sq_stream(s, SQ_SEQ_SUBJECT_SHARED, q->subject, 0,
+		               q->cursor, h);
+		goto sort;
+	}
+	if ((rc = sq_stream(s, SQ_SEQ_SUBJECT, q->viewer, 0, q->cursor, h)) ||
+	    (rc = sq_stream(s, SQ_SEQ_OWNER_ABOUT_OTHERS, q->viewer, 0,
+	                    q->cursor, h)) ||
+	    (rc = sq_stream(s, SQ_SEQ_EVENTS, q->viewer, 0, q->cursor, h)) ||
+	    (rc = sq_visible_list(s, q->viewer, &others, &n)))
+		return rc;
+	for (i = 0; i < n && rc == CAIRN_OK; i++)
+		rc = sq_stream(s, SQ_SEQ_SUBJECT_SHARED, others[i], 1,
+		               q->cursor, h);
+	free(others);
+sort:
+	if (rc != CAIRN_OK)
+		return rc;
+	qsort(h->v, h->n, sizeof(*h->v), sq_head_cmp);
+	/* Streams overlap (my comment on a partner's entry): drop repeats. */
+	for (i = 0, j = 0; i < h->n; i++)
+		if (j == 0 || h->v[j - 1].seq != h->v[i].seq)
+			h->v[j++] = h->v[i];
+	h->n = j < h->limit ? j : h->limit;
+	return CAIRN_OK;
+}
+
+/* Phase two for one record: read it, apply the private rule, report it. */
+static int
+sq_change_record(struct sq_store *s, const struct store_query *q,
+                 uint64_t seq, store_change_cb cb, void *arg)
+{
+	struct store_change ch;
+	struct store_record r;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = sq_get(s, SQ_AT_SEQ_RECORD)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = CAIRN_OK; /* replaced since phase one: a later seq has it */
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, rc, "changes");
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id = (const char *)sqlite3_column_text(st, 0);
+	r.kind = sqlite3_column_int(st, 1);
+	r.owner_id = sqlite3_column_int64(st, 2);
+	r.owner = (const char *)sqlite3_column_text(st, 3);
+	r.subject_id = sqlite3_column_int64(st, 4);
+	r.subject = (const char *)sqlite3_column_text(st, 5);
+	r.hlc = (uint64_t)sqlite3_column_int64(st, 6);
+	r.device = (const char *)sqlite3_column_text(st, 7);
+	r.deleted = sqlite3_column_int(st, 8);
+	r.private_ = sqlite3_column_int(st, 9);
+	r.body = sqlite3_column_blob(st, 10);
+	r.body_len = (size_t)sqlite3_column_bytes(st, 10);
+	r.seq = (uint64_t)sqlite3_column_int64(st, 11);
+	if (r.id == NULL || r.owner == NULL || r.subject == NULL ||
+	    r.device == NULL) {
+		rc = CAIRN_ESTORAGE;
+		goto out;
+	}
+	if (r.private_ && r.owner_id != q->viewer &&
+	    r.subject_id != q->viewer) {
+		/* Once shared, now private: a redacted tombstone. */
+		r.deleted = 1;
+		r.body = NULL;
+		r.body_len = 0;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.type = STORE_CH_RECORD;
+	ch.seq = seq;
+	ch.rec = &r;
+	rc = cb(arg, &ch);
+out:
+	sq_done(st);
+	return rc;
+}
+
+static int
+sq_change_event(struct sq_store *s, uint64_t seq, store_change_cb cb,
+                void *arg)
+{
+	struct store_change ch;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = sq_get(s, SQ_AT_SEQ_EVENT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, rc, "changes");
+		goto out;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.type = sqlite3_column_int(st, 0) ? STORE_CH_GRANT : STORE_CH_REVOKE;
+	ch.seq = seq;
+	ch.subject = (const char *)sqlite3_column_text(st, 1);
+	rc = ch.subject != NULL ? cb(arg, &ch) : CAIRN_ESTORAGE;
+out:
+	sq_done(st);
+	return rc;
+}
+
+/*
+ * Two phases: first the seqs of every stream the viewer may see (its own
+ * subject, its records about others, its access events, and each visible
+ * user's shared records), each an index range scan bounded by the limit,
+ * merged and cut to the limit; then each change read by its seq. A batch
+ * costs (streams x limit) index entries and limit rows, whatever the
+ * history.
+ */
+static int
+sq_changes(struct store *st, const struct store_query *q, store_change_cb cb,
+           void *arg)
+{
+	struct sq_store *s = sq(st);
+	struct sq_heads h;
+	size_t i;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	if ((rc = sq_changes_heads(s, q, &h)) != CAIRN_OK)
+		goto out;
+	for (i = 0; i < h.n; i++) {
+		rc = h.v[i].event ? sq_change_event(s, h.v[i].seq, cb, arg)
+		                  : sq_change_record(s, q, h.v[i].seq, cb, arg);
+		if (rc != 0) {
+			rc = rc > 0 ? CAIRN_OK : rc;
+			goto out;
+		}
+	}
+	rc = CAIRN_OK;
+out:
+	free(h.v);
+	return rc;
+}
+
+static int
+sq_access_event(struct store *st, int64_t viewer, int64_t subject,
+                int granted)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	uint64_t seq;
+	int rc;
+
+	if ((rc = sq_next_seq(s, &seq)) != CAIRN_OK)
+		return rc;
+	if ((q = sq_get(s, SQ_EVENT_INSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(q, 2, viewer);
+	sqlite3_bind_int64(q, 3, subject);
+	sqlite3_bind_int(q, 4, granted ? 1 : 0);
+	return sq_exec_stmt(s, q, "access_event");
+}
+
+static int
+sq_max_seq(struct store *st, uint64_t *out)
+{
+	return sq_one_u64(sq(st), SQ_MAX_SEQ, out);
+}
+
+/* ---- relationships and groups ---- */
+
+/* Fills r from a row of SQ_REL_GET or SQ_REL_LIST. */
+static int
+sq_relation_row(sqlite3_stmt *q, struct store_relation *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->from_id = sqlite3_column_int64(q, 0);
+	r->to_id = sqlite3_column_int64(q, 1);
+	r->role = sqlite3_column_int(q, 2);
+	r->state = sqlite3_column_int(q, 3);
+	r->created_at = sqlite3_column_int64(q, 4);
+	r->since = sqlite3_column_int64(q, 5);
+	if ((rc = sq_text(q, 6, r->from, sizeof(r->from))) != CAIRN_OK)
+		return rc;
+	return sq_text(q, 7, r->to, sizeof(r->to));
+}
+
+static int
+sq_relation_get(struct store *st, int64_t from_id, int64_t to_id, int role,
+                struct store_relation *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_relation r;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_REL_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, from_id);
+	sqlite3_bind_int64(q, 2, to_id);
+	sqlite3_bind_int(q, 3, role);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if ((rc = sq_relation_row(q, &r)) == CAIRN_OK)
+			*out = r;
+	} else if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		rc = sq_fail(s, rc, "relation_get");
+	}
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_relation_put(struct store *st, const struct store_relation *r)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_REL_PUT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, r->from_id);
+	sqlite3_bind_int64(q, 2, r->to_id);
+	sqlite3_bind_int(q, 3, r->role);
+	sqlite3_bind_int(q, 4, r->state);
+	sqlite3_bind_int64(q, 5, r->created_at);
+	sqlite3_bind_int64(q, 6, r->since);
+	return sq_exec_stmt(s, q, "relation_put");
+}
+
+static int
+sq_relation_delete(struct store *st, int64_t from_id, int64_t to_id, int role)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_REL_DELETE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, from_id);
+	sqlite3_bind_int64(q, 2, to_id);
+	sqlite3_bind_int(q, 3, role);
+	return sq_exec_stmt(s, q, "relation_delete");
+}
+
+static int
+sq_relation_list(struct store *st, int64_t user_id, store_relation_cb cb,
+                 void *arg)
+{
+	struct sq_store *s = sq(st);
+	struct store_relation r;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_REL_LIST)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, user_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_relation_row(q, &r)) != CAIRN_OK ||
+		    (rc = cb(arg, &r)) < 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "relation_list");
+out:
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_group_create(struct store *st, struct store_group *g)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_GROUP_INSERT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, g->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, g->created_by);
+	sqlite3_bind_int64(q, 3, g->created_at);
+	if ((rc = sq_exec_stmt(s, q, "group_create")) == CAIRN_OK)
+		g->id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int
+sq_group_get(struct store *st, const char *name, struct store_group *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_group g;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_GROUP_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(&g, 0, sizeof(g));
+		g.id = sqlite3_column_int64(q, 0);
+		rc = sq_text(q, 1, g.name, sizeof(g.name));
+		g.created_by = sqlite3_column_int64(q, 2);
+		g.created_at = sqlite3_column_int64(q, 3);
+		if (rc == CAIRN_OK)
+			*out = g;
+	} else if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		rc = sq_fail(s, rc, "group_get");
+	}
+	sq_done(q);
+	return rc;
+}
+
+/* Fills m from a row of the member statements. */
+static int
+sq_member_row(sqlite3_stmt *q, struct store_member *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->group_id = sqlite3_column_int64(q, 0);
+	m->user_id = sqlite3_column_int64(q, 1);
+	m->state = sqlite3_column_int(q, 2);
+	m->invited_by = sqlite3_column_int64(q, 3);
+	m->at = sqlite3_column_int64(q, 4);
+	if ((rc = sq_text(q, 5, m->handle, sizeof(m->handle))) != CAIRN_OK)
+		return rc;
+	return sq_text(q, 6, m->group, sizeof(m->group));
+}
+
+static int
+sq_member_get(struct store *st, int64_t group_id, int64_t user_id,
+              struct store_member *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_member m;
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_MEMBER_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, group_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if ((rc = sq_member_row(q, &m)) == CAIRN_OK)
+			*out = m;
+	} else if (rc == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		rc = sq_fail(s, rc, "member_get");
+	}
+	sq_done(q);
+	return rc;
+}
+
+static int
+sq_member_put(struct store *st, const struct store_member *m)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_MEMBER_PUT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, m->group_id);
+	sqlite3_bind_int64(q, 2, m->user_id);
+	sqlite3_bind_int(q, 3, m->state);
+	sqlite3_bind_int64(q, 4, m->invited_by);
+	sqlite3_bind_int64(q, 5, m->at);
+	return sq_exec_stmt(s, q, "member_put");
+}
+
+static int
+sq_member_delete(struct store *st, int64_t group_id, int64_t user_id)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_MEMBER_DELETE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, group_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	return sq_exec_stmt(s, q, "member_delete");
+}
+
+static int
+sq_member_list(struct store *st, int64_t group_id, int64_t user_id,
+               store_member_cb cb, void *arg)
+{
+	struct sq_store *s = sq(st);
+	struct store_member m;
+	sqlite3_stmt *q;
+	int rc;
+
+	q = sq_get(s, group_id != 0 ? SQ_MEMBER_LIST_GROUP
+	                            : SQ_MEMBER_LIST_USER);
+	if (q == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, group_id != 0 ? group_id : user_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = sq_member_row(q, &m)) != CAIRN_OK ||
+		    (rc = cb(arg, &m)) < 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "member_list");
+out:
+	sq_done(q);
+	return rc;
+}
+
+static void
+sq_close(struct store *st)
+{
+	struct sq_store *s = sq(st);
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < SQ_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	store_mark_close(s->mark);
+	free(s);
+}
+
+static const struct store_ops sq_ops = {
+        .name = "sqlite",
+        .close = sq_close,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .savepoint = sq_savepoint,
+        .release = sq_release,
+        .rollback_to = sq_rollback_to,
+        .epoch = sq_epoch,
+        .user_create = sq_user_create,
+        .user_get = sq_user_get,
+        .device_create = sq_device_create,
+        .device_get = sq_device_get,
+        .device_list = sq_device_list,
+        .device_revoke = sq_device_revoke,
+        .device_touch = sq_device_touch,
+        .invite_create = sq_invite_create,
+        .invite_consume = sq_invite_consume,
+        .record_get = sq_record_get,
+        .record_put = sq_record_put,
+        .changes = sq_changes,
+        .visibility = sq_visibility,
+        .access_event = sq_access_event,
+        .user_by_id = sq_user_by_id,
+        .relation_get = sq_relation_get,
+        .relation_put = sq_relation_put,
+        .relation_delete = sq_relation_delete,
+        .relation_list = sq_relation_list,
+        .group_create = sq_group_create,
+        .group_get = sq_group_get,
+        .member_get = sq_member_get,
+        .member_put = sq_member_put,
+        .member_delete = sq_member_delete,
+        .member_list = sq_member_list,
+        .max_seq = sq_max_seq,
+};
+
+/* Reads PRAGMA user_version. */
+static int
+sq_user_version(struct sq_store *s, int *out)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*out = sqlite3_column_int(q, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_OK ? CAIRN_OK : sq_fail(s, rc, "user_version");
+}
+
+static int
+sq_meta_put(struct sq_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *q;
+
+	if ((q = sq_get(s, SQ_META_PUT)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	return sq_exec_stmt(s, q, "meta_put");
+}
+
+/* Gives the database a new epoch (it was restored from a backup). */
+static int
+sq_new_epoch(struct sq_store *s, const char *path, const char *why)
+{
+	char epoch[UUID_LEN + 1];
+	int rc;
+
+	if ((rc = uuid_new(epoch)) != CAIRN_OK ||
+	    (rc = sq_meta_put(s, "epoch", epoch)) != CAIRN_OK)
+		return rc;
+	log_event(LOG_WARN, "db.restored",
+	          "path=%s old_epoch=%s epoch=%s reason=\"%s\"", path, s->epoch,
+	          epoch, why);
+	memcpy(s->epoch, epoch, sizeof(epoch));
+	return CAIRN_OK;
+}
+
+/*
+ * Restore detection (store-mark.c says how): a copied database file, or
+ * one behind its mark, gets a new epoch, so every client pulls from zero
+ * and pushes back what the server lacks. A false alarm costs a full sync.
+ */
+static int
+sq_check_restore(struct sq_store *s, const char *path)
+{
+	char id[128], old[128], mepoch[UUID_LEN + 1];
+	uint64_t max, mseq;
+	int rc;
+
+	if ((rc = sq_meta_get(s, "epoch", s->epoch, sizeof(s->epoch))) != 0)
+		return rc;
+	if (store_file_id(path, id, sizeof(id)) == CAIRN_OK) {
+		rc = sq_meta_get(s, "file_id", old, sizeof(old));
+		if (rc == CAIRN_OK && strcmp(old, id) != 0)
+			rc = sq_new_epoch(s, path, "database file is a copy");
+		else if (rc == CAIRN_ENOTFOUND)
+			rc = CAIRN_OK;
+		if (rc != CAIRN_OK ||
+		    (rc = sq_meta_put(s, "file_id", id)) != CAIRN_OK)
+			return rc;
+	}
+	if (s->mark == NULL)
+		return CAIRN_OK;
+	if ((rc = sq_max_seq(&s->base, &max)) != CAIRN_OK)
+		return rc;
+	if (store_mark_read(s->mark, mepoch, &mseq) == CAIRN_OK &&
+	    strcmp(mepoch, s->epoch) == 0 && max < mseq &&
+	    (rc = sq_new_epoch(s, path, "database is behind its mark")) != 0)
+		return rc;
+	return CAIRN_OK;
+}
+
+/*
+ * Brings the schema to SQ_SCHEMA_VERSION in one transaction and makes the
+ * epoch of a new database.
+ */
+static int
+sq_migrate(struct sq_store *s, const char *path, char *err, size_t errlen)
+{
+	char epoch[UUID_LEN + 1], sql[64];
+	int rc, version = 0, i;
+
+	if ((rc = sq_begin(&s->base, 1)) == CAIRN_OK)
+		rc = sq_user_version(s, &version);
+	if (rc == CAIRN_OK && version > SQ_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+		         "database schema version %d is newer "
+		         "than this cairnd (%d); upgrade cairnd",
+		         version, SQ_SCHEMA_VERSION);
+		sq_rollback(&s->base);
+		return CAIRN_ESTORAGE;
+	}
+	for (i = version; rc == CAIRN_OK && i < SQ_SCHEMA_VERSION; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (sqlite3_exec(s->db, sq_migrations[i], NULL, NULL, NULL) !=
+		            SQLITE_OK ||
+		    sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = sq_fail(s, SQLITE_ERROR, "migrate");
+	}
+	if (rc == CAIRN_OK &&
+	    (rc = sq_meta_get(s, "epoch", epoch, sizeof(epoch))) ==
+	            CAIRN_ENOTFOUND &&
+	    (rc = uuid_new(epoch)) == CAIRN_OK)
+		rc = sq_meta_put(s, "epoch", epoch);
+	if (rc == CAIRN_OK && (rc = sq_check_restore(s, path)) == CAIRN_OK &&
+	    (rc = sq_commit(&s->base)) == CAIRN_OK)
+		return CAIRN_OK;
+	sq_rollback(&s->base);
+	snprintf(err, errlen, "cannot set up the database schema: %s",
+	         sqlite3_errmsg(s->db));
+	return rc;
+}
+
+int
+store_sqlite_open(const char *path, struct store **out, char *err,
+                  size_t errlen)
+{
+	static const char *pragmas = "PRAGMA journal_mode = WAL;"
+	                             "PRAGMA synchronous = FULL;"
+	                             "PRAGMA foreign_keys = ON;";
+	struct sq_store *s = NULL;
+	uint64_t seq;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return CAIRN_ENOMEM;
+	}
+	s->base.ops = &sq_ops;
+	rc = sqlite3_open_v2(path, &s->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                             SQLITE_OPEN_NOMUTEX,
+	                     NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+		         s->db != NULL ? sqlite3_errmsg(s->db)
+		                       : "out of memory");
+		rc = CAIRN_ESTORAGE;
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure database %s: %s", path,
+		         sqlite3_errmsg(s->db));
+		rc = CAIRN_ESTORAGE;
+		goto fail;
+	}
+	if (store_mark_open(path, &s->mark) != CAIRN_OK)
+		s->mark = NULL; /* no restore check beyond the file identity */
+	if ((rc = sq_migrate(s, path, err, errlen)) != CAIRN_OK)
+		goto fail;
+	if (s->mark != NULL && sq_max_seq(&s->base, &seq) == CAIRN_OK)
+		store_mark_write(s->mark, s->epoch, seq);
+	*out = &s->base;
+	return CAIRN_OK;
+fail:
+	sq_close(&s->base);
+	return rc;
+}
