@@ -43,10 +43,13 @@ struct config {
 	unsigned max_conns;
 	unsigned idle_timeout;      /* seconds */
 	unsigned handshake_timeout; /* seconds */
+	unsigned heartbeat;         /* seconds; 0 means the default */
 	enum log_level log_level;
 };
 
 /* ---- server.c: loop, listener, signals, shutdown ---- */
+
+#define SERVER_HEARTBEAT_DEFAULT 25 /* seconds between follower heartbeats */
 
 struct conn;
 struct dbq;
@@ -59,6 +62,8 @@ struct server {
 	uv_tcp_t listener;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t stop_timer; /* forces connections closed on a stalled stop */
+	uv_timer_t heartbeat;  /* follower heartbeats (h-follow.c) */
+	unsigned heartbeat_s;  /* its period */
 	const struct config *cfg; /* borrowed */
 	struct tls_ctx *tls;      /* owned */
 	struct store *store;      /* owned; used only by the database thread */
@@ -71,6 +76,9 @@ struct server {
 	unsigned nconns;
 	uint64_t next_conn_id;
 	unsigned inflight; /* requests not yet answered, on any connection */
+	unsigned nfollowers; /* connections that sent Follow */
+	int follow_running;  /* a follow round is queued or running */
+	int follow_again;    /* the log moved during that round */
 	int stopping;
 	int finished;           /* the stop has closed everything */
 	int kill_after_commits; /* CAIRND_TEST_KILL_AFTER_COMMITS, or 0 */
@@ -128,6 +136,11 @@ struct conn {
 	int64_t user_id;
 	char handle[HANDLE_MAX + 1];
 	char device_id[UUID_LEN + 1];
+	/* A follower of the live feed (h-follow.c). */
+	int follower;
+	int follow_lagging; /* left out of a round for a full queue */
+	uint64_t follow_cursor;
+	uint64_t follow_sent_ms; /* last event or heartbeat */
 };
 
 /* Accepts one pending connection from the listener. */
@@ -156,6 +169,7 @@ void conn_stop(struct conn *c);
 #define DF_NEEDS_HELLO 0x1
 #define DF_NEEDS_AUTH 0x2
 #define DF_WRITES 0x4
+#define DF_V2 0x8 /* needs protocol version 2 */
 
 /*
  * One request in flight. Owns the unpacked request (freed once, in
@@ -201,6 +215,14 @@ int h_devices(struct rq *rq);
 int h_revoke(struct rq *rq);
 int h_push(struct rq *rq);
 int h_pull(struct rq *rq);
+int h_invite(struct rq *rq);
+int h_answer(struct rq *rq);
+int h_drop(struct rq *rq);
+int h_people(struct rq *rq);
+int h_group(struct rq *rq);
+int h_follow(struct rq *rq);
+/* A copy of src in one allocation (free with free). NULL without memory. */
+Cairn__Record *sync_record_copy(const Cairn__Record *src);
 /*
  * A stored version as a wire Record borrowing s's strings, for viewer.
  * CAIRN_EINTERNAL (logged) if it would send a private body to someone
@@ -208,6 +230,17 @@ int h_pull(struct rq *rq);
  */
 int sync_record_to_wire(const struct store_record *s, int64_t viewer,
                         Cairn__Record *r);
+
+/* ---- h-follow.c: the live feed ---- */
+
+/* The change log moved: send followers what they may see of it. */
+void follow_notify(struct server *srv);
+/* Heartbeat tick: an Event to every follower quiet for heartbeat s. */
+void follow_heartbeat(struct server *srv);
+/* c's output queue drained: serve it if it missed a round. */
+void follow_drained(struct conn *c);
+/* c is closing: it follows no more. */
+void follow_forget(struct conn *c);
 
 /* ---- dbq.c: the database thread and its job queue ---- */
 

@@ -82,6 +82,7 @@ conn_close(struct conn *c, const char *reason)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	srv->nconns--;
+	follow_forget(c);
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, conn_on_close);
@@ -121,9 +122,15 @@ conn_arm_timer(struct conn *c, uint64_t ms)
 		uv_timer_start(&c->timer, conn_on_timer, ms, 0);
 }
 
+/* The idle timeout; followers have heartbeats instead (h-follow.c). */
 static void
 conn_arm_idle(struct conn *c)
 {
+	if (c->follower) {
+		if (c->timer.data == c)
+			uv_timer_stop(&c->timer);
+		return;
+	}
 	conn_arm_timer(c, (uint64_t)c->srv->cfg->idle_timeout * 1000);
 }
 
@@ -151,6 +158,7 @@ conn_on_write(uv_write_t *req, int status)
 		conn_arm_idle(c);
 	if (before >= CONN_WQ_HIGH && c->wq_bytes < CONN_WQ_HIGH)
 		conn_pump(c);
+	follow_drained(c);
 }
 
 /* Moves every pending ciphertext byte of the session into uv_write. */
@@ -234,7 +242,7 @@ conn_on_timer(uv_timer_t *t)
 		          "timeout\"",
 		          c->peer);
 		conn_close(c, "handshake timeout");
-	} else if (c->rq != NULL) {
+	} else if (c->rq != NULL || c->follower) {
 		conn_arm_idle(c); /* a slow job is not an idle peer */
 	} else {
 		conn_close(c, "idle timeout");

@@ -39,6 +39,18 @@ static const struct dispatch_row dispatch_table[] = {
          DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES},
         {CAIRN__REQUEST__BODY_PULL, "pull", h_pull,
          DF_NEEDS_HELLO | DF_NEEDS_AUTH},
+        {CAIRN__REQUEST__BODY_INVITE, "invite", h_invite,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES | DF_V2},
+        {CAIRN__REQUEST__BODY_ANSWER, "answer", h_answer,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES | DF_V2},
+        {CAIRN__REQUEST__BODY_DROP, "drop", h_drop,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES | DF_V2},
+        {CAIRN__REQUEST__BODY_PEOPLE, "people", h_people,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_V2},
+        {CAIRN__REQUEST__BODY_GROUP, "group", h_group,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES | DF_V2},
+        {CAIRN__REQUEST__BODY_FOLLOW, "follow", h_follow,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_V2},
 };
 
 static const struct dispatch_row *
@@ -170,6 +182,9 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 	} else if (row == NULL) {
 		rq_fail(rq, CAIRN_EPROTO, NULL, "unknown request type %d",
 		        (int)req->body_case);
+	} else if ((row->flags & DF_V2) && c->version < 2) {
+		rq_fail(rq, CAIRN_EVERSION, NULL,
+		        "%s needs protocol version 2; upgrade cairn", row->name);
 	} else if ((row->flags & DF_NEEDS_AUTH) && !c->authed) {
 		rq_fail(rq, CAIRN_EAUTHREQ, NULL,
 		        "not logged in; run 'cairn "

@@ -510,6 +510,8 @@ push_done(struct dbq_job *job)
 		sync_job_fail(op, job->rc);
 	else
 		push_answer(op);
+	if (job->rc >= 0 && op->applied > 0)
+		follow_notify(rq->c->srv);
 	rq_complete(rq);
 }
 
@@ -562,9 +564,8 @@ h_push(struct rq *rq)
 
 /* ---- pull ---- */
 
-/* Copies a stored version into one allocation. NULL when out of memory. */
-static Cairn__Record *
-pull_copy(const Cairn__Record *src)
+Cairn__Record *
+sync_record_copy(const Cairn__Record *src)
 {
 	size_t lid = strlen(src->id) + 1, low = strlen(src->owner) + 1;
 	size_t ldev = strlen(src->device) + 1, lsub = strlen(src->subject) + 1;
@@ -671,7 +672,7 @@ pull_cb(void *arg, const struct store_change *ch)
 		op->more = 1;
 		return 1;
 	}
-	if ((op->recs[op->n] = pull_copy(&r)) == NULL)
+	if ((op->recs[op->n] = sync_record_copy(&r)) == NULL)
 		return CAIRN_ENOMEM;
 	op->n++;
 	op->bytes += size;

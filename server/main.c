@@ -23,7 +23,7 @@ static const char main_usage[] =
         "usage: cairnd --listen ADDR:PORT --db PATH --cert FILE --key FILE\n"
         "              [--registration open|invite] [--config FILE]\n"
         "              [--max-conns N] [--idle-timeout SECONDS]\n"
-        "              [--handshake-timeout SECONDS]\n"
+        "              [--handshake-timeout SECONDS] [--heartbeat SECONDS]\n"
         "              [--log-level debug|info|warn|error]\n"
         "       cairnd invite-code --db PATH [--uses N]\n"
         "       cairnd --help | --version\n"
@@ -48,6 +48,9 @@ static const char main_usage[] =
         "                        (default 300)\n"
         "  --handshake-timeout S close a connection that has not finished the\n"
         "                        TLS handshake in S seconds (default 10)\n"
+        "  --heartbeat S         live-feed followers ('cairn feed --follow')\n"
+        "                        are not timed out; they get a heartbeat\n"
+        "                        after S quiet seconds (default 25)\n"
         "  --log-level LEVEL     debug, info (default), warn or error; logs\n"
         "                        go to stderr, one line per event\n"
         "  -h, --help            show this help\n"
@@ -149,6 +152,13 @@ main_set(struct config *cfg, const char *key, const char *value)
 		if (main_number(value, 1, 3600, &cfg->handshake_timeout) != 0)
 			return main_usage_error("handshake-timeout must be 1 "
 			                        "to 3600 seconds, not '%s'",
+			                        value);
+		return EXIT_OK;
+	}
+	if (strcmp(key, "heartbeat") == 0) {
+		if (main_number(value, 1, 3600, &cfg->heartbeat) != 0)
+			return main_usage_error("heartbeat must be 1 to 3600 "
+			                        "seconds, not '%s'",
 			                        value);
 		return EXIT_OK;
 	}
@@ -259,6 +269,7 @@ main(int argc, char **argv)
 	        {"max-conns", required_argument, NULL, 0},
 	        {"idle-timeout", required_argument, NULL, 0},
 	        {"handshake-timeout", required_argument, NULL, 0},
+	        {"heartbeat", required_argument, NULL, 0},
 	        {"log-level", required_argument, NULL, 0},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
@@ -277,6 +288,7 @@ main(int argc, char **argv)
 	cfg.max_conns = 1024;
 	cfg.idle_timeout = 300;
 	cfg.handshake_timeout = 10;
+	cfg.heartbeat = SERVER_HEARTBEAT_DEFAULT;
 	cfg.log_level = LOG_INFO;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {

@@ -69,6 +69,12 @@ server_check_stop(struct server *srv)
 	server_check_stop_now(srv);
 }
 
+static void
+server_on_heartbeat(uv_timer_t *t)
+{
+	follow_heartbeat(t->data);
+}
+
 /* The grace period is over: drop whoever is still connected. */
 static void
 server_on_stop_timer(uv_timer_t *t)
@@ -97,6 +103,7 @@ server_on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	srv->stopping = 1;
+	uv_timer_stop(&srv->heartbeat);
 	log_event(LOG_INFO, "server.stopping", "signal=%d conns=%u inflight=%u",
 	          signum, srv->nconns, srv->inflight);
 	uv_close((uv_handle_t *)&srv->listener, NULL);
@@ -227,6 +234,7 @@ server_run(const struct config *cfg)
 	struct server srv;
 	uv_loop_t loop;
 	char err[512];
+	uint64_t hb;
 	int rc = EXIT_FAIL, loop_ok = 0;
 
 	memset(&srv, 0, sizeof(srv));
@@ -263,6 +271,8 @@ server_run(const struct config *cfg)
 	srv.listener.data = &srv;
 	uv_timer_init(&loop, &srv.stop_timer);
 	srv.stop_timer.data = &srv;
+	uv_timer_init(&loop, &srv.heartbeat);
+	srv.heartbeat.data = &srv;
 	uv_signal_init(&loop, &srv.sigint);
 	uv_signal_init(&loop, &srv.sigterm);
 	srv.sigint.data = srv.sigterm.data = &srv;
@@ -274,6 +284,10 @@ server_run(const struct config *cfg)
 		rc = EXIT_FAIL;
 		goto stop_loop;
 	}
+	srv.heartbeat_s = cfg->heartbeat > 0 ? cfg->heartbeat
+	                                     : SERVER_HEARTBEAT_DEFAULT;
+	hb = (uint64_t)srv.heartbeat_s * 1000;
+	uv_timer_start(&srv.heartbeat, server_on_heartbeat, hb, hb);
 	uv_signal_start(&srv.sigint, server_on_signal, SIGINT);
 	uv_signal_start(&srv.sigterm, server_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
