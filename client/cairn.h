@@ -2,6 +2,11 @@
  * The cairn client's one internal header. Every module of client/ has a
  * section here listing what it offers and who owns what, so any function of
  * the client can be found from this one index (tmux's tmux.h idea).
+ *
+ * client/ holds main, the commands and their helpers; the lower layers
+ * have a folder each: client/store/ (the local store) and client/plan/
+ * (the plan importer, whose interface is plan/plan.h, the plan tree and
+ * its views).
  */
 #ifndef CAIRN_CLIENT_H
 #define CAIRN_CLIENT_H
@@ -102,8 +107,9 @@ int home_split_server(const char *s, char *host, size_t hostlen, char *port,
                       size_t portlen);
 
 /* ------------------------------------------------------------------ */
-/* store.c, store-sync.c: the local SQLite store (the only files that   */
-/* include sqlite3.h). A record row is one version of one record.       */
+/* store/store.c, store/store-sync.c: the local SQLite store (the     */
+/* only files that include sqlite3.h). A record row is one version of */
+/* one record.                                                        */
 
 struct rec {
 	char id[UUID_LEN + 1];
@@ -284,8 +290,9 @@ void entryrec_free_built(Cairn__Entry *e);
 Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
 
 /* ------------------------------------------------------------------ */
-/* plan-tree.c: a plan as records (one Plan, one PlanItem per item),    */
-/* loaded into a tree with the minutes logged against each item.        */
+/* plan/plan-tree.c: a plan as records (one Plan, one PlanItem per    */
+/* item), loaded into a tree with the minutes logged against each     */
+/* item.                                                              */
 
 #define PTREE_ENTRIES_MAX 2000000 /* entries one plan view reads */
 
@@ -370,7 +377,8 @@ int ptree_depth(const struct ptree *t, size_t i);
 int ptree_ci_contains(const char *hay, const char *needle);
 
 /* ------------------------------------------------------------------ */
-/* plan-status.c: where a learner stands against a plan on a day.       */
+/* plan/plan-status.c: where a learner stands against a plan on a     */
+/* day.                                                               */
 
 struct pstatus_act {
 	char activity[ENTRY_ACTIVITY_MAX + 1];
@@ -409,7 +417,8 @@ json_t *pstatus_json(const struct ptree *t, const struct pstatus *s);
 void pstatus_print(FILE *f, const struct ptree *t, const struct pstatus *s);
 
 /* ------------------------------------------------------------------ */
-/* cmd-plan.c: the plan command and its sub-table; plan-show.c: show.  */
+/* cmd-plan.c: the plan command and its sub-table; plan/plan-show.c:  */
+/* plan show.                                                         */
 
 int cmd_plan(struct cli *c, int argc, char **argv);
 /*
@@ -432,7 +441,7 @@ int plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
  */
 int plan_open(struct cli *c, const char *spec, const char *owner,
               struct ptree **out);
-/* plan show (plan-show.c), called by cmd_plan. */
+/* plan show (plan/plan-show.c), called by cmd_plan. */
 int plan_cmd_show(struct cli *c, int argc, char **argv);
 /* hours_per_week of p: {"min","max"}, or null when not given (new ref). */
 json_t *plan_hours_json(const Cairn__Plan *p);

@@ -1,8 +1,9 @@
 /*
  * The plan command and its own sub-table: import (a Markdown or text plan
  * into one Plan record and one PlanItem record per item), use, ls, show
- * (plan-show.c), done, reopen, status (plan-status.c) and export. Every
- * subcommand works offline; sync moves the records like entries.
+ * (plan/plan-show.c), done, reopen, status (plan/plan-status.c) and
+ * export. Every subcommand works offline; sync moves the records like
+ * entries.
  */
 #include <errno.h>
 #include <stdio.h>

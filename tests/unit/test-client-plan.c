@@ -1,5 +1,5 @@
 /*
- * Unit tests of plans as records (client/plan-tree.c, plan-status.c and
+ * Unit tests of plans as records (client/plan/plan-tree.c, plan-status.c and
  * common/planrec.c) with plans built by hand: record conversion and
  * validation, minutes summed up the tree, item lookup, the status of a
  * day, the round trip through the store and back to an in-memory plan.

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the client's local store (client/store.c, store-sync.c):
+ * Unit tests of the client's local store (client/store/store.c, store-sync.c):
  * migrations, file mode, lookups by id prefix, listing, the dirty set, the
  * merge of pulled batches with their cursor, reset and re-stamping.
  */
