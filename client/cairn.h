@@ -40,6 +40,28 @@
 #define CLI_CA_MAX (1024 * 1024) /* largest CA file init copies */
 
 /* ------------------------------------------------------------------ */
+/* errbuf.c: the error out-parameter of the lower layers (home,       */
+/* store, plan, net), which know nothing of the command line. A       */
+/* function that takes struct errbuf *err (its last parameter; NULL   */
+/* when the caller wants no message) writes one line there when it    */
+/* fails with something to say, and never touches it otherwise. The   */
+/* caller owns it and starts it empty (struct errbuf err = {""}); a   */
+/* command turns it into its error line with cli_errbuf.              */
+
+#define ERRBUF_MAX 1024 /* as long as the error line main prints */
+
+struct errbuf {
+	char msg[ERRBUF_MAX]; /* "" until a failure says what happened */
+};
+
+/*
+ * Formats a message into e (when e is not NULL) and returns code, so a
+ * failure reads "return errbuf_set(err, CAIRN_EIO, ...)".
+ */
+int errbuf_set(struct errbuf *e, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
 /* main.c: global options, the command table and the dispatcher.       */
 /* opts.c: option parsing for the commands.                            */
 
@@ -245,6 +267,12 @@ int store_restamp(struct store *st, const char *device, size_t *n);
  */
 int cli_err(int code, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/*
+ * Records e's message as the error line for code and returns code. An
+ * empty message records nothing: the line stays as it was, and main
+ * prints err_message(code) if nothing was ever recorded.
+ */
+int cli_errbuf(int code, const struct errbuf *e);
 /* The recorded error line, or NULL. */
 const char *cli_errmsg(void);
 /* Prints doc as one JSON document on stdout and drops the reference. */
