@@ -111,19 +111,22 @@ int cli_usage(struct cli *c, const char *what);
 
 /* ------------------------------------------------------------------ */
 /* home.c: the home directory, its config file and pinned CA.          */
+/* Failures are written to err (see errbuf.c).                         */
 
 /* Picks the home: opt, $CAIRN_HOME, $XDG_DATA_HOME/cairn, ~/.local/share. */
-int home_resolve(const char *opt, char *out, size_t len);
+int home_resolve(const char *opt, char *out, size_t len, struct errbuf *err);
 /* Creates dir and missing parents with mode 0700. */
-int home_prepare(const char *dir);
+int home_prepare(const char *dir, struct errbuf *err);
 /* Joins home and name into out; CAIRN_ETOOBIG if it does not fit. */
-int home_path(const char *home, const char *name, char *out, size_t len);
+int home_path(const char *home, const char *name, char *out, size_t len,
+              struct errbuf *err);
 /* Reads "server" from HOME/config into server ("" when absent). */
-int home_config_read(const char *home, char *server, size_t len);
+int home_config_read(const char *home, char *server, size_t len,
+                     struct errbuf *err);
 /* Writes HOME/config (0600) with "server = value", atomically. */
-int home_config_write(const char *home, const char *server);
+int home_config_write(const char *home, const char *server, struct errbuf *err);
 /* Copies the PEM file src to HOME/ca.pem (0600), atomically. */
-int home_copy_ca(const char *home, const char *src);
+int home_copy_ca(const char *home, const char *src, struct errbuf *err);
 /* Splits "HOST:PORT" or "[V6]:PORT"; CAIRN_EINVAL if malformed. */
 int home_split_server(const char *s, char *host, size_t hostlen, char *port,
                       size_t portlen);

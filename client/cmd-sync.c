@@ -366,11 +366,12 @@ sync_run(struct sync *s)
 static int
 sync_lock(struct cli *c, int *fd)
 {
+	struct errbuf err = {""};
 	char path[CLI_PATH_MAX];
 	int rc, f;
 
-	if ((rc = home_path(c->home, "sync.lock", path, sizeof(path))))
-		return rc;
+	if ((rc = home_path(c->home, "sync.lock", path, sizeof(path), &err)))
+		return cli_errbuf(rc, &err);
 	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return cli_err(CAIRN_EIO, "cannot open %s: %s", path,
 		               strerror(errno));
