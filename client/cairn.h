@@ -164,10 +164,11 @@ struct store_filter {
 
 /*
  * Opens (creating with mode 0600) the store at path and runs its
- * migrations. With query_only set, any later write fails. Caller frees
- * with store_close.
+ * migrations. With query_only set, any later write fails. Failures are
+ * written to err. Caller frees with store_close.
  */
-int store_open(const char *path, int query_only, struct store **out);
+int store_open(const char *path, int query_only, struct store **out,
+               struct errbuf *err);
 void store_close(struct store *st);
 /* The last SQLite error message of st (borrowed). */
 const char *store_errmsg(struct store *st);

@@ -265,7 +265,7 @@ prepare(struct cli *c, const char *home_opt)
 	if (stat(path, &sb) == 0)
 		memcpy(c->ca, path, sizeof(path));
 	if ((rc = home_path(c->home, "cairn.db", path, sizeof(path), &err)) ||
-	    (rc = store_open(path, !(flags & CMD_WRITES), &c->st)))
+	    (rc = store_open(path, !(flags & CMD_WRITES), &c->st, &err)))
 		return cli_errbuf(rc, &err);
 	if ((rc = load_login(c)) != CAIRN_OK)
 		return cli_err(rc, "cannot read the login state from %s: %s",

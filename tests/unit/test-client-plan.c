@@ -449,7 +449,7 @@ test_store_roundtrip(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/test-client-plan-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/cairn.db", dir);
-	assert_int_equal(store_open(path, 0, &st), CAIRN_OK);
+	assert_int_equal(store_open(path, 0, &st, NULL), CAIRN_OK);
 	assert_int_equal(ptree_store(st, t), CAIRN_OK);
 	t->items[5].m->done = 1;
 	assert_int_equal(ptree_put_item(st, t, 5), CAIRN_OK);
