@@ -369,30 +369,37 @@ void ptree_free(struct ptree *t);
 /*
  * Makes a new tree (new UUIDs) from an imported plan p starting start
  * (days since 1970-01-01), with source the file name. Every record is
- * checked with planrec; a failure sets the error line. Caller frees *out.
+ * checked with planrec; a failure says why in err. Caller frees *out.
  */
 int ptree_from_plan(const struct plan *p, int64_t start, const char *source,
-                    struct ptree **out);
-/* Loads the plan whose record id is id and its items. Caller frees *out. */
-int ptree_load(struct store *st, const char *id, struct ptree **out);
+                    struct ptree **out, struct errbuf *err);
+/*
+ * Loads the plan whose record id is id and its items. An unreadable plan
+ * or too many items say so in err; a store failure leaves err as it was
+ * (see store_errmsg). Caller frees *out.
+ */
+int ptree_load(struct store *st, const char *id, struct ptree **out,
+               struct errbuf *err);
 /*
  * Reads the entries of t's owner into t->ents and sums minutes into the
- * items they name and every ancestor of those.
+ * items they name and every ancestor of those. Too many entries say so
+ * in err; a store failure leaves err as it was.
  */
-int ptree_load_entries(struct store *st, struct ptree *t);
+int ptree_load_entries(struct store *st, struct ptree *t, struct errbuf *err);
 /* Adds an entry to t (what ptree_load_entries does for each one). */
 int ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
                     int utc_offset, uint32_t minutes, uint32_t limit,
-                    int beaten, const char *activity);
+                    int beaten, const char *activity, struct errbuf *err);
 /* Index of the item whose id is id, or -1. */
 int ptree_find(const struct ptree *t, const char *id);
 /*
  * Finds the item spec names: an id prefix of 6 or more characters, else
  * a unique piece of a title (case-insensitive; an exact title, then
  * items other than notes, win over other matches). CAIRN_ENOTFOUND or
- * CAIRN_EAMBIGUOUS set the error line (listing candidates).
+ * CAIRN_EAMBIGUOUS say so in err (listing candidates).
  */
-int ptree_resolve(const struct ptree *t, const char *spec, int *idx);
+int ptree_resolve(const struct ptree *t, const char *spec, int *idx,
+                  struct errbuf *err);
 /* Stores the plan record and every item record in one transaction. */
 int ptree_store(struct store *st, struct ptree *t);
 /* Stores a new version of item i (after its fields changed). */
