@@ -63,7 +63,8 @@ int errbuf_set(struct errbuf *e, int code, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ */
 /* main.c: global options, the command table and the dispatcher.       */
-/* opts.c: option parsing for the commands.                            */
+/* opts.c: what the commands share: option parsing, usage errors and   */
+/* connecting to the server as this home.                              */
 
 /* Command flags, enforced once by the dispatcher. */
 #define CMD_NEEDS_HOME 0x01  /* opens (creating) the home and its store */
@@ -71,6 +72,7 @@ int errbuf_set(struct errbuf *e, int code, const char *fmt, ...)
 #define CMD_WRITES 0x04      /* may write the store (else query_only) */
 #define CMD_NETWORK 0x08     /* talks to the server: needs init's config */
 
+struct net_conn;
 struct store;
 
 /* Everything a command may use; filled by the dispatcher. */
@@ -108,6 +110,12 @@ int cli_getopt(struct cli *c, int argc, char **argv,
 int cli_optind(void);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
 int cli_usage(struct cli *c, const char *what);
+/*
+ * net_open for this home: its server, pinned CA, handle and device token
+ * (borrowed from c). Sets the error line on failure. Caller frees *out
+ * with net_close.
+ */
+int cli_net_open(struct cli *c, int auth, struct net_conn **out);
 
 /* ------------------------------------------------------------------ */
 /* home.c: the home directory, its config file and pinned CA.          */
@@ -493,19 +501,35 @@ json_t *plan_schedule_json(const Cairn__Plan *p);
 struct net_conn;
 
 /*
- * Connects to the server of c, verifies it against the pinned CA, and
- * says Hello. With auth set, authenticates with the stored device token.
- * Sets the error line on failure. Caller frees with net_close.
+ * Where net_open connects and as whom; every pointer is borrowed for the
+ * call only (the connection keeps copies of what it needs).
  */
-int net_open(struct cli *c, int auth, struct net_conn **out);
+struct net_target {
+	const char *server;   /* "HOST:PORT" or "[V6]:PORT" */
+	const char *ca;       /* pinned CA file; NULL or "": system store */
+	const char *handle;   /* for the "run 'cairn login'" hints, or NULL */
+	const char *device;   /* device id, for Auth */
+	const uint8_t *token; /* device token, for Auth */
+	size_t token_len;
+};
+
+/*
+ * Connects to t->server, verifies it against t->ca, and says Hello. With
+ * auth set, authenticates with t->device and t->token. Failures are
+ * written to err. Caller frees *out with net_close.
+ */
+int net_open(const struct net_target *t, int auth, struct net_conn **out,
+             struct errbuf *err);
 /* Closes the connection (close_notify) and frees it. Accepts NULL. */
 void net_close(struct net_conn *n);
 /*
  * Sends req (its id is set here) and waits for its Response. A Response
- * with a non-zero status becomes that error (error line set, with a hint).
- * On success *resp is new; free it with msg_free_response.
+ * with a non-zero status becomes that error (written to err, with a
+ * hint), as does any failure. On success *resp is new; free it with
+ * msg_free_response.
  */
-int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp);
+int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
+             struct errbuf *err);
 /* What the server said in HelloOk (borrowed from n). */
 const char *net_epoch(const struct net_conn *n);
 uint32_t net_max_batch(const struct net_conn *n);
