@@ -394,7 +394,10 @@ int ptree_load(struct store *st, const char *id, struct ptree **out,
  * in err; a store failure leaves err as it was.
  */
 int ptree_load_entries(struct store *st, struct ptree *t, struct errbuf *err);
-/* Adds an entry to t (what ptree_load_entries does for each one). */
+/*
+ * Adds an entry to t (what ptree_load_entries does for each one); more
+ * than PTREE_ENTRIES_MAX say so in err.
+ */
 int ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
                     int utc_offset, uint32_t minutes, uint32_t limit,
                     int beaten, const char *activity, struct errbuf *err);
@@ -496,7 +499,8 @@ json_t *plan_hours_json(const Cairn__Plan *p);
 json_t *plan_schedule_json(const Cairn__Plan *p);
 
 /* ------------------------------------------------------------------ */
-/* net.c: one blocking TLS connection to cairnd.                        */
+/* net.c: one blocking TLS connection to cairnd. It knows nothing of  */
+/* the command line: a command connects with cli_net_open (opts.c).   */
 
 struct net_conn;
 
