@@ -66,8 +66,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "cairn-gen: N must be 1..10000000\n");
 		return EXIT_USAGE;
 	}
-	if ((rc = home_path(argv[1], "cairn.db", path, sizeof(path))) ||
-	    (rc = store_open(path, 0, &st)) || (rc = store_begin(st)))
+	if ((rc = home_path(argv[1], "cairn.db", path, sizeof(path), NULL)) ||
+	    (rc = store_open(path, 0, &st, NULL)) || (rc = store_begin(st)))
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((rc = gen_one(st, (unsigned)i, (unsigned)seed,

@@ -2,6 +2,11 @@
  * The cairn client's one internal header. Every module of client/ has a
  * section here listing what it offers and who owns what, so any function of
  * the client can be found from this one index (tmux's tmux.h idea).
+ *
+ * client/ holds main, the commands and their helpers; the lower layers
+ * have a folder each: client/store/ (the local store) and client/plan/
+ * (the plan importer, whose interface is plan/plan.h, the plan tree and
+ * its views).
  */
 #ifndef CAIRN_CLIENT_H
 #define CAIRN_CLIENT_H
@@ -35,8 +40,31 @@
 #define CLI_CA_MAX (1024 * 1024) /* largest CA file init copies */
 
 /* ------------------------------------------------------------------ */
+/* errbuf.c: the error out-parameter of the lower layers (home,       */
+/* store, plan, net), which know nothing of the command line. A       */
+/* function that takes struct errbuf *err (its last parameter; NULL   */
+/* when the caller wants no message) writes one line there when it    */
+/* fails with something to say, and never touches it otherwise. The   */
+/* caller owns it and starts it empty (struct errbuf err = {""}); a   */
+/* command turns it into its error line with cli_errbuf.              */
+
+#define ERRBUF_MAX 1024 /* as long as the error line main prints */
+
+struct errbuf {
+	char msg[ERRBUF_MAX]; /* "" until a failure says what happened */
+};
+
+/*
+ * Formats a message into e (when e is not NULL) and returns code, so a
+ * failure reads "return errbuf_set(err, CAIRN_EIO, ...)".
+ */
+int errbuf_set(struct errbuf *e, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
 /* main.c: global options, the command table and the dispatcher.       */
-/* opts.c: option parsing for the commands.                            */
+/* opts.c: what the commands share: option parsing, usage errors and   */
+/* connecting to the server as this home.                              */
 
 /* Command flags, enforced once by the dispatcher. */
 #define CMD_NEEDS_HOME 0x01  /* opens (creating) the home and its store */
@@ -44,6 +72,7 @@
 #define CMD_WRITES 0x04      /* may write the store (else query_only) */
 #define CMD_NETWORK 0x08     /* talks to the server: needs init's config */
 
+struct net_conn;
 struct store;
 
 /* Everything a command may use; filled by the dispatcher. */
@@ -81,29 +110,39 @@ int cli_getopt(struct cli *c, int argc, char **argv,
 int cli_optind(void);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
 int cli_usage(struct cli *c, const char *what);
+/*
+ * net_open for this home: its server, pinned CA, handle and device token
+ * (borrowed from c). Sets the error line on failure. Caller frees *out
+ * with net_close.
+ */
+int cli_net_open(struct cli *c, int auth, struct net_conn **out);
 
 /* ------------------------------------------------------------------ */
 /* home.c: the home directory, its config file and pinned CA.          */
+/* Failures are written to err (see errbuf.c).                         */
 
 /* Picks the home: opt, $CAIRN_HOME, $XDG_DATA_HOME/cairn, ~/.local/share. */
-int home_resolve(const char *opt, char *out, size_t len);
+int home_resolve(const char *opt, char *out, size_t len, struct errbuf *err);
 /* Creates dir and missing parents with mode 0700. */
-int home_prepare(const char *dir);
+int home_prepare(const char *dir, struct errbuf *err);
 /* Joins home and name into out; CAIRN_ETOOBIG if it does not fit. */
-int home_path(const char *home, const char *name, char *out, size_t len);
+int home_path(const char *home, const char *name, char *out, size_t len,
+              struct errbuf *err);
 /* Reads "server" from HOME/config into server ("" when absent). */
-int home_config_read(const char *home, char *server, size_t len);
+int home_config_read(const char *home, char *server, size_t len,
+                     struct errbuf *err);
 /* Writes HOME/config (0600) with "server = value", atomically. */
-int home_config_write(const char *home, const char *server);
+int home_config_write(const char *home, const char *server, struct errbuf *err);
 /* Copies the PEM file src to HOME/ca.pem (0600), atomically. */
-int home_copy_ca(const char *home, const char *src);
+int home_copy_ca(const char *home, const char *src, struct errbuf *err);
 /* Splits "HOST:PORT" or "[V6]:PORT"; CAIRN_EINVAL if malformed. */
 int home_split_server(const char *s, char *host, size_t hostlen, char *port,
                       size_t portlen);
 
 /* ------------------------------------------------------------------ */
-/* store.c, store-sync.c: the local SQLite store (the only files that   */
-/* include sqlite3.h). A record row is one version of one record.       */
+/* store/store.c, store/store-sync.c: the local SQLite store (the     */
+/* only files that include sqlite3.h). A record row is one version of */
+/* one record.                                                        */
 
 struct rec {
 	char id[UUID_LEN + 1];
@@ -133,10 +172,11 @@ struct store_filter {
 
 /*
  * Opens (creating with mode 0600) the store at path and runs its
- * migrations. With query_only set, any later write fails. Caller frees
- * with store_close.
+ * migrations. With query_only set, any later write fails. Failures are
+ * written to err. Caller frees with store_close.
  */
-int store_open(const char *path, int query_only, struct store **out);
+int store_open(const char *path, int query_only, struct store **out,
+               struct errbuf *err);
 void store_close(struct store *st);
 /* The last SQLite error message of st (borrowed). */
 const char *store_errmsg(struct store *st);
@@ -239,6 +279,12 @@ int store_restamp(struct store *st, const char *device, size_t *n);
  */
 int cli_err(int code, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/*
+ * Records e's message as the error line for code and returns code. An
+ * empty message records nothing: the line stays as it was, and main
+ * prints err_message(code) if nothing was ever recorded.
+ */
+int cli_errbuf(int code, const struct errbuf *e);
 /* The recorded error line, or NULL. */
 const char *cli_errmsg(void);
 /* Prints doc as one JSON document on stdout and drops the reference. */
@@ -284,8 +330,9 @@ void entryrec_free_built(Cairn__Entry *e);
 Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
 
 /* ------------------------------------------------------------------ */
-/* plan-tree.c: a plan as records (one Plan, one PlanItem per item),    */
-/* loaded into a tree with the minutes logged against each item.        */
+/* plan/plan-tree.c: a plan as records (one Plan, one PlanItem per    */
+/* item), loaded into a tree with the minutes logged against each     */
+/* item.                                                              */
 
 #define PTREE_ENTRIES_MAX 2000000 /* entries one plan view reads */
 
@@ -330,30 +377,40 @@ void ptree_free(struct ptree *t);
 /*
  * Makes a new tree (new UUIDs) from an imported plan p starting start
  * (days since 1970-01-01), with source the file name. Every record is
- * checked with planrec; a failure sets the error line. Caller frees *out.
+ * checked with planrec; a failure says why in err. Caller frees *out.
  */
 int ptree_from_plan(const struct plan *p, int64_t start, const char *source,
-                    struct ptree **out);
-/* Loads the plan whose record id is id and its items. Caller frees *out. */
-int ptree_load(struct store *st, const char *id, struct ptree **out);
+                    struct ptree **out, struct errbuf *err);
+/*
+ * Loads the plan whose record id is id and its items. An unreadable plan
+ * or too many items say so in err; a store failure leaves err as it was
+ * (see store_errmsg). Caller frees *out.
+ */
+int ptree_load(struct store *st, const char *id, struct ptree **out,
+               struct errbuf *err);
 /*
  * Reads the entries of t's owner into t->ents and sums minutes into the
- * items they name and every ancestor of those.
+ * items they name and every ancestor of those. Too many entries say so
+ * in err; a store failure leaves err as it was.
  */
-int ptree_load_entries(struct store *st, struct ptree *t);
-/* Adds an entry to t (what ptree_load_entries does for each one). */
+int ptree_load_entries(struct store *st, struct ptree *t, struct errbuf *err);
+/*
+ * Adds an entry to t (what ptree_load_entries does for each one); more
+ * than PTREE_ENTRIES_MAX say so in err.
+ */
 int ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
                     int utc_offset, uint32_t minutes, uint32_t limit,
-                    int beaten, const char *activity);
+                    int beaten, const char *activity, struct errbuf *err);
 /* Index of the item whose id is id, or -1. */
 int ptree_find(const struct ptree *t, const char *id);
 /*
  * Finds the item spec names: an id prefix of 6 or more characters, else
  * a unique piece of a title (case-insensitive; an exact title, then
  * items other than notes, win over other matches). CAIRN_ENOTFOUND or
- * CAIRN_EAMBIGUOUS set the error line (listing candidates).
+ * CAIRN_EAMBIGUOUS say so in err (listing candidates).
  */
-int ptree_resolve(const struct ptree *t, const char *spec, int *idx);
+int ptree_resolve(const struct ptree *t, const char *spec, int *idx,
+                  struct errbuf *err);
 /* Stores the plan record and every item record in one transaction. */
 int ptree_store(struct store *st, struct ptree *t);
 /* Stores a new version of item i (after its fields changed). */
@@ -370,7 +427,8 @@ int ptree_depth(const struct ptree *t, size_t i);
 int ptree_ci_contains(const char *hay, const char *needle);
 
 /* ------------------------------------------------------------------ */
-/* plan-status.c: where a learner stands against a plan on a day.       */
+/* plan/plan-status.c: where a learner stands against a plan on a     */
+/* day.                                                               */
 
 struct pstatus_act {
 	char activity[ENTRY_ACTIVITY_MAX + 1];
@@ -409,7 +467,8 @@ json_t *pstatus_json(const struct ptree *t, const struct pstatus *s);
 void pstatus_print(FILE *f, const struct ptree *t, const struct pstatus *s);
 
 /* ------------------------------------------------------------------ */
-/* cmd-plan.c: the plan command and its sub-table; plan-show.c: show.  */
+/* cmd-plan.c: the plan command and its sub-table; plan/plan-show.c:  */
+/* plan show.                                                         */
 
 int cmd_plan(struct cli *c, int argc, char **argv);
 /*
@@ -432,7 +491,7 @@ int plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
  */
 int plan_open(struct cli *c, const char *spec, const char *owner,
               struct ptree **out);
-/* plan show (plan-show.c), called by cmd_plan. */
+/* plan show (plan/plan-show.c), called by cmd_plan. */
 int plan_cmd_show(struct cli *c, int argc, char **argv);
 /* hours_per_week of p: {"min","max"}, or null when not given (new ref). */
 json_t *plan_hours_json(const Cairn__Plan *p);
@@ -440,24 +499,41 @@ json_t *plan_hours_json(const Cairn__Plan *p);
 json_t *plan_schedule_json(const Cairn__Plan *p);
 
 /* ------------------------------------------------------------------ */
-/* net.c: one blocking TLS connection to cairnd.                        */
+/* net.c: one blocking TLS connection to cairnd. It knows nothing of  */
+/* the command line: a command connects with cli_net_open (opts.c).   */
 
 struct net_conn;
 
 /*
- * Connects to the server of c, verifies it against the pinned CA, and
- * says Hello. With auth set, authenticates with the stored device token.
- * Sets the error line on failure. Caller frees with net_close.
+ * Where net_open connects and as whom; every pointer is borrowed for the
+ * call only (the connection keeps copies of what it needs).
  */
-int net_open(struct cli *c, int auth, struct net_conn **out);
+struct net_target {
+	const char *server;   /* "HOST:PORT" or "[V6]:PORT" */
+	const char *ca;       /* pinned CA file; NULL or "": system store */
+	const char *handle;   /* for the "run 'cairn login'" hints, or NULL */
+	const char *device;   /* device id, for Auth */
+	const uint8_t *token; /* device token, for Auth */
+	size_t token_len;
+};
+
+/*
+ * Connects to t->server, verifies it against t->ca, and says Hello. With
+ * auth set, authenticates with t->device and t->token. Failures are
+ * written to err. Caller frees *out with net_close.
+ */
+int net_open(const struct net_target *t, int auth, struct net_conn **out,
+             struct errbuf *err);
 /* Closes the connection (close_notify) and frees it. Accepts NULL. */
 void net_close(struct net_conn *n);
 /*
  * Sends req (its id is set here) and waits for its Response. A Response
- * with a non-zero status becomes that error (error line set, with a hint).
- * On success *resp is new; free it with msg_free_response.
+ * with a non-zero status becomes that error (written to err, with a
+ * hint), as does any failure. On success *resp is new; free it with
+ * msg_free_response.
  */
-int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp);
+int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
+             struct errbuf *err);
 /* What the server said in HelloOk (borrowed from n). */
 const char *net_epoch(const struct net_conn *n);
 uint32_t net_max_batch(const struct net_conn *n);

@@ -80,6 +80,7 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 	Cairn__Register rg = CAIRN__REGISTER__INIT;
 	Cairn__Login lg = CAIRN__LOGIN__INIT;
 	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
 	struct net_conn *n = NULL;
 	char password[CLI_PASSWORD_MAX + 2], host[DEVICE_NAME_MAX + 1];
 	const char *handle, *code = "", *device = NULL, *arg;
@@ -128,7 +129,7 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		               handle);
 	if ((rc = password_read(from_stdin, reg, password, sizeof(password))))
 		return rc;
-	if ((rc = net_open(c, 0, &n)) != CAIRN_OK)
+	if ((rc = cli_net_open(c, 0, &n)) != CAIRN_OK)
 		goto out;
 	if (reg) {
 		rg.handle = (char *)handle;
@@ -144,8 +145,10 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		req.body_case = CAIRN__REQUEST__BODY_LOGIN;
 		req.login = &lg;
 	}
-	if ((rc = net_call(n, &req, &resp)) != CAIRN_OK)
+	if ((rc = net_call(n, &req, &resp, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		goto out;
+	}
 	if (resp->body_case != CAIRN__RESPONSE__BODY_SESSION ||
 	    resp->session == NULL) {
 		rc = cli_err(CAIRN_EPROTO, "the server sent no session");
@@ -205,16 +208,18 @@ cmd_logout(struct cli *c, int argc, char **argv)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Logout lo = CAIRN__LOGOUT__INIT;
 	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
 	struct net_conn *n = NULL;
 	int rc;
 
 	if (argc > 1)
 		return cli_usage(c, "unexpected argument");
-	rc = net_open(c, 1, &n);
+	rc = cli_net_open(c, 1, &n);
 	if (rc == CAIRN_OK) {
 		req.body_case = CAIRN__REQUEST__BODY_LOGOUT;
 		req.logout = &lo;
-		rc = net_call(n, &req, &resp);
+		if ((rc = net_call(n, &req, &resp, &err)) != CAIRN_OK)
+			rc = cli_errbuf(rc, &err);
 	}
 	/* A token the server no longer knows is as good as revoked. */
 	if (rc != CAIRN_OK && rc != CAIRN_EREVOKED && rc != CAIRN_EAUTHREQ)
@@ -261,12 +266,13 @@ list_devices(struct cli *c, struct net_conn *n, Cairn__Response **out)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__DevicesList dl = CAIRN__DEVICES_LIST__INIT;
 	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
 	int rc;
 
 	req.body_case = CAIRN__REQUEST__BODY_DEVICES;
 	req.devices = &dl;
-	if ((rc = net_call(n, &req, &resp)) != CAIRN_OK)
-		return rc;
+	if ((rc = net_call(n, &req, &resp, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
 	if (resp->body_case != CAIRN__RESPONSE__BODY_DEVICES ||
 	    resp->devices == NULL) {
 		msg_free_response(resp);
@@ -320,6 +326,7 @@ revoke_device(struct cli *c, struct net_conn *n, const char *prefix)
 	Cairn__DeviceRevoke dr = CAIRN__DEVICE_REVOKE__INIT;
 	Cairn__Response *list = NULL, *resp = NULL;
 	const Cairn__Device *hit = NULL;
+	struct errbuf err = {""};
 	char id[CLI_DEVICE_MAX + 1];
 	size_t i, plen = strlen(prefix);
 	int rc, current = 0;
@@ -355,8 +362,10 @@ revoke_device(struct cli *c, struct net_conn *n, const char *prefix)
 	dr.device_id = id;
 	req.body_case = CAIRN__REQUEST__BODY_REVOKE;
 	req.revoke = &dr;
-	if ((rc = net_call(n, &req, &resp)) != CAIRN_OK)
+	if ((rc = net_call(n, &req, &resp, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		goto out;
+	}
 	if (current && (rc = forget_device(c)) != CAIRN_OK)
 		goto out;
 	if (c->json)
@@ -378,12 +387,12 @@ cmd_devices(struct cli *c, int argc, char **argv)
 	int rc;
 
 	if (argc == 1) {
-		if ((rc = net_open(c, 1, &n)) != CAIRN_OK ||
+		if ((rc = cli_net_open(c, 1, &n)) != CAIRN_OK ||
 		    (rc = list_devices(c, n, &resp)) != CAIRN_OK)
 			goto out;
 		rc = print_devices(c, resp->devices);
 	} else if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-		if ((rc = net_open(c, 1, &n)) != CAIRN_OK)
+		if ((rc = cli_net_open(c, 1, &n)) != CAIRN_OK)
 			goto out;
 		rc = revoke_device(c, n, argv[2]);
 	} else {

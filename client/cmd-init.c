@@ -16,6 +16,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	        {"ca", required_argument, NULL, 'c'},
 	        {NULL, 0, NULL, 0},
 	};
+	struct errbuf err = {""};
 	char host[CLI_HOST_MAX], port[CLI_PORT_MAX];
 	const char *server = NULL, *ca = NULL, *arg;
 	json_t *doc;
@@ -40,10 +41,10 @@ cmd_init(struct cli *c, int argc, char **argv)
 		        CAIRN_EUSAGE,
 		        "bad server '%s': expected HOST:PORT or [IPv6]:PORT",
 		        server);
-	if (ca != NULL && (rc = home_copy_ca(c->home, ca)) != CAIRN_OK)
-		return rc;
-	if ((rc = home_config_write(c->home, server)) != CAIRN_OK)
-		return rc;
+	if (ca != NULL && (rc = home_copy_ca(c->home, ca, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	if ((rc = home_config_write(c->home, server, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
 	if (c->json) {
 		doc = json_pack("{s:s, s:s}", "home", c->home, "server",
 		                server);

@@ -1,8 +1,9 @@
 /*
  * The plan command and its own sub-table: import (a Markdown or text plan
  * into one Plan record and one PlanItem record per item), use, ls, show
- * (plan-show.c), done, reopen, status (plan-status.c) and export. Every
- * subcommand works offline; sync moves the records like entries.
+ * (plan/plan-show.c), done, reopen, status (plan/plan-status.c) and
+ * export. Every subcommand works offline; sync moves the records like
+ * entries.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -185,6 +186,7 @@ int
 plan_open(struct cli *c, const char *spec, const char *owner,
           struct ptree **out)
 {
+	struct errbuf err = {""};
 	struct plan_rows pr;
 	size_t idx;
 	int rc;
@@ -193,7 +195,8 @@ plan_open(struct cli *c, const char *spec, const char *owner,
 		goto out;
 	if ((rc = plan_pick(c, &pr, spec, owner, &idx)) != CAIRN_OK)
 		goto out;
-	rc = ptree_load(c->st, pr.rows[idx].id, out);
+	if ((rc = ptree_load(c->st, pr.rows[idx].id, out, &err)) != CAIRN_OK)
+		rc = cli_errbuf(rc, &err);
 	if (rc != CAIRN_OK && cli_errmsg() == NULL)
 		rc = cli_err(rc, "cannot read plan %.8s: %s", pr.rows[idx].id,
 		             store_errmsg(c->st));
@@ -206,6 +209,7 @@ int
 plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
                   uint32_t *limit)
 {
+	struct errbuf err = {""};
 	struct plan_rows pr;
 	struct ptree *t = NULL;
 	int rc, idx;
@@ -228,8 +232,10 @@ plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
 	}
 	if ((rc = plan_open(c, NULL, NULL, &t)) != CAIRN_OK)
 		goto out;
-	if ((rc = ptree_resolve(t, spec, &idx)) != CAIRN_OK)
+	if ((rc = ptree_resolve(t, spec, &idx, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		goto out;
+	}
 	memcpy(id, t->items[idx].id, UUID_LEN + 1);
 	if (limit != NULL)
 		*limit = t->items[idx].m->limit_minutes;
@@ -390,6 +396,7 @@ plan_import(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *arg, *start_arg = NULL, *today_arg = NULL, *path, *base;
+	struct errbuf err = {""};
 	struct plan *p = NULL;
 	struct ptree *t = NULL;
 	char *text = NULL;
@@ -434,8 +441,10 @@ plan_import(struct cli *c, int argc, char **argv)
 	if (start_arg == NULL && p->start != NULL)
 		(void)planrec_date_days(p->start, &start);
 	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-	if ((rc = ptree_from_plan(p, start, base, &t)) != CAIRN_OK)
+	if ((rc = ptree_from_plan(p, start, base, &t, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		goto out;
+	}
 	if (!dry_run) {
 		if ((rc = store_begin(c->st)) != CAIRN_OK ||
 		    (rc = ptree_store(c->st, t)) != CAIRN_OK ||
@@ -553,6 +562,7 @@ out:
 static int
 plan_mark(struct cli *c, int argc, char **argv, int done)
 {
+	struct errbuf err = {""};
 	struct ptree *t = NULL;
 	int idx[64], rc, i, n;
 	json_t *a = NULL, *o;
@@ -567,8 +577,11 @@ plan_mark(struct cli *c, int argc, char **argv, int done)
 	if ((rc = plan_open(c, NULL, NULL, &t)) != CAIRN_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((rc = ptree_resolve(t, argv[i + 1], &idx[i])) != CAIRN_OK)
+		rc = ptree_resolve(t, argv[i + 1], &idx[i], &err);
+		if (rc != CAIRN_OK) {
+			rc = cli_errbuf(rc, &err);
 			goto out;
+		}
 	}
 	if ((rc = store_begin(c->st)) != CAIRN_OK)
 		goto fail;
@@ -637,6 +650,7 @@ plan_status(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *arg, *user = NULL, *today_arg = NULL;
+	struct errbuf err = {""};
 	struct ptree *t = NULL;
 	struct pstatus s;
 	int64_t today;
@@ -657,9 +671,13 @@ plan_status(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument");
 	if ((rc = today_opt(today_arg, &today)) != CAIRN_OK)
 		return rc;
-	if ((rc = plan_open(c, NULL, user, &t)) != CAIRN_OK ||
-	    (rc = ptree_load_entries(c->st, t)) != CAIRN_OK ||
-	    (rc = pstatus_compute(t, today, &s)) != CAIRN_OK)
+	if ((rc = plan_open(c, NULL, user, &t)) != CAIRN_OK)
+		goto out;
+	if ((rc = ptree_load_entries(c->st, t, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
+		goto out;
+	}
+	if ((rc = pstatus_compute(t, today, &s)) != CAIRN_OK)
 		goto out;
 	if (c->json)
 		rc = out_json(pstatus_json(t, &s));

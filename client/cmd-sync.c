@@ -98,6 +98,7 @@ push_batch(struct sync *s, size_t *n)
 	Cairn__Push push = CAIRN__PUSH__INIT;
 	Cairn__Record *wire = NULL, **ptrs = NULL;
 	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
 	struct rec *recs = NULL;
 	size_t count = 0, i, cleaned = 0;
 	int rc;
@@ -125,8 +126,10 @@ push_batch(struct sync *s, size_t *n)
 	push.records = ptrs;
 	req.body_case = CAIRN__REQUEST__BODY_PUSH;
 	req.push = &push;
-	if ((rc = net_call(s->n, &req, &resp)) != CAIRN_OK)
+	if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		goto out;
+	}
 	if (resp->body_case != CAIRN__RESPONSE__BODY_PUSH ||
 	    resp->push == NULL) {
 		rc = cli_err(CAIRN_EPROTO,
@@ -270,6 +273,7 @@ pull_all(struct sync *s, int *reset)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Pull pull = CAIRN__PULL__INIT;
 	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
 	char epoch[SYNC_EPOCH_MAX + 1];
 	const Cairn__PullOk *p;
 	int rc, more = 1;
@@ -290,8 +294,8 @@ pull_all(struct sync *s, int *reset)
 		pull.limit = s->batch;
 		req.body_case = CAIRN__REQUEST__BODY_PULL;
 		req.pull = &pull;
-		if ((rc = net_call(s->n, &req, &resp)) != CAIRN_OK)
-			return rc;
+		if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
+			return cli_errbuf(rc, &err);
 		p = resp->pull;
 		if (resp->body_case != CAIRN__RESPONSE__BODY_PULL ||
 		    p == NULL || p->epoch == NULL ||
@@ -338,7 +342,7 @@ sync_run(struct sync *s)
 {
 	int rc, reset, resets = 0;
 
-	if ((rc = net_open(s->c, 1, &s->n)) != CAIRN_OK)
+	if ((rc = cli_net_open(s->c, 1, &s->n)) != CAIRN_OK)
 		return rc;
 	if (net_max_batch(s->n) < s->batch)
 		s->batch = net_max_batch(s->n);
@@ -366,11 +370,12 @@ sync_run(struct sync *s)
 static int
 sync_lock(struct cli *c, int *fd)
 {
+	struct errbuf err = {""};
 	char path[CLI_PATH_MAX];
 	int rc, f;
 
-	if ((rc = home_path(c->home, "sync.lock", path, sizeof(path))))
-		return rc;
+	if ((rc = home_path(c->home, "sync.lock", path, sizeof(path), &err)))
+		return cli_errbuf(rc, &err);
 	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return cli_err(CAIRN_EIO, "cannot open %s: %s", path,
 		               strerror(errno));

@@ -15,19 +15,20 @@
 #include "err.h"
 
 int
-home_path(const char *home, const char *name, char *out, size_t len)
+home_path(const char *home, const char *name, char *out, size_t len,
+          struct errbuf *err)
 {
 	int n;
 
 	n = snprintf(out, len, "%s/%s", home, name);
 	if (n < 0 || (size_t)n >= len)
-		return cli_err(CAIRN_ETOOBIG, "path too long: %s/%s", home,
-		               name);
+		return errbuf_set(err, CAIRN_ETOOBIG, "path too long: %s/%s",
+		                  home, name);
 	return CAIRN_OK;
 }
 
 int
-home_resolve(const char *opt, char *out, size_t len)
+home_resolve(const char *opt, char *out, size_t len, struct errbuf *err)
 {
 	const char *env;
 	int n;
@@ -41,12 +42,12 @@ home_resolve(const char *opt, char *out, size_t len)
 	else if ((env = getenv("HOME")) != NULL && *env != '\0')
 		n = snprintf(out, len, "%s/.local/share/cairn", env);
 	else
-		return cli_err(
-		        CAIRN_EUSAGE,
+		return errbuf_set(
+		        err, CAIRN_EUSAGE,
 		        "cannot find a home directory; use --home DIR or set "
 		        "CAIRN_HOME");
 	if (n < 0 || (size_t)n >= len)
-		return cli_err(CAIRN_EUSAGE, "home path too long");
+		return errbuf_set(err, CAIRN_EUSAGE, "home path too long");
 	/* Drop trailing slashes so joined paths read well. */
 	while (n > 1 && out[n - 1] == '/')
 		out[--n] = '\0';
@@ -54,26 +55,27 @@ home_resolve(const char *opt, char *out, size_t len)
 }
 
 int
-home_prepare(const char *dir)
+home_prepare(const char *dir, struct errbuf *err)
 {
 	char path[CLI_PATH_MAX];
 	struct stat sb;
 	size_t i, n = strlen(dir);
 
 	if (n == 0 || n >= sizeof(path))
-		return cli_err(CAIRN_EUSAGE, "home path too long");
+		return errbuf_set(err, CAIRN_EUSAGE, "home path too long");
 	memcpy(path, dir, n + 1);
 	for (i = 1; i <= n; i++) {
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
 		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return cli_err(CAIRN_EIO, "cannot create %s: %s", path,
-			               strerror(errno));
+			return errbuf_set(err, CAIRN_EIO,
+			                  "cannot create %s: %s", path,
+			                  strerror(errno));
 		path[i] = dir[i];
 	}
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return cli_err(CAIRN_EIO, "%s is not a directory", dir);
+		return errbuf_set(err, CAIRN_EIO, "%s is not a directory", dir);
 	return CAIRN_OK;
 }
 
@@ -138,34 +140,37 @@ home_conf_set(void *arg, const char *key, const char *value)
 }
 
 int
-home_config_read(const char *home, char *server, size_t len)
+home_config_read(const char *home, char *server, size_t len, struct errbuf *err)
 {
 	struct home_conf hc = {server, len};
 	char path[CLI_PATH_MAX], why[CLI_PATH_MAX + 64];
 	int rc;
 
 	server[0] = '\0';
-	if ((rc = home_path(home, "config", path, sizeof(path))) != CAIRN_OK)
+	if ((rc = home_path(home, "config", path, sizeof(path), err)) !=
+	    CAIRN_OK)
 		return rc;
 	rc = conf_read(path, home_conf_set, &hc, why, sizeof(why));
 	if (rc == CAIRN_ENOTFOUND)
 		return CAIRN_OK;
 	if (rc != CAIRN_OK)
-		return cli_err(rc, "%s", why);
+		return errbuf_set(err, rc, "%s", why);
 	return CAIRN_OK;
 }
 
 /* Writes len bytes to HOME/name through a temporary file and rename. */
 static int
-write_atomic(const char *home, const char *name, const void *p, size_t len)
+write_atomic(const char *home, const char *name, const void *p, size_t len,
+             struct errbuf *err)
 {
 	char path[CLI_PATH_MAX], tmp[CLI_PATH_MAX];
 	const char *c = p;
 	ssize_t w;
 	int fd = -1, rc;
 
-	if ((rc = home_path(home, name, path, sizeof(path))) != CAIRN_OK ||
-	    (rc = home_path(home, ".tmp-write", tmp, sizeof(tmp))) != CAIRN_OK)
+	if ((rc = home_path(home, name, path, sizeof(path), err)) != CAIRN_OK ||
+	    (rc = home_path(home, ".tmp-write", tmp, sizeof(tmp), err)) !=
+	            CAIRN_OK)
 		goto out;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -190,7 +195,8 @@ write_atomic(const char *home, const char *name, const void *p, size_t len)
 	rc = CAIRN_OK;
 	goto out;
 fail:
-	rc = cli_err(CAIRN_EIO, "cannot write %s: %s", path, strerror(errno));
+	rc = errbuf_set(err, CAIRN_EIO, "cannot write %s: %s", path,
+	                strerror(errno));
 	unlink(tmp);
 out:
 	if (fd >= 0)
@@ -199,7 +205,7 @@ out:
 }
 
 int
-home_config_write(const char *home, const char *server)
+home_config_write(const char *home, const char *server, struct errbuf *err)
 {
 	char text[CLI_SERVER_MAX + 64];
 	int n;
@@ -209,12 +215,12 @@ home_config_write(const char *home, const char *server)
 	             "server = %s\n",
 	             server);
 	if (n < 0 || (size_t)n >= sizeof(text))
-		return cli_err(CAIRN_EINVAL, "server too long");
-	return write_atomic(home, "config", text, (size_t)n);
+		return errbuf_set(err, CAIRN_EINVAL, "server too long");
+	return write_atomic(home, "config", text, (size_t)n, err);
 }
 
 int
-home_copy_ca(const char *home, const char *src)
+home_copy_ca(const char *home, const char *src, struct errbuf *err)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -223,8 +229,8 @@ home_copy_ca(const char *home, const char *src)
 
 	f = fopen(src, "rb");
 	if (f == NULL) {
-		rc = cli_err(CAIRN_EINVAL, "cannot read CA file %s: %s", src,
-		             strerror(errno));
+		rc = errbuf_set(err, CAIRN_EINVAL, "cannot read CA file %s: %s",
+		                src, strerror(errno));
 		goto out;
 	}
 	data = malloc(CLI_CA_MAX + 1);
@@ -234,23 +240,23 @@ home_copy_ca(const char *home, const char *src)
 	}
 	len = fread(data, 1, CLI_CA_MAX + 1, f);
 	if (ferror(f)) {
-		rc = cli_err(CAIRN_EIO, "cannot read CA file %s", src);
+		rc = errbuf_set(err, CAIRN_EIO, "cannot read CA file %s", src);
 		goto out;
 	}
 	if (len > CLI_CA_MAX) {
-		rc = cli_err(CAIRN_EINVAL, "CA file %s is larger than 1 MiB",
-		             src);
+		rc = errbuf_set(err, CAIRN_EINVAL,
+		                "CA file %s is larger than 1 MiB", src);
 		goto out;
 	}
 	data[len] = '\0';
 	if (strstr(data, "-----BEGIN CERTIFICATE-----") == NULL) {
-		rc = cli_err(
-		        CAIRN_EINVAL,
+		rc = errbuf_set(
+		        err, CAIRN_EINVAL,
 		        "%s holds no PEM certificate (give the CA's ca.pem)",
 		        src);
 		goto out;
 	}
-	rc = write_atomic(home, "ca.pem", data, len);
+	rc = write_atomic(home, "ca.pem", data, len, err);
 out:
 	if (f != NULL)
 		fclose(f);

@@ -245,27 +245,28 @@ load_login(struct cli *c)
 static int
 prepare(struct cli *c, const char *home_opt)
 {
+	struct errbuf err = {""};
 	char path[CLI_PATH_MAX];
 	struct stat sb;
 	int rc, flags = c->cmd->flags;
 
 	if (!(flags & CMD_NEEDS_HOME))
 		return CAIRN_OK;
-	if ((rc = home_resolve(home_opt, c->home, sizeof(c->home))) ||
-	    (rc = home_prepare(c->home)))
-		return rc;
+	if ((rc = home_resolve(home_opt, c->home, sizeof(c->home), &err)) ||
+	    (rc = home_prepare(c->home, &err)))
+		return cli_errbuf(rc, &err);
 	/* Messages and --json name the home absolutely. */
 	if (realpath(c->home, path) != NULL)
 		memcpy(c->home, path, sizeof(path));
-	if ((rc = home_config_read(c->home, c->server, sizeof(c->server))))
-		return rc;
-	if ((rc = home_path(c->home, "ca.pem", path, sizeof(path))))
-		return rc;
+	if ((rc = home_config_read(c->home, c->server, sizeof(c->server),
+	                           &err)) ||
+	    (rc = home_path(c->home, "ca.pem", path, sizeof(path), &err)))
+		return cli_errbuf(rc, &err);
 	if (stat(path, &sb) == 0)
 		memcpy(c->ca, path, sizeof(path));
-	if ((rc = home_path(c->home, "cairn.db", path, sizeof(path))) ||
-	    (rc = store_open(path, !(flags & CMD_WRITES), &c->st)))
-		return rc;
+	if ((rc = home_path(c->home, "cairn.db", path, sizeof(path), &err)) ||
+	    (rc = store_open(path, !(flags & CMD_WRITES), &c->st, &err)))
+		return cli_errbuf(rc, &err);
 	if ((rc = load_login(c)) != CAIRN_OK)
 		return cli_err(rc, "cannot read the login state from %s: %s",
 		               path, store_errmsg(c->st));

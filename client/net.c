@@ -1,8 +1,9 @@
 /*
  * One blocking connection from the client to cairnd: TCP with timeouts,
  * the common TLS session driven with poll(), frames and messages; Hello
- * first, then Auth with the stored device token. Every failure becomes one
- * clear error line that says what to do.
+ * first, then Auth with the device token it is given. Every failure
+ * becomes one clear line in the caller's errbuf that says what to do. It
+ * knows nothing of the command line: the target says where and as whom.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,10 +36,10 @@ struct net_conn {
 	struct tls_session *tls;  /* owned */
 	struct frame_decoder dec; /* plaintext frames from the server */
 	uint32_t next_id;
-	char where[CLI_SERVER_MAX]; /* "HOST:PORT", for messages */
+	char where[CLI_SERVER_MAX];  /* "HOST:PORT", for messages */
+	char handle[HANDLE_MAX + 1]; /* for the hints, or "" */
 	char epoch[NET_EPOCH_MAX + 1];
 	uint32_t max_batch;
-	const struct cli *cli; /* borrowed */
 };
 
 const char *
@@ -76,31 +77,34 @@ wait_fd(int fd, short events, int timeout_ms)
 	}
 }
 
-/* Sets the error line for a failure while talking to the server. */
+/* Says what failed while talking to the server; eno is errno or 0. */
 static int
-io_error(struct net_conn *n, int rc, int err)
+io_error(struct net_conn *n, int rc, int eno, struct errbuf *err)
 {
 	if (rc == CAIRN_EINTR)
-		return cli_err(rc, "interrupted");
+		return errbuf_set(err, rc, "interrupted");
 	if (rc == CAIRN_ETIMEOUT)
-		return cli_err(rc, "%s did not answer within %d seconds",
-		               n->where, NET_IO_TIMEOUT_MS / 1000);
-	if ((rc == CAIRN_ECLOSED || err == ECONNRESET) && n->tls != NULL &&
+		return errbuf_set(err, rc,
+		                  "%s did not answer within %d seconds",
+		                  n->where, NET_IO_TIMEOUT_MS / 1000);
+	if ((rc == CAIRN_ECLOSED || eno == ECONNRESET) && n->tls != NULL &&
 	    !tls_established(n->tls))
-		return cli_err(rc == CAIRN_ECLOSED ? rc : CAIRN_ENET,
-		               "%s closed the connection before TLS was set "
-		               "up: the server may be at its connection limit "
-		               "(retry later), or it is not a cairnd",
-		               n->where);
+		return errbuf_set(
+		        err, rc == CAIRN_ECLOSED ? rc : CAIRN_ENET,
+		        "%s closed the connection before TLS was set "
+		        "up: the server may be at its connection limit "
+		        "(retry later), or it is not a cairnd",
+		        n->where);
 	if (rc == CAIRN_ECLOSED)
-		return cli_err(rc, "%s closed the connection", n->where);
-	return cli_err(CAIRN_ENET, "connection to %s failed: %s", n->where,
-	               strerror(err));
+		return errbuf_set(err, rc, "%s closed the connection",
+		                  n->where);
+	return errbuf_set(err, CAIRN_ENET, "connection to %s failed: %s",
+	                  n->where, strerror(eno));
 }
 
 /* Sends every ciphertext byte the TLS session has waiting. */
 static int
-flush_tls(struct net_conn *n)
+flush_tls(struct net_conn *n, struct errbuf *err)
 {
 	uint8_t chunk[NET_CHUNK];
 	size_t len, off;
@@ -121,10 +125,10 @@ flush_tls(struct net_conn *n)
 			    (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				rc = wait_fd(n->fd, POLLOUT, NET_IO_TIMEOUT_MS);
 				if (rc != CAIRN_OK)
-					return io_error(n, rc, errno);
+					return io_error(n, rc, errno, err);
 				continue;
 			}
-			return io_error(n, CAIRN_ENET, errno);
+			return io_error(n, CAIRN_ENET, errno, err);
 		}
 	}
 	return CAIRN_OK;
@@ -132,7 +136,7 @@ flush_tls(struct net_conn *n)
 
 /* Receives some ciphertext from the socket into the TLS session. */
 static int
-recv_tls(struct net_conn *n)
+recv_tls(struct net_conn *n, struct errbuf *err)
 {
 	uint8_t chunk[NET_CHUNK];
 	ssize_t r;
@@ -143,28 +147,29 @@ recv_tls(struct net_conn *n)
 		if (r > 0)
 			break;
 		if (r == 0)
-			return io_error(n, CAIRN_ECLOSED, 0);
+			return io_error(n, CAIRN_ECLOSED, 0, err);
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return io_error(n, CAIRN_ENET, errno);
+			return io_error(n, CAIRN_ENET, errno, err);
 		rc = wait_fd(n->fd, POLLIN, NET_IO_TIMEOUT_MS);
 		if (rc != CAIRN_OK)
-			return io_error(n, rc, errno);
+			return io_error(n, rc, errno, err);
 	}
 	if (tls_feed(n->tls, chunk, (size_t)r) != CAIRN_OK)
-		return cli_err(CAIRN_ETLS, "TLS with %s failed: %s", n->where,
-		               tls_error(n->tls));
+		return errbuf_set(err, CAIRN_ETLS, "TLS with %s failed: %s",
+		                  n->where, tls_error(n->tls));
 	return CAIRN_OK;
 }
 
 /* Connects a non-blocking TCP socket to one of host's addresses. */
 static int
-tcp_connect(struct net_conn *n, const char *host, const char *port)
+tcp_connect(struct net_conn *n, const char *host, const char *port,
+            struct errbuf *err)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	socklen_t sl;
-	int fd = -1, err = 0, one = 1, rc, gai;
+	int fd = -1, eno = 0, one = 1, rc, gai;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -176,14 +181,14 @@ tcp_connect(struct net_conn *n, const char *host, const char *port)
 		gai = getaddrinfo(host, port, &hints, &res);
 	}
 	if (gai != 0)
-		return cli_err(CAIRN_ENET, "cannot resolve %s: %s", host,
-		               gai_strerror(gai));
+		return errbuf_set(err, CAIRN_ENET, "cannot resolve %s: %s",
+		                  host, gai_strerror(gai));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family,
 		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		            ai->ai_protocol);
 		if (fd < 0) {
-			err = errno;
+			eno = errno;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -193,36 +198,36 @@ tcp_connect(struct net_conn *n, const char *host, const char *port)
 			if (rc == CAIRN_EINTR) {
 				close(fd);
 				freeaddrinfo(res);
-				return cli_err(rc, "interrupted");
+				return errbuf_set(err, rc, "interrupted");
 			}
-			sl = sizeof(err);
+			sl = sizeof(eno);
 			if (rc == CAIRN_OK &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) ==
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &eno, &sl) ==
 			            0 &&
-			    err == 0)
+			    eno == 0)
 				break;
 			if (rc == CAIRN_ETIMEOUT)
-				err = ETIMEDOUT;
+				eno = ETIMEDOUT;
 		} else {
-			err = errno;
+			eno = errno;
 		}
 		close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		if (err == ECONNREFUSED)
-			return cli_err(
-			        CAIRN_ENET,
+		if (eno == ECONNREFUSED)
+			return errbuf_set(
+			        err, CAIRN_ENET,
 			        "cannot connect to %s: connection refused (is "
 			        "cairnd running?)",
 			        n->where);
-		if (err == ETIMEDOUT)
-			return cli_err(CAIRN_ETIMEOUT,
-			               "cannot connect to %s: timed out",
-			               n->where);
-		return cli_err(CAIRN_ENET, "cannot connect to %s: %s", n->where,
-		               strerror(err));
+		if (eno == ETIMEDOUT)
+			return errbuf_set(err, CAIRN_ETIMEOUT,
+			                  "cannot connect to %s: timed out",
+			                  n->where);
+		return errbuf_set(err, CAIRN_ENET, "cannot connect to %s: %s",
+		                  n->where, strerror(eno));
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	n->fd = fd;
@@ -230,53 +235,55 @@ tcp_connect(struct net_conn *n, const char *host, const char *port)
 }
 
 static int
-handshake(struct net_conn *n)
+handshake(struct net_conn *n, struct errbuf *err)
 {
 	int r, rc;
 
 	for (;;) {
 		r = tls_handshake(n->tls);
-		if ((rc = flush_tls(n)) != CAIRN_OK && r >= 0)
+		if ((rc = flush_tls(n, err)) != CAIRN_OK && r >= 0)
 			return rc;
 		if (r == 1)
 			return CAIRN_OK;
 		if (r < 0)
-			return cli_err(CAIRN_ETLS, "TLS with %s failed: %s",
-			               n->where, tls_error(n->tls));
-		if ((rc = recv_tls(n)) != CAIRN_OK)
+			return errbuf_set(err, CAIRN_ETLS,
+			                  "TLS with %s failed: %s", n->where,
+			                  tls_error(n->tls));
+		if ((rc = recv_tls(n, err)) != CAIRN_OK)
 			return rc;
 	}
 }
 
-/* The error line for a refusal from the server, with what to do. */
+/* The message for a refusal from the server, with what to do. */
 static int
-status_error(struct net_conn *n, const Cairn__Status *s)
+status_error(struct net_conn *n, const Cairn__Status *s, struct errbuf *err)
 {
 	const char *msg, *who;
-	char sid[9];
 	int code = s->code;
 
 	if (!err_known(code) || code == 0)
 		code = CAIRN_EPROTO;
 	msg = s->message != NULL && s->message[0] != '\0' ? s->message
 	                                                  : err_message(code);
-	who = n->cli->handle[0] != '\0' ? n->cli->handle : "HANDLE";
+	who = n->handle[0] != '\0' ? n->handle : "HANDLE";
 	if (code == CAIRN_EREVOKED)
-		return cli_err(code,
-		               "this device was revoked; run 'cairn login %s'",
-		               who);
+		return errbuf_set(
+		        err, code,
+		        "this device was revoked; run 'cairn login %s'", who);
 	if (code == CAIRN_EAUTHREQ)
-		return cli_err(code, "%s; run 'cairn login %s'", msg, who);
+		return errbuf_set(err, code, "%s; run 'cairn login %s'", msg,
+		                  who);
 	if (code == CAIRN_EBUSY)
-		return cli_err(code, "%s; try again in a moment", msg);
+		return errbuf_set(err, code, "%s; try again in a moment", msg);
 	if (s->record_id != NULL && s->record_id[0] != '\0')
-		return cli_err(code, "record %s: %s",
-		               out_short_id(s->record_id, sid), msg);
-	return cli_err(code, "%s", msg);
+		return errbuf_set(err, code, "record %.8s: %s", s->record_id,
+		                  msg);
+	return errbuf_set(err, code, "%s", msg);
 }
 
 int
-net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp)
+net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
+         struct errbuf *err)
 {
 	struct buf out;
 	uint8_t chunk[NET_CHUNK];
@@ -288,64 +295,66 @@ net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp)
 	buf_init(&out, FRAME_MAX + FRAME_HEADER);
 	req->id = ++n->next_id;
 	if ((rc = msg_write_request(&out, req)) != CAIRN_OK) {
-		rc = cli_err(rc, "request too large to send");
+		rc = errbuf_set(err, rc, "request too large to send");
 		goto out;
 	}
 	if (tls_write(n->tls, out.data, out.len) != CAIRN_OK) {
-		rc = cli_err(CAIRN_ETLS, "TLS with %s failed: %s", n->where,
-		             tls_error(n->tls));
+		rc = errbuf_set(err, CAIRN_ETLS, "TLS with %s failed: %s",
+		                n->where, tls_error(n->tls));
 		goto out;
 	}
-	if ((rc = flush_tls(n)) != CAIRN_OK)
+	if ((rc = flush_tls(n, err)) != CAIRN_OK)
 		goto out;
 	for (;;) {
 		got = frame_decoder_next(&n->dec, &payload, &len);
 		if (got == 1) {
 			r = msg_read_response(payload, len);
 			if (r == NULL) {
-				rc = cli_err(CAIRN_EPROTO,
-				             "%s sent a malformed message",
-				             n->where);
+				rc = errbuf_set(err, CAIRN_EPROTO,
+				                "%s sent a malformed message",
+				                n->where);
 				goto out;
 			}
 			break;
 		}
 		if (got < 0) {
-			rc = cli_err(CAIRN_ETOOBIG,
-			             "%s sent a frame larger than the limit",
-			             n->where);
+			rc = errbuf_set(err, CAIRN_ETOOBIG,
+			                "%s sent a frame larger than the limit",
+			                n->where);
 			goto out;
 		}
 		got = tls_read(n->tls, chunk, sizeof(chunk));
 		if (got > 0) {
 			rc = frame_decoder_feed(&n->dec, chunk, (size_t)got);
 			if (rc != CAIRN_OK) {
-				rc = cli_err(rc, "%s sent too much at once",
-				             n->where);
+				rc = errbuf_set(err, rc,
+				                "%s sent too much at once",
+				                n->where);
 				goto out;
 			}
 			continue;
 		}
 		if (got == CAIRN_ECLOSED) {
-			rc = io_error(n, CAIRN_ECLOSED, 0);
+			rc = io_error(n, CAIRN_ECLOSED, 0, err);
 			goto out;
 		}
 		if (got < 0) {
-			rc = cli_err(CAIRN_ETLS, "TLS with %s failed: %s",
-			             n->where, tls_error(n->tls));
+			rc = errbuf_set(err, CAIRN_ETLS,
+			                "TLS with %s failed: %s", n->where,
+			                tls_error(n->tls));
 			goto out;
 		}
-		if ((rc = flush_tls(n)) != CAIRN_OK ||
-		    (rc = recv_tls(n)) != CAIRN_OK)
+		if ((rc = flush_tls(n, err)) != CAIRN_OK ||
+		    (rc = recv_tls(n, err)) != CAIRN_OK)
 			goto out;
 	}
 	if (r->status != NULL && r->status->code != 0) {
-		rc = status_error(n, r->status);
+		rc = status_error(n, r->status, err);
 		goto out;
 	}
 	if (r->id != req->id) {
-		rc = cli_err(CAIRN_EPROTO, "%s answered out of order",
-		             n->where);
+		rc = errbuf_set(err, CAIRN_EPROTO, "%s answered out of order",
+		                n->where);
 		goto out;
 	}
 	*resp = r;
@@ -358,7 +367,7 @@ out:
 }
 
 static int
-say_hello(struct net_conn *n)
+say_hello(struct net_conn *n, struct errbuf *err)
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Hello hello = CAIRN__HELLO__INIT;
@@ -369,16 +378,17 @@ say_hello(struct net_conn *n)
 	hello.client = (char *)"cairn/" CAIRN_CLIENT_VERSION;
 	req.body_case = CAIRN__REQUEST__BODY_HELLO;
 	req.hello = &hello;
-	if ((rc = net_call(n, &req, &resp)) != CAIRN_OK)
+	if ((rc = net_call(n, &req, &resp, err)) != CAIRN_OK)
 		goto out;
 	if (resp->body_case != CAIRN__RESPONSE__BODY_HELLO ||
 	    resp->hello == NULL) {
-		rc = cli_err(CAIRN_EPROTO, "%s did not answer Hello", n->where);
+		rc = errbuf_set(err, CAIRN_EPROTO, "%s did not answer Hello",
+		                n->where);
 		goto out;
 	}
 	if (resp->hello->version != PROTOCOL_VERSION) {
-		rc = cli_err(
-		        CAIRN_EVERSION,
+		rc = errbuf_set(
+		        err, CAIRN_EVERSION,
 		        "%s speaks protocol version %u, this cairn speaks %d; "
 		        "update the older one",
 		        n->where, resp->hello->version, PROTOCOL_VERSION);
@@ -386,8 +396,8 @@ say_hello(struct net_conn *n)
 	}
 	if (resp->hello->epoch == NULL ||
 	    strlen(resp->hello->epoch) > NET_EPOCH_MAX) {
-		rc = cli_err(CAIRN_EPROTO, "%s sent a malformed epoch",
-		             n->where);
+		rc = errbuf_set(err, CAIRN_EPROTO, "%s sent a malformed epoch",
+		                n->where);
 		goto out;
 	}
 	snprintf(n->epoch, sizeof(n->epoch), "%s", resp->hello->epoch);
@@ -400,59 +410,63 @@ out:
 }
 
 static int
-authenticate(struct net_conn *n)
+authenticate(struct net_conn *n, const struct net_target *t, struct errbuf *err)
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Auth auth = CAIRN__AUTH__INIT;
 	Cairn__Response *resp = NULL;
 	int rc;
 
-	auth.device_id = (char *)n->cli->device;
-	auth.token.data = (uint8_t *)n->cli->token;
-	auth.token.len = n->cli->token_len;
+	auth.device_id = (char *)(t->device != NULL ? t->device : "");
+	auth.token.data = (uint8_t *)t->token;
+	auth.token.len = t->token != NULL ? t->token_len : 0;
 	req.body_case = CAIRN__REQUEST__BODY_AUTH;
 	req.auth = &auth;
-	rc = net_call(n, &req, &resp);
+	rc = net_call(n, &req, &resp, err);
 	if (rc == CAIRN_ECREDS) {
 		/* The server lost or never had this device (a restore?). */
-		rc = cli_err(rc,
-		             "%s does not know this device's token; run 'cairn "
-		             "login "
-		             "%s'",
-		             n->where,
-		             n->cli->handle[0] ? n->cli->handle : "HANDLE");
+		rc = errbuf_set(err, rc,
+		                "%s does not know this device's token; run "
+		                "'cairn login "
+		                "%s'",
+		                n->where, n->handle[0] ? n->handle : "HANDLE");
 		goto out;
 	}
 	if (rc != CAIRN_OK)
 		goto out;
 	if (resp->body_case != CAIRN__RESPONSE__BODY_SESSION)
-		rc = cli_err(CAIRN_EPROTO, "%s did not answer Auth", n->where);
+		rc = errbuf_set(err, CAIRN_EPROTO, "%s did not answer Auth",
+		                n->where);
 out:
 	msg_free_response(resp);
 	return rc;
 }
 
 int
-net_open(struct cli *c, int auth, struct net_conn **out)
+net_open(const struct net_target *t, int auth, struct net_conn **out,
+         struct errbuf *err)
 {
 	struct net_conn *n = NULL;
 	char host[CLI_HOST_MAX], port[CLI_PORT_MAX], why[256];
+	const char *server = t->server != NULL ? t->server : "";
+	const char *ca = t->ca != NULL && t->ca[0] != '\0' ? t->ca : NULL;
 	int rc;
 
 	n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return CAIRN_ENOMEM;
 	n->fd = -1;
-	n->cli = c;
 	frame_decoder_init(&n->dec, FRAME_MAX);
-	snprintf(n->where, sizeof(n->where), "%s", c->server);
-	if (home_split_server(c->server, host, sizeof(host), port,
-	                      sizeof(port)) != CAIRN_OK) {
-		rc = cli_err(CAIRN_EUSAGE,
-		             "bad server '%s' in the config; run 'cairn init "
-		             "--server "
-		             "HOST:PORT'",
-		             c->server);
+	snprintf(n->where, sizeof(n->where), "%s", server);
+	snprintf(n->handle, sizeof(n->handle), "%s",
+	         t->handle != NULL ? t->handle : "");
+	if (home_split_server(server, host, sizeof(host), port, sizeof(port)) !=
+	    CAIRN_OK) {
+		rc = errbuf_set(err, CAIRN_EUSAGE,
+		                "bad server '%s' in the config; run 'cairn "
+		                "init --server "
+		                "HOST:PORT'",
+		                server);
 		goto out;
 	}
 	/*
@@ -460,22 +474,22 @@ net_open(struct cli *c, int auth, struct net_conn **out)
 	 * else the system's trust store; never a fallback to plaintext.
 	 */
 	why[0] = '\0';
-	n->ctx = tls_ctx_client_new(c->ca[0] != '\0' ? c->ca : NULL, why,
-	                            sizeof(why));
+	n->ctx = tls_ctx_client_new(ca, why, sizeof(why));
 	if (n->ctx == NULL) {
-		rc = cli_err(CAIRN_ETLS, "cannot set up TLS: %s", why);
+		rc = errbuf_set(err, CAIRN_ETLS, "cannot set up TLS: %s", why);
 		goto out;
 	}
-	if ((rc = tcp_connect(n, host, port)) != CAIRN_OK)
+	if ((rc = tcp_connect(n, host, port, err)) != CAIRN_OK)
 		goto out;
 	n->tls = tls_session_new(n->ctx, host);
 	if (n->tls == NULL) {
-		rc = cli_err(CAIRN_ETLS, "cannot start TLS");
+		rc = errbuf_set(err, CAIRN_ETLS, "cannot start TLS");
 		goto out;
 	}
-	if ((rc = handshake(n)) != CAIRN_OK || (rc = say_hello(n)) != CAIRN_OK)
+	if ((rc = handshake(n, err)) != CAIRN_OK ||
+	    (rc = say_hello(n, err)) != CAIRN_OK)
 		goto out;
-	if (auth && (rc = authenticate(n)) != CAIRN_OK)
+	if (auth && (rc = authenticate(n, t, err)) != CAIRN_OK)
 		goto out;
 	*out = n;
 	n = NULL;

@@ -1,9 +1,10 @@
 /*
- * Command-line parsing shared by the commands: getopt_long with cairn's
- * one-line usage errors.
+ * What the commands share: getopt_long with cairn's one-line usage errors,
+ * and net_open with this home's server and login state.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cairn.h"
 #include "err.h"
@@ -45,4 +46,23 @@ int
 cli_optind(void)
 {
 	return optind;
+}
+
+int
+cli_net_open(struct cli *c, int auth, struct net_conn **out)
+{
+	struct errbuf err = {""};
+	struct net_target t;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.server = c->server;
+	t.ca = c->ca;
+	t.handle = c->handle;
+	t.device = c->device;
+	t.token = c->token;
+	t.token_len = c->token_len;
+	if ((rc = net_open(&t, auth, out, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	return CAIRN_OK;
 }

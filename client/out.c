@@ -14,7 +14,7 @@
 #include "hlc.h"
 #include "timefmt.h"
 
-static char errline[1024];
+static char errline[ERRBUF_MAX]; /* an errbuf copies in whole */
 static int errset;
 
 int
@@ -27,6 +27,14 @@ cli_err(int code, const char *fmt, ...)
 	va_end(ap);
 	errset = 1;
 	return code;
+}
+
+int
+cli_errbuf(int code, const struct errbuf *e)
+{
+	if (e == NULL || e->msg[0] == '\0')
+		return code;
+	return cli_err(code, "%s", e->msg);
 }
 
 const char *

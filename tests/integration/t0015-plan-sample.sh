@@ -24,7 +24,7 @@ assert_json "15-25 hours per week" \
     'd["hours_per_week"] == {"min": 15, "max": 25}' <"$T/show.json"
 
 # Windows: week N is days 7(N-1)..7N-1 and month N days 28(N-1)..28N-1
-# after the start (docs in client/plan.h).
+# after the start (docs in client/plan/plan.h).
 python3 - "$T/show.json" >"$T/check.out" <<'PY' || fail "the sample's tree" "$(cat "$T/check.out")"
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the plan importer's small grammar (client/plan-grammar.c):
+ * Unit tests of the plan importer's small grammar (client/plan/plan-grammar.c):
  * windows, time limits, hours per week, percentages, weekdays, dates and
  * section words, each with phrases that must match and phrases that must
  * not.

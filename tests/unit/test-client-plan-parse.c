@@ -1,5 +1,5 @@
 /*
- * Unit tests of the plan importer (client/plan-parse.c, plan-items.c,
+ * Unit tests of the plan importer (client/plan/plan-parse.c, plan-items.c,
  * plan-export.c): each construct from the fixtures in tests/data/plans,
  * the acceptance checks on the shared sample plan and on the two big
  * real-world plans, the rule that no line is lost, and the round trip

@@ -1,5 +1,5 @@
 /*
- * Unit tests of plans as records (client/plan-tree.c, plan-status.c and
+ * Unit tests of plans as records (client/plan/plan-tree.c, plan-status.c and
  * common/planrec.c) with plans built by hand: record conversion and
  * validation, minutes summed up the tree, item lookup, the status of a
  * day, the round trip through the store and back to an in-memory plan.
@@ -109,7 +109,7 @@ hand_tree(void)
 	struct ptree *t = NULL;
 
 	assert_int_equal(
-	        ptree_from_plan(p, day_of("2025-01-06"), "hand.md", &t),
+	        ptree_from_plan(p, day_of("2025-01-06"), "hand.md", &t, NULL),
 	        CAIRN_OK);
 	plan_free(p);
 	return t;
@@ -286,16 +286,16 @@ test_minutes_up_the_tree(void **state)
 
 	(void)state;
 	assert_int_equal(ptree_add_entry(t, t->items[2].id, noon("2025-01-07"),
-	                                 0, 30, 0, 0, "project"),
+	                                 0, 30, 0, 0, "project", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(ptree_add_entry(t, t->items[3].id, noon("2025-01-08"),
-	                                 60, 18, 20, 1, "drill"),
+	                                 60, 18, 20, 1, "drill", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(ptree_add_entry(t, "", noon("2025-01-08"), 0, 50, 0, 0,
-	                                 "reading"),
+	                                 "reading", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(ptree_add_entry(t, t->items[5].id, noon("2025-01-30"),
-	                                 0, 5, 0, 0, "project"),
+	                                 0, 5, 0, 0, "project", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(t->items[2].minutes, 30);
 	assert_int_equal(t->items[3].minutes, 18);
@@ -315,28 +315,42 @@ static void
 test_resolve(void **state)
 {
 	struct ptree *t = hand_tree();
-	char prefix[9];
+	struct errbuf err = {""};
+	char prefix[9], want[128];
 	int idx = -1;
 
 	(void)state;
-	assert_int_equal(ptree_resolve(t, "parser", &idx), CAIRN_OK);
+	assert_int_equal(ptree_resolve(t, "parser", &idx, &err), CAIRN_OK);
 	assert_int_equal(idx, 2);
-	assert_int_equal(ptree_resolve(t, "SHIP", &idx), CAIRN_OK);
+	assert_int_equal(ptree_resolve(t, "SHIP", &idx, &err), CAIRN_OK);
 	assert_int_equal(idx, 5);
-	assert_int_equal(ptree_resolve(t, "phase", &idx), CAIRN_EAMBIGUOUS);
-	assert_non_null(strstr(cli_errmsg(), "matches 2 items"));
-	assert_null(strchr(cli_errmsg(), '\n'));
-	assert_int_equal(ptree_resolve(t, "phase 2: more", &idx), CAIRN_OK);
+	assert_string_equal(err.msg, "");
+	assert_int_equal(ptree_resolve(t, "phase", &idx, &err),
+	                 CAIRN_EAMBIGUOUS);
+	assert_memory_equal(err.msg, "'phase' matches 2 items: ", 25);
+	assert_non_null(strstr(err.msg, "; give more of the ID or the title"));
+	assert_null(strchr(err.msg, '\n'));
+	assert_int_equal(ptree_resolve(t, "phase 2: more", &idx, &err),
+	                 CAIRN_OK);
 	assert_int_equal(idx, 4);
 	/* A note matches only when nothing else does. */
-	assert_int_equal(ptree_resolve(t, "note", &idx), CAIRN_OK);
+	assert_int_equal(ptree_resolve(t, "note", &idx, &err), CAIRN_OK);
 	assert_int_equal(idx, 6);
-	assert_int_equal(ptree_resolve(t, "zebra", &idx), CAIRN_ENOTFOUND);
+	assert_int_equal(ptree_resolve(t, "zebra", &idx, &err),
+	                 CAIRN_ENOTFOUND);
+	snprintf(want, sizeof(want),
+	         "no item 'zebra' in plan %.8s; see 'cairn plan show'", t->id);
+	assert_string_equal(err.msg, want);
+	/* NULL is allowed when the caller wants no message. */
+	assert_int_equal(ptree_resolve(t, "zebra", &idx, NULL),
+	                 CAIRN_ENOTFOUND);
 	snprintf(prefix, sizeof(prefix), "%.8s", t->items[3].id);
-	assert_int_equal(ptree_resolve(t, prefix, &idx), CAIRN_OK);
+	assert_int_equal(ptree_resolve(t, prefix, &idx, &err), CAIRN_OK);
 	assert_int_equal(idx, 3);
 	assert_int_equal(ptree_find(t, t->items[5].id), 5);
 	assert_int_equal(ptree_find(t, "nope"), -1);
+	/* The plan tree says nothing on the command's error line. */
+	assert_null(cli_errmsg());
 	ptree_free(t);
 }
 
@@ -349,10 +363,11 @@ test_status(void **state)
 
 	(void)state;
 	ptree_add_entry(t, t->items[3].id, noon("2025-01-08"), 0, 30, 20, 0,
-	                "drill");
+	                "drill", NULL);
 	ptree_add_entry(t, t->items[2].id, noon("2025-01-14"), 0, 60, 0, 0,
-	                "project");
-	ptree_add_entry(t, "", noon("2025-01-20"), 0, 45, 0, 0, "project");
+	                "project", NULL);
+	ptree_add_entry(t, "", noon("2025-01-20"), 0, 45, 0, 0, "project",
+	                NULL);
 	/* Wednesday of week 2. */
 	assert_int_equal(pstatus_compute(t, day_of("2025-01-15"), &s),
 	                 CAIRN_OK);
@@ -449,11 +464,11 @@ test_store_roundtrip(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/test-client-plan-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/cairn.db", dir);
-	assert_int_equal(store_open(path, 0, &st), CAIRN_OK);
+	assert_int_equal(store_open(path, 0, &st, NULL), CAIRN_OK);
 	assert_int_equal(ptree_store(st, t), CAIRN_OK);
 	t->items[5].m->done = 1;
 	assert_int_equal(ptree_put_item(st, t, 5), CAIRN_OK);
-	assert_int_equal(ptree_load(st, t->id, &u), CAIRN_OK);
+	assert_int_equal(ptree_load(st, t->id, &u, NULL), CAIRN_OK);
 	assert_int_equal(u->n, t->n);
 	for (i = 0; i < t->n; i++) {
 		assert_string_equal(u->items[i].id, t->items[i].id);
@@ -468,9 +483,9 @@ test_store_roundtrip(void **state)
 	assert_int_equal(ptree_store(st, u), CAIRN_OK);
 	ptree_free(u);
 	u = NULL;
-	assert_int_equal(ptree_load(st, t->id, &u), CAIRN_OK);
+	assert_int_equal(ptree_load(st, t->id, &u, NULL), CAIRN_OK);
 	assert_int_equal(u->n, 7);
-	assert_int_equal(ptree_load_entries(st, u), CAIRN_OK);
+	assert_int_equal(ptree_load_entries(st, u, NULL), CAIRN_OK);
 	assert_int_equal(u->n_ents, 0);
 	ptree_free(u);
 	ptree_free(t);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the client's local store (client/store.c, store-sync.c):
+ * Unit tests of the client's local store (client/store/store.c, store-sync.c):
  * migrations, file mode, lookups by id prefix, listing, the dirty set, the
  * merge of pulled batches with their cursor, reset and re-stamping.
  */
@@ -41,7 +41,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/cairn.db", f->dir);
 	umask(022);
-	assert_int_equal(store_open(f->path, 0, &f->st), CAIRN_OK);
+	assert_int_equal(store_open(f->path, 0, &f->st, NULL), CAIRN_OK);
 	*state = f;
 	return 0;
 }
@@ -145,7 +145,7 @@ test_migrations_and_mode(void **state)
 	store_close(f->st);
 	f->st = NULL;
 	/* Reopening runs no migration twice and keeps the data. */
-	assert_int_equal(store_open(f->path, 0, &f->st), CAIRN_OK);
+	assert_int_equal(store_open(f->path, 0, &f->st, NULL), CAIRN_OK);
 	assert_int_equal(store_meta_get(f->st, "k", v, sizeof(v)), CAIRN_OK);
 	assert_string_equal(v, "v1");
 	assert_int_equal(store_meta_get(f->st, "nope", v, sizeof(v)),
@@ -174,10 +174,44 @@ test_query_only(void **state)
 	char v[8];
 
 	assert_int_equal(store_meta_set(f->st, "k", "v"), CAIRN_OK);
-	assert_int_equal(store_open(f->path, 1, &ro), CAIRN_OK);
+	assert_int_equal(store_open(f->path, 1, &ro, NULL), CAIRN_OK);
 	assert_int_equal(store_meta_get(ro, "k", v, sizeof(v)), CAIRN_OK);
 	assert_int_not_equal(store_meta_set(ro, "k", "w"), CAIRN_OK);
 	store_close(ro);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct errbuf err = {""};
+	struct store *st = NULL;
+	char path[192], want[256];
+	FILE *junk;
+	int i;
+
+	/* A missing folder: the message names the path and why. */
+	snprintf(path, sizeof(path), "%s/missing/cairn.db", f->dir);
+	assert_int_equal(store_open(path, 0, &st, &err), CAIRN_ESTORAGE);
+	assert_null(st);
+	snprintf(want, sizeof(want), "cannot open %s: ", path);
+	assert_memory_equal(err.msg, want, strlen(want));
+	/* NULL is allowed when the caller wants no message. */
+	assert_int_equal(store_open(path, 0, &st, NULL), CAIRN_ESTORAGE);
+
+	/* A file that is not a database. */
+	snprintf(path, sizeof(path), "%s/junk.db", f->dir);
+	assert_non_null(junk = fopen(path, "w"));
+	for (i = 0; i < 100; i++)
+		fputs("not a database at all\n", junk);
+	assert_int_equal(fclose(junk), 0);
+	err.msg[0] = '\0';
+	assert_int_equal(store_open(path, 0, &st, &err), CAIRN_ESTORAGE);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, path));
+
+	/* The store says nothing on the command's error line. */
+	assert_null(cli_errmsg());
 }
 
 static void
@@ -558,6 +592,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_migrations_and_mode, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_query_only, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_open_errors, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_get_prefix, setup,
 	                                        teardown),

@@ -180,7 +180,8 @@ out:
 }
 
 int
-store_open(const char *path, int query_only, struct store **out)
+store_open(const char *path, int query_only, struct store **out,
+           struct errbuf *err)
 {
 	struct store *st = NULL;
 	int fd, rc = CAIRN_ESTORAGE;
@@ -188,8 +189,8 @@ store_open(const char *path, int query_only, struct store **out)
 	/* Create the file ourselves so its mode is 0600 whatever the umask. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		rc = cli_err(CAIRN_ESTORAGE, "cannot open %s: %s", path,
-		             strerror(errno));
+		rc = errbuf_set(err, CAIRN_ESTORAGE, "cannot open %s: %s", path,
+		                strerror(errno));
 		goto out;
 	}
 	fchmod(fd, 0600);
@@ -203,8 +204,8 @@ store_open(const char *path, int query_only, struct store **out)
 	if (sqlite3_open_v2(path, &st->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	                    NULL) != SQLITE_OK) {
-		rc = cli_err(CAIRN_ESTORAGE, "cannot open %s: %s", path,
-		             store_errmsg(st));
+		rc = errbuf_set(err, CAIRN_ESTORAGE, "cannot open %s: %s", path,
+		                store_errmsg(st));
 		goto out;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
@@ -213,11 +214,11 @@ store_open(const char *path, int query_only, struct store **out)
 	    store_exec(st, "PRAGMA foreign_keys = ON") != CAIRN_OK)
 		goto fail;
 	if (store_migrate(st) != CAIRN_OK) {
-		rc = cli_err(CAIRN_ESTORAGE,
-		             "cannot prepare %s: %s (is it a cairn database of "
-		             "a newer "
-		             "version?)",
-		             path, store_errmsg(st));
+		rc = errbuf_set(
+		        err, CAIRN_ESTORAGE,
+		        "cannot prepare %s: %s (is it a cairn database of "
+		        "a newer version?)",
+		        path, store_errmsg(st));
 		goto out;
 	}
 	if (query_only && store_exec(st, "PRAGMA query_only = 1") != CAIRN_OK)
@@ -227,7 +228,7 @@ store_open(const char *path, int query_only, struct store **out)
 	rc = CAIRN_OK;
 	goto out;
 fail:
-	rc = cli_err(CAIRN_ESTORAGE, "%s: %s", path, store_errmsg(st));
+	rc = errbuf_set(err, CAIRN_ESTORAGE, "%s: %s", path, store_errmsg(st));
 out:
 	store_close(st);
 	return rc;

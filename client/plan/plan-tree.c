@@ -137,7 +137,7 @@ item_roundtrip(const Cairn__PlanItem *m)
 
 static int
 plan_msg_build(const struct plan *p, int64_t start, const char *source,
-               struct ptree *t)
+               struct ptree *t, struct errbuf *err)
 {
 	Cairn__ScheduleRow rows[PLANREC_SCHEDULE_MAX],
 	        *prow[PLANREC_SCHEDULE_MAX];
@@ -151,8 +151,9 @@ plan_msg_build(const struct plan *p, int64_t start, const char *source,
 	memset(strs, 0, sizeof(strs));
 	if (p->n_sched > PLANREC_SCHEDULE_MAX ||
 	    p->n_alloc > PLANREC_ALLOC_MAX) {
-		rc = cli_err(CAIRN_EINVAL, "the plan has too many schedule "
-		                           "or allocation rows");
+		rc = errbuf_set(
+		        err, CAIRN_EINVAL,
+		        "the plan has too many schedule or allocation rows");
 		goto out;
 	}
 	planrec_days_date(start, date);
@@ -196,8 +197,8 @@ plan_msg_build(const struct plan *p, int64_t start, const char *source,
 	m.n_allocations = p->n_alloc;
 	m.allocations = pal;
 	if (planrec_validate_plan(&m, why, sizeof(why)) != CAIRN_OK) {
-		rc = cli_err(CAIRN_EINVAL, "the plan cannot be stored: %s",
-		             why);
+		rc = errbuf_set(err, CAIRN_EINVAL,
+		                "the plan cannot be stored: %s", why);
 		goto out;
 	}
 	len = cairn__plan__get_packed_size(&m);
@@ -216,7 +217,7 @@ out:
 }
 
 static int
-item_build(const struct plan *p, size_t i, struct ptree *t)
+item_build(const struct plan *p, size_t i, struct ptree *t, struct errbuf *err)
 {
 	const struct plan_item *src = &p->items[i];
 	Cairn__PlanItem m = CAIRN__PLAN_ITEM__INIT;
@@ -242,8 +243,8 @@ item_build(const struct plan *p, size_t i, struct ptree *t)
 	m.level = src->level > 0 ? (uint32_t)src->level : 0;
 	if (planrec_validate_item(&m, t->items[i].id, why, sizeof(why)) !=
 	    CAIRN_OK) {
-		rc = cli_err(CAIRN_EINVAL, "item %zu of the plan: %s", i + 1,
-		             why);
+		rc = errbuf_set(err, CAIRN_EINVAL, "item %zu of the plan: %s",
+		                i + 1, why);
 		goto out;
 	}
 	if ((t->items[i].m = item_roundtrip(&m)) == NULL)
@@ -257,15 +258,16 @@ out:
 
 int
 ptree_from_plan(const struct plan *p, int64_t start, const char *source,
-                struct ptree **out)
+                struct ptree **out, struct errbuf *err)
 {
 	struct ptree *t = NULL;
 	size_t i;
 	int rc = CAIRN_ENOMEM;
 
 	if (p->n_items > PLAN_MAX_ITEMS) {
-		rc = cli_err(CAIRN_ETOOBIG, "the plan has more than %d items",
-		             PLAN_MAX_ITEMS);
+		rc = errbuf_set(err, CAIRN_ETOOBIG,
+		                "the plan has more than %d items",
+		                PLAN_MAX_ITEMS);
 		goto out;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
@@ -281,10 +283,10 @@ ptree_from_plan(const struct plan *p, int64_t start, const char *source,
 		if ((rc = uuid_new(t->items[i].id)) != CAIRN_OK)
 			goto out;
 	}
-	if ((rc = plan_msg_build(p, start, source, t)) != CAIRN_OK)
+	if ((rc = plan_msg_build(p, start, source, t, err)) != CAIRN_OK)
 		goto out;
 	for (i = 0; i < t->n; i++) {
-		if ((rc = item_build(p, i, t)) != CAIRN_OK)
+		if ((rc = item_build(p, i, t, err)) != CAIRN_OK)
 			goto out;
 	}
 	if ((rc = ptree_finish(t)) != CAIRN_OK)
@@ -300,6 +302,7 @@ struct load_state {
 	struct ptree *t;
 	size_t cap;
 	int rc;
+	struct errbuf *err; /* borrowed from ptree_load's caller */
 };
 
 static int
@@ -321,9 +324,9 @@ load_item(void *arg, const struct rec *r)
 	}
 	if (t->n >= PLAN_MAX_ITEMS) {
 		cairn__plan_item__free_unpacked(m, NULL);
-		ls->rc = cli_err(CAIRN_ETOOBIG,
-		                 "plan %.8s has more than %d items", t->id,
-		                 PLAN_MAX_ITEMS);
+		ls->rc = errbuf_set(ls->err, CAIRN_ETOOBIG,
+		                    "plan %.8s has more than %d items", t->id,
+		                    PLAN_MAX_ITEMS);
 		return ls->rc;
 	}
 	if (t->n == ls->cap) {
@@ -345,9 +348,10 @@ load_item(void *arg, const struct rec *r)
 }
 
 int
-ptree_load(struct store *st, const char *id, struct ptree **out)
+ptree_load(struct store *st, const char *id, struct ptree **out,
+           struct errbuf *err)
 {
-	struct load_state ls = {NULL, 0, CAIRN_OK};
+	struct load_state ls = {NULL, 0, CAIRN_OK, err};
 	struct ptree *t = NULL;
 	struct rec r;
 	int rc;
@@ -366,7 +370,8 @@ ptree_load(struct store *st, const char *id, struct ptree **out)
 	                                             : (const uint8_t *)"");
 	if (t->plan == NULL ||
 	    planrec_date_days(t->plan->start, &t->start) != CAIRN_OK) {
-		rc = cli_err(CAIRN_ESTORAGE, "plan %.8s is unreadable", r.id);
+		rc = errbuf_set(err, CAIRN_ESTORAGE, "plan %.8s is unreadable",
+		                r.id);
 		goto out;
 	}
 	ls.t = t;
@@ -398,15 +403,16 @@ floor_div(int64_t a, int64_t b)
 int
 ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
                 int utc_offset, uint32_t minutes, uint32_t limit, int beaten,
-                const char *activity)
+                const char *activity, struct errbuf *err)
 {
 	struct ptree_entry *grown, *e;
 	size_t steps;
 	int i;
 
 	if (t->n_ents >= PTREE_ENTRIES_MAX)
-		return cli_err(CAIRN_ETOOBIG, "more than %d entries to read",
-		               PTREE_ENTRIES_MAX);
+		return errbuf_set(err, CAIRN_ETOOBIG,
+		                  "more than %d entries to read",
+		                  PTREE_ENTRIES_MAX);
 	/* Grow by doubling: the capacity is the next power of two. */
 	if ((t->n_ents & (t->n_ents - 1)) == 0) {
 		grown = realloc(t->ents, (t->n_ents > 0 ? t->n_ents * 2 : 1) *
@@ -432,18 +438,24 @@ ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
 	return CAIRN_OK;
 }
 
+/* What ptree_load_entries hands to load_entry. */
+struct entries_state {
+	struct ptree *t;
+	struct errbuf *err; /* borrowed from ptree_load_entries' caller */
+};
+
 static int
 load_entry(void *arg, const struct rec *r)
 {
-	struct ptree *t = arg;
+	struct entries_state *es = arg;
 	Cairn__Entry *e;
 	int rc;
 
 	if ((e = entryrec_unpack(r)) == NULL)
 		return 0;
-	rc = ptree_add_entry(t, e->item, e->started_at, e->utc_offset,
+	rc = ptree_add_entry(es->t, e->item, e->started_at, e->utc_offset,
 	                     e->minutes, e->limit_minutes, e->beaten,
-	                     e->activity);
+	                     e->activity, es->err);
 	cairn__entry__free_unpacked(e, NULL);
 	return rc;
 }
@@ -459,12 +471,13 @@ ent_cmp(const void *a, const void *b)
 }
 
 int
-ptree_load_entries(struct store *st, struct ptree *t)
+ptree_load_entries(struct store *st, struct ptree *t, struct errbuf *err)
 {
+	struct entries_state es = {t, err};
 	int rc;
 
 	rc = store_list_kind(st, CAIRN__KIND__KIND_ENTRY, t->owner, load_entry,
-	                     t);
+	                     &es);
 	if (rc != CAIRN_OK)
 		return rc;
 	if (t->n_ents > 1)
@@ -491,9 +504,10 @@ ptree_ci_contains(const char *hay, const char *needle)
 	return 0;
 }
 
-/* Sets the error line for several matches, naming a few. */
+/* Writes the error for several matches to err, naming a few. */
 static int
-ambiguous(const struct ptree *t, const char *spec, const int *hits, size_t n)
+ambiguous(const struct ptree *t, const char *spec, const int *hits, size_t n,
+          struct errbuf *err)
 {
 	char list[700];
 	size_t i, used = 0;
@@ -517,14 +531,16 @@ ambiguous(const struct ptree *t, const char *spec, const int *hits, size_t n)
 			break;
 		used += (size_t)w;
 	}
-	return cli_err(CAIRN_EAMBIGUOUS,
-	               "'%s' matches %zu items: %s%s; give more of the ID or "
-	               "the title",
-	               spec, n, list, n > PTREE_CANDIDATES ? ", ..." : "");
+	return errbuf_set(
+	        err, CAIRN_EAMBIGUOUS,
+	        "'%s' matches %zu items: %s%s; give more of the ID or "
+	        "the title",
+	        spec, n, list, n > PTREE_CANDIDATES ? ", ..." : "");
 }
 
 int
-ptree_resolve(const struct ptree *t, const char *spec, int *idx)
+ptree_resolve(const struct ptree *t, const char *spec, int *idx,
+              struct errbuf *err)
 {
 	int hits[PTREE_CANDIDATES + 1], exact = -1;
 	size_t i, n = 0, n_exact = 0, pass;
@@ -542,7 +558,7 @@ ptree_resolve(const struct ptree *t, const char *spec, int *idx)
 			return CAIRN_OK;
 		}
 		if (n > 1)
-			return ambiguous(t, spec, hits, n);
+			return ambiguous(t, spec, hits, n, err);
 	}
 	for (i = 0; i < t->n; i++) {
 		if (strcasecmp(t->items[i].m->title, spec) == 0) {
@@ -573,11 +589,11 @@ ptree_resolve(const struct ptree *t, const char *spec, int *idx)
 			return CAIRN_OK;
 		}
 		if (n > 1)
-			return ambiguous(t, spec, hits, n);
+			return ambiguous(t, spec, hits, n, err);
 	}
-	return cli_err(CAIRN_ENOTFOUND,
-	               "no item '%s' in plan %.8s; see 'cairn plan show'", spec,
-	               t->id);
+	return errbuf_set(err, CAIRN_ENOTFOUND,
+	                  "no item '%s' in plan %.8s; see 'cairn plan show'",
+	                  spec, t->id);
 }
 
 /* Packs msg (of kind) into a new record version and stores it. */

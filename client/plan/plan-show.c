@@ -143,6 +143,7 @@ plan_cmd_show(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *arg, *user = NULL;
+	struct errbuf err = {""};
 	struct ptree *t = NULL;
 	int ch, rc, notes = 0;
 
@@ -163,7 +164,8 @@ plan_cmd_show(struct cli *c, int argc, char **argv)
 	               &t);
 	if (rc != CAIRN_OK)
 		goto out;
-	if ((rc = ptree_load_entries(c->st, t)) != CAIRN_OK) {
+	if ((rc = ptree_load_entries(c->st, t, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
 		if (cli_errmsg() == NULL)
 			rc = cli_err(rc, "cannot read the entries: %s",
 			             store_errmsg(c->st));
