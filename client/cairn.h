@@ -144,18 +144,38 @@ int home_split_server(const char *s, char *host, size_t hostlen, char *port,
 /* only files that include sqlite3.h). A record row is one version of */
 /* one record.                                                        */
 
+#define REC_TARGET_MAX 48 /* a record id, or "week:YYYY-Www" */
+
 struct rec {
 	char id[UUID_LEN + 1];
 	int kind;                   /* CAIRN__KIND__* */
 	char owner[HANDLE_MAX + 1]; /* "" before the first login */
+	/* Whose data it is about (docs/sync.md): the owner, except for
+	 * comments (the owner of what they are on) and reviews (the
+	 * mentee). */
+	char subject[HANDLE_MAX + 1];
 	uint64_t hlc;
 	char device[CLI_DEVICE_MAX + 1];
 	int deleted;
 	int priv;
 	uint8_t *body; /* owned; NULL for a tombstone */
 	size_t body_len;
-	int64_t at; /* started_at of an entry, else 0 */
+	/* Derived from the body by rec_derive, kept for queries: */
+	int64_t at; /* started_at of an entry, at of a comment or review */
+	char target[REC_TARGET_MAX + 1]; /* what a comment or review is on */
 	int dirty;  /* 1 written here, 2 to push again as is; 0 synced */
+	uint64_t seq;    /* the server's seq, in a pulled batch only */
+	uint64_t arrived; /* local order of arrival from others, 0 if mine */
+};
+
+/*
+ * An access event of a pull (docs/sync.md): subject became visible
+ * (granted: backfill it up to seq) or invisible (forget it).
+ */
+struct access {
+	uint64_t seq;
+	char subject[HANDLE_MAX + 1];
+	int granted;
 };
 
 /* Frees r's body; r may be reused. Accepts NULL. */
@@ -228,9 +248,29 @@ int store_list_kind(struct store *st, int kind, const char *owner,
  */
 int store_list(struct store *st, const struct store_filter *f,
                int (*cb)(void *arg, const struct rec *r), void *arg);
+/*
+ * Calls cb for each live record of kind (comments, reviews) on target (a
+ * record id, or "week:YYYY-Www" of subject; subject NULL for any), oldest
+ * first; cb's record is borrowed. A non-zero return of cb stops.
+ */
+int store_list_on(struct store *st, int kind, const char *target,
+                  const char *subject,
+                  int (*cb)(void *arg, const struct rec *r), void *arg);
+/*
+ * Calls cb for each live comment or review about me that someone else
+ * wrote and that arrived after the arrival number after, newest first.
+ */
+int store_list_about(struct store *st, const char *me, uint64_t after,
+                     int (*cb)(void *arg, const struct rec *r), void *arg);
+/* 1 in *yes if the store holds entries of others than me. */
+int store_has_others(struct store *st, const char *me, int *yes);
 /* Number of dirty records. */
 int store_count_dirty(struct store *st, uint64_t *n);
-/* Number of records whose owner is neither "" nor handle. */
+/*
+ * Number of records of another learner's own in this home: those owned by
+ * the handle it was logged in as before, if that is not handle (partners'
+ * records do not count: they are a cache).
+ */
 int store_count_foreign(struct store *st, const char *handle, uint64_t *n);
 /* Gives records written before the first login (owner "") to handle. */
 int store_claim(struct store *st, const char *handle);
@@ -248,14 +288,49 @@ int store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
  */
 int store_mark_clean(struct store *st, const struct rec *recs, size_t n,
                      size_t *cleaned);
+/* A pulled batch as store_apply_pull takes it (everything borrowed). */
+struct store_batch {
+	const struct rec *recs; /* in seq order */
+	size_t n;
+	const struct access *access; /* in seq order */
+	size_t n_access;
+	const char *me;       /* this home's handle */
+	uint64_t cursor;      /* where the batch ends */
+	const char *epoch;    /* a main pull's epoch */
+	const char *backfill; /* a backfill's subject, or NULL */
+	int done;             /* a backfill's last batch */
+	int merge_only;       /* a live event: no position to save */
+};
+
 /*
- * Merges pulled versions by hlc_version_cmp (greater wins; a winning local
- * dirty version stays dirty), observes their clocks and saves cursor and
- * epoch, all in one transaction. *applied counts stored versions (may be
- * NULL). recs is borrowed.
+ * Applies a pulled batch in one transaction: records merged by
+ * hlc_version_cmp (greater wins; a winning local dirty version stays
+ * dirty), access events in seq order between them (a grant plans a
+ * backfill, a revoke forgets the subject), clocks observed, and then the
+ * main pull's cursor and epoch saved, or the backfill advanced (removed
+ * when done). *applied counts stored versions, *forgot adds forgotten
+ * records (both may be NULL).
  */
-int store_apply_pull(struct store *st, const struct rec *recs, size_t n,
-                     uint64_t cursor, const char *epoch, size_t *applied);
+int store_apply_pull(struct store *st, const struct store_batch *b,
+                     size_t *applied, size_t *forgot);
+/* The first pending backfill: CAIRN_ENOTFOUND when there is none. */
+int store_backfill_next(struct store *st, char subject[HANDLE_MAX + 1],
+                        uint64_t *upto, uint64_t *after);
+/* Moves a backfill past after, or removes it when done. */
+int store_backfill_advance(struct store *st, const char *subject,
+                           uint64_t after, int done);
+/* Clears dirty of record id (a refused comment). CAIRN_ENOTFOUND. */
+int store_set_clean(struct store *st, const char *id);
+/*
+ * Forgets every record another learner owns, the pending backfills, the
+ * cache and the cursor (this home now belongs to handle).
+ */
+int store_drop_cache(struct store *st, const char *handle);
+/* A cached server answer by key ("people"). CAIRN_ENOTFOUND. *out is new. */
+int store_cache_get(struct store *st, const char *key, uint8_t **out,
+                    size_t *len);
+int store_cache_put(struct store *st, const char *key, const uint8_t *p,
+                    size_t len);
 /* Observes a remote clock value (a PushOk's hlc) into the stored clock. */
 int store_observe(struct store *st, uint64_t remote);
 /*
@@ -285,6 +360,8 @@ int cli_err(int code, const char *fmt, ...)
  * prints err_message(code) if nothing was ever recorded.
  */
 int cli_errbuf(int code, const struct errbuf *e);
+/* Forgets the recorded error line (a failure the caller recovered from). */
+void cli_err_clear(void);
 /* The recorded error line, or NULL. */
 const char *cli_errmsg(void);
 /* Prints doc as one JSON document on stdout and drops the reference. */
@@ -295,8 +372,11 @@ json_t *out_entry_json(const struct rec *r);
 json_t *out_str_or_null(const char *s);
 /* RFC 3339 string (local offset) of t, or null when t is 0. */
 json_t *out_time_or_null(int64_t t);
-/* Prints one human line for an entry ("3f2a9c1e 2026-11-22 09:30 ..."). */
-void out_entry_line(FILE *f, const struct rec *r);
+/*
+ * Prints one human line for an entry ("3f2a9c1e 2026-11-22 09:30 ..."),
+ * with its learner's handle after the id when with_user is set.
+ */
+void out_entry_line(FILE *f, const struct rec *r, int with_user);
 /*
  * Prints an entry in full, one field a line; item_title (may be NULL)
  * names its plan item.
@@ -328,6 +408,15 @@ int entryrec_pack(struct rec *r, const Cairn__Entry *e);
 void entryrec_free_built(Cairn__Entry *e);
 /* Copies e into a new built Entry (free with entryrec_free_built). */
 Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
+/*
+ * Fills the fields of r the store looks records up by, from its body: at
+ * (an entry's start, a comment's or review's time) and target (what a
+ * comment or review is on: an id, or "week:YYYY-Www"). CAIRN_EPROTO if
+ * the body does not decode.
+ */
+int rec_derive(struct rec *r);
+/* Packs m into r->body (previous body freed) and derives r's fields. */
+int rec_pack_body(struct rec *r, const ProtobufCMessage *m);
 
 /* ------------------------------------------------------------------ */
 /* plan/plan-tree.c: a plan as records (one Plan, one PlanItem per    */
@@ -461,6 +550,12 @@ struct pstatus {
  */
 int pstatus_compute(const struct ptree *t, int64_t today, struct pstatus *out);
 void pstatus_release(struct pstatus *s);
+/*
+ * Hours the plan's schedule asks for on day (days since 1970-01-01): the
+ * rows naming its weekday; without a schedule, the least weekly hours
+ * spread over seven days; 0 when the plan says neither.
+ */
+double pstatus_day_hours(const Cairn__Plan *p, int64_t day);
 /* The --json document of a status (new reference; NULL on failure). */
 json_t *pstatus_json(const struct ptree *t, const struct pstatus *s);
 /* Prints a status for people. */
@@ -491,12 +586,73 @@ int plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
  */
 int plan_open(struct cli *c, const char *spec, const char *owner,
               struct ptree **out);
+/*
+ * The plan of owner (NULL: this home's own) the progress views use: the
+ * active one for this home, the last imported for others. *out is NULL,
+ * without an error, when they have none. Caller frees with ptree_free.
+ */
+int plan_open_any(struct cli *c, const char *owner, struct ptree **out);
 /* plan show (plan/plan-show.c), called by cmd_plan. */
 int plan_cmd_show(struct cli *c, int argc, char **argv);
 /* hours_per_week of p: {"min","max"}, or null when not given (new ref). */
 json_t *plan_hours_json(const Cairn__Plan *p);
 /* The schedule of p: [{"day","hours","activity"}] (new ref). */
 json_t *plan_schedule_json(const Cairn__Plan *p);
+
+/* ------------------------------------------------------------------ */
+/* view/progress.c: the progress model, one learner's week against their */
+/* plan, read from the local store (mentees, review, group board).      */
+
+#define PROGRESS_STREAK_MIN 15 /* minutes that make a day count */
+
+struct progress {
+	char user[HANDLE_MAX + 1];
+	int64_t monday, today;    /* days since 1970-01-01 */
+	uint32_t day_minutes[7];  /* Monday first */
+	uint64_t week_minutes;
+	int has_plan;
+	char plan[PLAN_TITLE_MAX + 1];
+	double target_h;          /* the plan's hours for the week */
+	double due_h;             /* of which due by today (all, if past) */
+	int overdue;              /* milestones and phases overdue */
+	int streak;               /* days in a row with PROGRESS_STREAK_MIN */
+	int64_t last_at;          /* the last check-in (unix s), 0 if none */
+	int64_t first_day;        /* the learner's first day, -1 if none */
+	uint64_t entries;
+	int behind;               /* fewer hours than due, or overdue */
+};
+
+/*
+ * The Monday of WEEK as commands take it: this (NULL too), last, YYYY-Www
+ * or a YYYY-MM-DD date in it. CAIRN_EINVAL with a message in err.
+ */
+int week_arg(const char *s, int64_t today, int64_t *monday,
+             struct errbuf *err);
+/*
+ * Computes user's progress in the week starting monday, as of today,
+ * against plan t (borrowed; NULL when they have none).
+ */
+int progress_compute(struct store *st, const char *user, const struct ptree *t,
+                     int64_t monday, int64_t today, struct progress *out);
+/* The --json form, figures as numbers (new reference). */
+json_t *progress_json(const struct progress *p);
+/* "6h15m of 20h" (or "6h15m" without a plan) into out. */
+void progress_hours(const struct progress *p, char *out, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* cmd-people.c: the people list the server keeps, cached locally.    */
+
+/* Caches a PeopleOk answer (sets the error line on failure). */
+int people_cache_put(struct cli *c, const Cairn__Response *resp);
+/*
+ * The cached people list (empty before the first sync). *out is new:
+ * free with cairn__people_ok__free_unpacked.
+ */
+int people_cache_load(struct cli *c, Cairn__PeopleOk **out);
+/* The role handle has in p (of role, or any when role is 0), or 0. */
+int people_role(const Cairn__PeopleOk *p, const char *handle, int role);
+/* "partner", "mentor", "mentee". */
+const char *people_role_name(int role);
 
 /* ------------------------------------------------------------------ */
 /* net.c: one blocking TLS connection to cairnd. It knows nothing of  */
@@ -534,6 +690,18 @@ void net_close(struct net_conn *n);
  */
 int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
              struct errbuf *err);
+/* Sends req (its id is set here) without waiting. */
+int net_send(struct net_conn *n, Cairn__Request *req, struct errbuf *err);
+/*
+ * Waits (up to the timeout) for the next frame from the server, an answer
+ * or an event (id 0, body event), and returns it as it came: a status is
+ * not turned into an error here. *resp is new (msg_free_response).
+ */
+int net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err);
+/* How long waits for the server last, in ms (0: the default, 30 s). */
+void net_set_timeout(struct net_conn *n, int ms);
+/* The record the last refused call named, or "" (borrowed). */
+const char *net_refused_record(const struct net_conn *n);
 /* What the server said in HelloOk (borrowed from n). */
 const char *net_epoch(const struct net_conn *n);
 uint32_t net_max_batch(const struct net_conn *n);
@@ -569,6 +737,35 @@ int cmd_ls(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 /* cmd-sync.c */
 int cmd_sync(struct cli *c, int argc, char **argv);
+/*
+ * Copies a Record from the server into r (body owned by r), checking its
+ * bounds and deriving its fields. CAIRN_EPROTO if malformed.
+ */
+int sync_from_wire(const Cairn__Record *w, struct rec *r);
+/* cmd-people.c */
+int cmd_invite(struct cli *c, int argc, char **argv);
+int cmd_invites(struct cli *c, int argc, char **argv);
+int cmd_accept(struct cli *c, int argc, char **argv);
+int cmd_decline(struct cli *c, int argc, char **argv);
+int cmd_people(struct cli *c, int argc, char **argv);
+int cmd_drop(struct cli *c, int argc, char **argv);
+/* cmd-group.c */
+int cmd_group(struct cli *c, int argc, char **argv);
+/* cmd-comment.c */
+int cmd_comment(struct cli *c, int argc, char **argv);
+int cmd_inbox(struct cli *c, int argc, char **argv);
+/*
+ * Lists the comments on target (a record id, or "week:YYYY-Www" with
+ * subject) for show and review: printed, or appended to arr when it is
+ * not NULL.
+ */
+int comments_show(struct cli *c, const char *target, const char *subject,
+                  json_t *arr);
+/* cmd-feed.c */
+int cmd_feed(struct cli *c, int argc, char **argv);
+/* cmd-mentor.c */
+int cmd_mentees(struct cli *c, int argc, char **argv);
+int cmd_review(struct cli *c, int argc, char **argv);
 
 /*
  * Writes a new entry version for the record id (a new UUID when id is

@@ -43,8 +43,12 @@ save_session(struct cli *c, const Cairn__Session *s)
 		goto fail;
 	rc = store_meta_get(c->st, "handle", old, sizeof(old));
 	if (rc == CAIRN_OK && strcmp(old, s->handle) != 0) {
-		/* Another learner's cursor means nothing for this one. */
-		if ((rc = store_meta_set_u64(c->st, "cursor", 0)) ||
+		/*
+		 * Another learner's cursor means nothing for this one, and
+		 * what their partners shared with them is not this one's to
+		 * read (login refused a home holding their own records).
+		 */
+		if ((rc = store_drop_cache(c->st, s->handle)) ||
 		    (rc = store_meta_del(c->st, "epoch")))
 			goto fail;
 	} else if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND) {

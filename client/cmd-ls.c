@@ -19,6 +19,7 @@ struct ls_state {
 	struct cli *c;
 	json_t *arr; /* --json: the array being built */
 	int failed;
+	int with_user; /* others' entries are here: say whose */
 };
 
 static int
@@ -28,7 +29,7 @@ ls_one(void *arg, const struct rec *r)
 	json_t *o;
 
 	if (s->arr == NULL) {
-		out_entry_line(stdout, r);
+		out_entry_line(stdout, r, s->with_user);
 		return 0;
 	}
 	if ((o = out_entry_json(r)) == NULL ||
@@ -69,7 +70,7 @@ cmd_ls(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct store_filter f = {INT64_MIN, INT64_MAX, 0, NULL};
-	struct ls_state s = {c, NULL, 0};
+	struct ls_state s = {c, NULL, 0, 0};
 	struct ymd d;
 	const char *arg;
 	char *end;
@@ -112,6 +113,10 @@ cmd_ls(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument");
 	if (c->json && (s.arr = json_array()) == NULL)
 		return CAIRN_ENOMEM;
+	if (f.owner == NULL &&
+	    (rc = store_has_others(c->st, c->handle, &s.with_user)) != 0)
+		return cli_err(rc, "cannot read the store: %s",
+		               store_errmsg(c->st));
 	rc = store_list(c->st, &f, ls_one, &s);
 	if (rc != CAIRN_OK) {
 		json_decref(s.arr);
@@ -159,6 +164,7 @@ int
 cmd_show(struct cli *c, int argc, char **argv)
 {
 	char title[PLAN_TITLE_MAX + 1];
+	json_t *doc = NULL, *comments = NULL;
 	struct rec r;
 	int rc;
 
@@ -168,12 +174,25 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if ((rc = cmd_find_entry(c, argv[1], &r)) != CAIRN_OK)
 		goto out;
 	if (c->json) {
-		rc = out_json(out_entry_json(&r));
+		if ((doc = out_entry_json(&r)) == NULL ||
+		    (comments = json_array()) == NULL) {
+			rc = cli_err(CAIRN_ENOMEM, "cannot build the entry");
+			goto out;
+		}
+		if ((rc = comments_show(c, r.id, NULL, comments)) != CAIRN_OK)
+			goto out;
+		json_object_set_new(doc, "comments", comments);
+		comments = NULL;
+		rc = out_json(doc);
+		doc = NULL;
 		goto out;
 	}
 	item_title(c, &r, title, sizeof(title));
 	out_entry_long(stdout, &r, title[0] != '\0' ? title : NULL);
+	rc = comments_show(c, r.id, NULL, NULL);
 out:
+	json_decref(doc);
+	json_decref(comments);
 	rec_release(&r);
 	return rc;
 }

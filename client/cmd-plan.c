@@ -206,6 +206,22 @@ out:
 }
 
 int
+plan_open_any(struct cli *c, const char *owner, struct ptree **out)
+{
+	struct plan_rows pr;
+	int rc;
+
+	*out = NULL;
+	rc = plan_rows_load(c, owner, &pr);
+	free(pr.rows);
+	if (rc != CAIRN_OK)
+		return rc;
+	if (pr.n == 0)
+		return CAIRN_OK;
+	return plan_open(c, NULL, owner, out);
+}
+
+int
 plan_resolve_item(struct cli *c, const char *spec, char id[UUID_LEN + 1],
                   uint32_t *limit)
 {

@@ -2,9 +2,12 @@
  * cairn sync, as docs/sync.md says: Hello, Auth, push dirty batches until
  * none is left (clearing dirty only for versions unchanged since they were
  * sent), then pull from the saved cursor and epoch until the server has no
- * more, applying each batch together with its cursor in one transaction.
- * A reset from the server (unknown cursor or epoch) marks every own record
- * dirty, pushes again and pulls from zero. Ctrl-C stops between batches.
+ * more, applying each batch together with its cursor in one transaction;
+ * then the backfills of people who became visible, each batch with its
+ * position; then the people list, cached for the commands that work
+ * offline. A reset from the server (unknown cursor or epoch) marks every
+ * own record dirty, pushes again and pulls from zero. Ctrl-C stops between
+ * batches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #define SYNC_RESETS_MAX 2 /* resets one sync accepts before giving up */
 #define SYNC_STUCK_MAX 3  /* pushes in a row that may clean nothing */
 #define SYNC_EPOCH_MAX 64
+#define SYNC_REFUSED_MAX 100 /* undeliverable comments set aside per sync */
 
 struct sync {
 	struct cli *c;
@@ -31,7 +35,9 @@ struct sync {
 	uint32_t batch; /* records per push and pull */
 	int progress;   /* stderr is a terminal */
 	uint64_t pushed, pulled, cursor;
+	uint64_t backfilled, forgot, refused;
 	int stuck; /* pushes in a row that cleaned nothing */
+	json_t *shared, *unshared; /* handles granted and revoked */
 	/* CAIRN_TEST_KILL: which event, and the count that kills. */
 	int kill_push, kill_pull;
 	uint64_t push_acks, pull_recvs;
@@ -82,12 +88,51 @@ to_wire(const struct rec *r, Cairn__Record *w)
 	w->id = (char *)r->id;
 	w->kind = (Cairn__Kind)r->kind;
 	w->owner = (char *)r->owner;
+	w->subject = (char *)(strcmp(r->subject, r->owner) != 0 ? r->subject
+	                                                        : "");
 	w->hlc = r->hlc;
 	w->device = (char *)r->device;
 	w->deleted = r->deleted;
 	w->private_ = r->priv;
 	w->body.data = r->body;
 	w->body.len = r->body != NULL ? r->body_len : 0;
+}
+
+/*
+ * A refused push. A comment or review of this home that the server will
+ * never take (its author lost sight of what it is on while offline) would
+ * block every later sync: it is set aside (kept here, no longer pushed),
+ * said once, and the push goes on. Anything else is the sync's error.
+ */
+static int
+push_refused(struct sync *s, int rc, const struct rec *recs, size_t n,
+             const struct errbuf *err)
+{
+	const char *id = net_refused_record(s->n);
+	char sid[9];
+	size_t i;
+
+	if (rc != CAIRN_EFORBIDDEN || id[0] == '\0' ||
+	    s->refused >= SYNC_REFUSED_MAX)
+		return cli_errbuf(rc, err);
+	for (i = 0; i < n; i++) {
+		if (strcmp(recs[i].id, id) != 0)
+			continue;
+		if (recs[i].kind != CAIRN__KIND__KIND_COMMENT &&
+		    recs[i].kind != CAIRN__KIND__KIND_REVIEW)
+			break;
+		if (store_set_clean(s->c->st, id) != CAIRN_OK)
+			break;
+		fprintf(stderr,
+		        "cairn: %s %s was not delivered and stays on this "
+		        "machine only: %s\n",
+		        recs[i].kind == CAIRN__KIND__KIND_COMMENT ? "comment"
+		                                                  : "review",
+		        out_short_id(id, sid), err->msg);
+		s->refused++;
+		return CAIRN_OK;
+	}
+	return cli_errbuf(rc, err);
 }
 
 /* Pushes one batch; *n is 0 when nothing was dirty. */
@@ -127,7 +172,7 @@ push_batch(struct sync *s, size_t *n)
 	req.body_case = CAIRN__REQUEST__BODY_PUSH;
 	req.push = &push;
 	if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK) {
-		rc = cli_errbuf(rc, &err);
+		rc = push_refused(s, rc, recs, count, &err);
 		goto out;
 	}
 	if (resp->body_case != CAIRN__RESPONSE__BODY_PUSH ||
@@ -198,22 +243,24 @@ push_all(struct sync *s)
 	return CAIRN_OK;
 }
 
-/* Copies a pulled Record into a local version, checking its bounds. */
-static int
-from_wire(const Cairn__Record *w, struct rec *r)
+int
+sync_from_wire(const Cairn__Record *w, struct rec *r)
 {
-	Cairn__Entry *e;
-
 	memset(r, 0, sizeof(*r));
 	if (w->id == NULL || !uuid_valid(w->id) || w->owner == NULL ||
 	    !handle_valid(w->owner) || w->device == NULL ||
-	    strlen(w->device) > CLI_DEVICE_MAX || w->body.len > FRAME_MAX)
+	    strlen(w->device) > CLI_DEVICE_MAX || w->body.len > FRAME_MAX ||
+	    w->subject == NULL ||
+	    (w->subject[0] != '\0' && !handle_valid(w->subject)))
 		return CAIRN_EPROTO;
 	memcpy(r->id, w->id, UUID_LEN + 1);
 	snprintf(r->owner, sizeof(r->owner), "%s", w->owner);
+	snprintf(r->subject, sizeof(r->subject), "%s",
+	         w->subject[0] != '\0' ? w->subject : w->owner);
 	snprintf(r->device, sizeof(r->device), "%s", w->device);
 	r->kind = (int)w->kind;
 	r->hlc = w->hlc;
+	r->seq = w->seq;
 	r->deleted = w->deleted;
 	r->priv = w->private_;
 	if (!w->deleted && w->body.len > 0) {
@@ -223,47 +270,111 @@ from_wire(const Cairn__Record *w, struct rec *r)
 		memcpy(r->body, w->body.data, w->body.len);
 		r->body_len = w->body.len;
 	}
-	if (r->kind == CAIRN__KIND__KIND_ENTRY && !r->deleted) {
-		if ((e = entryrec_unpack(r)) == NULL)
-			return CAIRN_EPROTO;
-		r->at = e->started_at;
-		cairn__entry__free_unpacked(e, NULL);
-	}
-	return CAIRN_OK;
+	return rec_derive(r);
 }
 
-/* Applies one PullOk; its records and cursor in one transaction. */
-static int
-apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch)
+/* Notes a handle granted or revoked, for what sync says at the end. */
+static void
+note_handle(json_t **list, const char *h)
 {
+	size_t i;
+	json_t *v;
+
+	if (*list == NULL && (*list = json_array()) == NULL)
+		return;
+	json_array_foreach(*list, i, v)
+	{
+		if (strcmp(json_string_value(v), h) == 0)
+			return;
+	}
+	json_array_append_new(*list, json_string(h));
+}
+
+/*
+ * Applies one PullOk: its records, access events and position in one
+ * transaction. backfill is the subject of a backfill, or NULL.
+ */
+static int
+apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
+            const char *backfill)
+{
+	struct store_batch b;
+	struct access *acc = NULL;
 	struct rec *recs = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, forgot = 0;
 	int rc = CAIRN_OK;
 
-	if (p->n_records > MSG_MAX_BATCH)
+	if (p->n_records > MSG_MAX_BATCH || p->n_access > MSG_MAX_BATCH)
 		return cli_err(CAIRN_EPROTO, "the server sent too big a batch");
-	if (p->n_records > 0 &&
-	    (recs = calloc(p->n_records, sizeof(*recs))) == NULL)
-		return CAIRN_ENOMEM;
+	if ((p->n_records > 0 &&
+	     (recs = calloc(p->n_records, sizeof(*recs))) == NULL) ||
+	    (p->n_access > 0 &&
+	     (acc = calloc(p->n_access, sizeof(*acc))) == NULL)) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < p->n_records; i++) {
-		rc = from_wire(p->records[i], &recs[i]);
+		rc = sync_from_wire(p->records[i], &recs[i]);
 		n = i + 1;
 		if (rc != CAIRN_OK) {
 			rc = cli_err(rc, "the server sent a malformed record");
 			goto out;
 		}
 	}
-	if ((rc = store_apply_pull(s->c->st, recs, n, p->cursor, epoch,
-	                           NULL)) != CAIRN_OK) {
+	for (i = 0; i < p->n_access; i++) {
+		const Cairn__Access *a = p->access[i];
+
+		if (a->subject == NULL || !handle_valid(a->subject) ||
+		    backfill != NULL) {
+			rc = cli_err(CAIRN_EPROTO,
+			             "the server sent a malformed access change");
+			goto out;
+		}
+		acc[i].seq = a->seq;
+		acc[i].granted = a->granted;
+		snprintf(acc[i].subject, sizeof(acc[i].subject), "%s",
+		         a->subject);
+		note_handle(a->granted ? &s->shared : &s->unshared, a->subject);
+	}
+	memset(&b, 0, sizeof(b));
+	b.recs = recs;
+	b.n = n;
+	b.access = acc;
+	b.n_access = p->n_access;
+	b.me = s->c->handle;
+	b.cursor = p->cursor;
+	b.epoch = epoch;
+	b.backfill = backfill;
+	b.done = !p->more;
+	if ((rc = store_apply_pull(s->c->st, &b, NULL, &forgot)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store pulled records: %s",
 		             store_errmsg(s->c->st));
 		goto out;
 	}
-	s->pulled += n;
-	s->cursor = p->cursor;
+	if (backfill != NULL)
+		s->backfilled += n;
+	else
+		s->pulled += n;
+	s->forgot += forgot;
+	if (backfill == NULL)
+		s->cursor = p->cursor;
 out:
 	rec_free_array(recs, n);
+	free(acc);
 	return rc;
+}
+
+/* Checks a PullOk's shape; CAIRN_EPROTO (error line set) if malformed. */
+static int
+pull_ok(const Cairn__Response *resp)
+{
+	const Cairn__PullOk *p = resp->pull;
+
+	if (resp->body_case != CAIRN__RESPONSE__BODY_PULL || p == NULL ||
+	    p->epoch == NULL || strlen(p->epoch) > SYNC_EPOCH_MAX)
+		return cli_err(CAIRN_EPROTO,
+		               "the server did not answer the pull");
+	return CAIRN_OK;
 }
 
 /* Pulls until the server has no more; *reset when it asked for one. */
@@ -296,14 +407,9 @@ pull_all(struct sync *s, int *reset)
 		req.pull = &pull;
 		if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
 			return cli_errbuf(rc, &err);
-		p = resp->pull;
-		if (resp->body_case != CAIRN__RESPONSE__BODY_PULL ||
-		    p == NULL || p->epoch == NULL ||
-		    strlen(p->epoch) > SYNC_EPOCH_MAX) {
-			rc = cli_err(CAIRN_EPROTO,
-			             "the server did not answer the pull");
+		if ((rc = pull_ok(resp)) != CAIRN_OK)
 			goto out;
-		}
+		p = resp->pull;
 		if (s->kill_pull > 0 &&
 		    ++s->pull_recvs == (uint64_t)s->kill_pull)
 			raise(SIGKILL);
@@ -316,12 +422,13 @@ pull_all(struct sync *s, int *reset)
 			*reset = rc == CAIRN_OK;
 			goto out;
 		}
-		if (p->more && p->n_records == 0 && p->cursor <= s->cursor) {
+		if (p->more && p->n_records == 0 && p->n_access == 0 &&
+		    p->cursor <= s->cursor) {
 			rc = cli_err(CAIRN_EPROTO,
 			             "the server's pull made no progress");
 			goto out;
 		}
-		if ((rc = apply_batch(s, p, epoch)) != CAIRN_OK)
+		if ((rc = apply_batch(s, p, epoch, NULL)) != CAIRN_OK)
 			goto out;
 		more = p->more;
 		msg_free_response(resp);
@@ -333,6 +440,83 @@ pull_all(struct sync *s, int *reset)
 out:
 	if (s->progress && s->pulled > 0)
 		fputc('\n', stderr);
+	msg_free_response(resp);
+	return rc;
+}
+
+/*
+ * Backfills: the history of everyone who became visible, up to the
+ * change that made them so (docs/sync.md). Each batch is applied with the
+ * backfill's new position, so an interrupted sync resumes where it was.
+ */
+static int
+backfill_all(struct sync *s)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__Pull pull = CAIRN__PULL__INIT;
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+	char subject[HANDLE_MAX + 1];
+	uint64_t upto, after;
+	int rc;
+
+	for (;;) {
+		if (net_interrupted)
+			return CAIRN_EINTR;
+		rc = store_backfill_next(s->c->st, subject, &upto, &after);
+		if (rc == CAIRN_ENOTFOUND)
+			return CAIRN_OK;
+		if (rc != CAIRN_OK)
+			return cli_err(rc, "cannot read the backfills: %s",
+			               store_errmsg(s->c->st));
+		pull.cursor = after;
+		pull.epoch = (char *)net_epoch(s->n);
+		pull.limit = s->batch;
+		pull.subject = subject;
+		pull.upto = upto;
+		req.body_case = CAIRN__REQUEST__BODY_PULL;
+		req.pull = &pull;
+		if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
+			return cli_errbuf(rc, &err);
+		if ((rc = pull_ok(resp)) != CAIRN_OK)
+			goto out;
+		if (resp->pull->reset) {
+			/* The server changed under us; the next sync redoes. */
+			rc = cli_err(CAIRN_EPROTO,
+			             "the server was restored during the sync; "
+			             "run 'cairn sync' again");
+			goto out;
+		}
+		if (resp->pull->more && resp->pull->cursor <= after) {
+			rc = cli_err(CAIRN_EPROTO,
+			             "the server's backfill made no progress");
+			goto out;
+		}
+		if ((rc = apply_batch(s, resp->pull, NULL, subject)) != 0)
+			goto out;
+		msg_free_response(resp);
+		resp = NULL;
+	}
+out:
+	msg_free_response(resp);
+	return rc;
+}
+
+/* Asks for the people list and caches it (mentees, inbox, feed). */
+static int
+people_refresh(struct sync *s)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__PeopleList pl = CAIRN__PEOPLE_LIST__INIT;
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+	int rc;
+
+	req.body_case = CAIRN__REQUEST__BODY_PEOPLE;
+	req.people = &pl;
+	if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	rc = people_cache_put(s->c, resp);
 	msg_free_response(resp);
 	return rc;
 }
@@ -355,6 +539,9 @@ sync_run(struct sync *s)
 			return cli_err(CAIRN_EPROTO, "the server keeps asking "
 			                             "for a reset; try again");
 	}
+	if ((rc = backfill_all(s)) != CAIRN_OK ||
+	    (rc = people_refresh(s)) != CAIRN_OK)
+		return rc;
 	if ((rc = store_meta_set_u64(s->c->st, "last_sync",
 	                             (uint64_t)time(NULL))) != CAIRN_OK)
 		return cli_err(rc, "cannot save the sync time");
@@ -397,6 +584,29 @@ sync_lock(struct cli *c, int *fd)
 	return CAIRN_OK;
 }
 
+/* Says whose history arrived and whose was forgotten. */
+static void
+sync_say_people(const struct sync *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(s->shared, i, v)
+	{
+		printf("now sharing with %s: their history is here\n",
+		       json_string_value(v));
+	}
+	json_array_foreach(s->unshared, i, v)
+	{
+		printf("no longer sharing with %s: their records are gone from "
+		       "this machine\n",
+		       json_string_value(v));
+	}
+	if (s->refused > 0)
+		printf("%llu comment(s) could not be delivered (see above)\n",
+		       (unsigned long long)s->refused);
+}
+
 int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -422,20 +632,33 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (lock >= 0)
 		close(lock);
 	sigaction(SIGINT, &old, NULL);
-	if (rc == CAIRN_EINTR)
-		return cli_err(rc,
-		               "interrupted after %llu pushed and %llu "
-		               "pulled; run 'cairn sync' to continue",
-		               (unsigned long long)s.pushed,
-		               (unsigned long long)s.pulled);
+	if (rc == CAIRN_EINTR) {
+		rc = cli_err(rc,
+		             "interrupted after %llu pushed and %llu "
+		             "pulled; run 'cairn sync' to continue",
+		             (unsigned long long)s.pushed,
+		             (unsigned long long)(s.pulled + s.backfilled));
+		goto out;
+	}
 	if (rc != CAIRN_OK)
-		return rc;
-	if (c->json)
-		return out_json(json_pack("{s:I, s:I, s:I}", "pushed",
-		                          (json_int_t)s.pushed, "pulled",
-		                          (json_int_t)s.pulled, "cursor",
-		                          (json_int_t)s.cursor));
+		goto out;
+	if (c->json) {
+		rc = out_json(json_pack(
+		        "{s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "pushed",
+		        (json_int_t)s.pushed, "pulled",
+		        (json_int_t)(s.pulled + s.backfilled), "backfilled",
+		        (json_int_t)s.backfilled, "forgot", (json_int_t)s.forgot,
+		        "undelivered", (json_int_t)s.refused, "cursor",
+		        (json_int_t)s.cursor, "shared",
+		        s.shared != NULL ? s.shared : json_array(), "unshared",
+		        s.unshared != NULL ? s.unshared : json_array()));
+		goto out;
+	}
 	printf("pushed %llu, pulled %llu\n", (unsigned long long)s.pushed,
-	       (unsigned long long)s.pulled);
-	return CAIRN_OK;
+	       (unsigned long long)(s.pulled + s.backfilled));
+	sync_say_people(&s);
+out:
+	json_decref(s.shared);
+	json_decref(s.unshared);
+	return rc;
 }

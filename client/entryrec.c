@@ -4,6 +4,7 @@
  * string and array with malloc; free it with entryrec_free_built, never
  * with the protobuf-c unpacked destructor.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,62 @@ entryrec_copy(const Cairn__Entry *e)
 fail:
 	entryrec_free_built(c);
 	return NULL;
+}
+
+int
+rec_derive(struct rec *r)
+{
+	const uint8_t *b = r->body != NULL ? r->body : (const uint8_t *)"";
+	Cairn__Entry *e;
+	Cairn__Comment *cm;
+	Cairn__Review *rv;
+
+	r->target[0] = '\0';
+	if (r->deleted)
+		return CAIRN_OK; /* a tombstone keeps nothing to look up */
+	switch (r->kind) {
+	case CAIRN__KIND__KIND_ENTRY:
+		if ((e = cairn__entry__unpack(NULL, r->body_len, b)) == NULL)
+			return CAIRN_EPROTO;
+		r->at = e->started_at;
+		cairn__entry__free_unpacked(e, NULL);
+		return CAIRN_OK;
+	case CAIRN__KIND__KIND_COMMENT:
+		if ((cm = cairn__comment__unpack(NULL, r->body_len, b)) == NULL)
+			return CAIRN_EPROTO;
+		r->at = cm->at;
+		if (cm->target[0] != '\0')
+			snprintf(r->target, sizeof(r->target), "%.36s",
+			         cm->target);
+		else
+			snprintf(r->target, sizeof(r->target), "week:%.8s",
+			         cm->week);
+		cairn__comment__free_unpacked(cm, NULL);
+		return CAIRN_OK;
+	case CAIRN__KIND__KIND_REVIEW:
+		if ((rv = cairn__review__unpack(NULL, r->body_len, b)) == NULL)
+			return CAIRN_EPROTO;
+		r->at = rv->at;
+		snprintf(r->target, sizeof(r->target), "week:%.8s", rv->week);
+		cairn__review__free_unpacked(rv, NULL);
+		return CAIRN_OK;
+	default:
+		return CAIRN_OK;
+	}
+}
+
+int
+rec_pack_body(struct rec *r, const ProtobufCMessage *m)
+{
+	uint8_t *body;
+	size_t len;
+
+	len = protobuf_c_message_get_packed_size(m);
+	if ((body = malloc(len > 0 ? len : 1)) == NULL)
+		return CAIRN_ENOMEM;
+	protobuf_c_message_pack(m, body);
+	free(r->body);
+	r->body = body;
+	r->body_len = len;
+	return rec_derive(r);
 }

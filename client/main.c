@@ -138,6 +138,85 @@ static const struct cmd commands[] = {
          "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
          "activity}], items: "
          "[{id,parent,kind,title,from,to,done,minutes}]}.\n"},
+        {"invite", cmd_invite,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "invite HANDLE --as partner|mentor",
+         "ask someone to be your study partner or your mentor",
+         "  --as partner      mutual: each of you sees the other's log\n"
+         "  --as mentor       one way: they see your log and may comment\n"
+         "Nothing is shared until they run 'cairn accept YOUR-HANDLE'.\n"
+         "Private entries (log --private) are never shared.\n"},
+        {"invites", cmd_invites,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "invites [--offline]", "list invitations to and from you",
+         "  --offline         what the server said at the last sync\n"
+         "--json: [{handle, role, incoming, at, group}].\n"},
+        {"accept", cmd_accept,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "accept HANDLE [--as partner|mentor]",
+         "accept HANDLE's invitation",
+         "Your next 'cairn sync' brings the log you can now see.\n"},
+        {"decline", cmd_decline,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "decline HANDLE [--as partner|mentor]",
+         "decline HANDLE's invitation", ""},
+        {"people", cmd_people,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "people [--offline]", "list your partners, mentors and mentees",
+         "  --offline         what the server said at the last sync\n"
+         "Members of your study groups are your partners while you stay.\n"
+         "--json: [{handle, role, since, group}], role partner, mentor\n"
+         "(they mentor you) or mentee (you mentor them).\n"},
+        {"drop", cmd_drop,
+         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+         "drop HANDLE", "end a partnership or mentorship",
+         "Also withdraws invitations between you. After their next sync\n"
+         "your log is gone from their machines, and theirs from yours.\n"},
+        {"feed", cmd_feed, CMD_NEEDS_HOME | CMD_WRITES,
+         "feed [--since DATE] [--follow]",
+         "check-ins of everyone you can see, newest last",
+         "  --since DATE      from this local date (default: a week ago)\n"
+         "  --follow          then stay connected and print check-ins as\n"
+         "                    others sync them; Ctrl-C ends\n"
+         "Without --follow it reads this home only (run 'cairn sync'\n"
+         "first). --json: an array of entries as in ls --json; with\n"
+         "--follow, one entry object a line as they come.\n"},
+        {"comment", cmd_comment, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+         "comment ID TEXT | comment --week HANDLE WEEK TEXT",
+         "comment on an entry or on a learner's week",
+         "ID is an entry's ID (6 or more characters), yours or one you\n"
+         "can see. WEEK is this, last, YYYY-Www or a date in it. Works\n"
+         "offline; 'cairn sync' sends it.\n"},
+        {"inbox", cmd_inbox, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+         "inbox [--all]", "new comments and reviews on your work, and "
+                          "invitations",
+         "  --all             every comment, not only new ones\n"
+         "Reads this home (run 'cairn sync' first) and marks what it\n"
+         "shows as read. --json: {comments: [...], invites: [...]}.\n"},
+        {"mentees", cmd_mentees, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN,
+         "mentees", "your mentees at a glance",
+         "One line each: hours this week against their plan's target,\n"
+         "last check-in, streak, behind or on track, weeks you have not\n"
+         "reviewed. Behind: fewer hours so far this week than the plan\n"
+         "asks by today, or a milestone or phase overdue. Reads this\n"
+         "home (run 'cairn sync' first).\n"},
+        {"review", cmd_review, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+         "review HANDLE [--week WEEK] [--comment TEXT]",
+         "read a mentee's week and mark it reviewed",
+         "  --week WEEK       this, last (default), YYYY-Www or a date\n"
+         "  --comment TEXT    also comment on that week\n"},
+        {"group", cmd_group, CMD_NEEDS_HOME | CMD_WRITES,
+         "group create|invite|join|leave|board|ls [NAME] [HANDLE]",
+         "study groups: members are each other's partners",
+         "  group create NAME             a new group, with you in it\n"
+         "  group invite NAME HANDLE      invite someone (members only)\n"
+         "  group join NAME               accept an invitation\n"
+         "  group leave NAME              leave (or decline)\n"
+         "  group board NAME [--week WEEK]\n"
+         "      this week's hours per member against their own plan's\n"
+         "      target, ranked (reads this home: sync first)\n"
+         "  group ls                      your groups\n"
+         "NAME is 1-64 of a-z, 0-9, _ and -.\n"},
         {"help", cmd_help, 0, "help [COMMAND]", "show help", ""},
 };
 

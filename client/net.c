@@ -40,7 +40,21 @@ struct net_conn {
 	char handle[HANDLE_MAX + 1]; /* for the hints, or "" */
 	char epoch[NET_EPOCH_MAX + 1];
 	uint32_t max_batch;
+	int timeout_ms;                 /* a wait for the server */
+	char refused[UUID_LEN + 1];     /* record named by the last refusal */
 };
+
+const char *
+net_refused_record(const struct net_conn *n)
+{
+	return n->refused;
+}
+
+void
+net_set_timeout(struct net_conn *n, int ms)
+{
+	n->timeout_ms = ms > 0 ? ms : NET_IO_TIMEOUT_MS;
+}
 
 const char *
 net_epoch(const struct net_conn *n)
@@ -86,7 +100,7 @@ io_error(struct net_conn *n, int rc, int eno, struct errbuf *err)
 	if (rc == CAIRN_ETIMEOUT)
 		return errbuf_set(err, rc,
 		                  "%s did not answer within %d seconds",
-		                  n->where, NET_IO_TIMEOUT_MS / 1000);
+		                  n->where, n->timeout_ms / 1000);
 	if ((rc == CAIRN_ECLOSED || eno == ECONNRESET) && n->tls != NULL &&
 	    !tls_established(n->tls))
 		return errbuf_set(
@@ -123,7 +137,7 @@ flush_tls(struct net_conn *n, struct errbuf *err)
 				continue;
 			if (w < 0 &&
 			    (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				rc = wait_fd(n->fd, POLLOUT, NET_IO_TIMEOUT_MS);
+				rc = wait_fd(n->fd, POLLOUT, n->timeout_ms);
 				if (rc != CAIRN_OK)
 					return io_error(n, rc, errno, err);
 				continue;
@@ -152,7 +166,7 @@ recv_tls(struct net_conn *n, struct errbuf *err)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return io_error(n, CAIRN_ENET, errno, err);
-		rc = wait_fd(n->fd, POLLIN, NET_IO_TIMEOUT_MS);
+		rc = wait_fd(n->fd, POLLIN, n->timeout_ms);
 		if (rc != CAIRN_OK)
 			return io_error(n, rc, errno, err);
 	}
@@ -263,6 +277,9 @@ status_error(struct net_conn *n, const Cairn__Status *s, struct errbuf *err)
 
 	if (!err_known(code) || code == 0)
 		code = CAIRN_EPROTO;
+	snprintf(n->refused, sizeof(n->refused), "%.36s",
+	         s->record_id != NULL && uuid_valid(s->record_id) ? s->record_id
+	                                                         : "");
 	msg = s->message != NULL && s->message[0] != '\0' ? s->message
 	                                                  : err_message(code);
 	who = n->handle[0] != '\0' ? n->handle : "HANDLE";
@@ -282,15 +299,10 @@ status_error(struct net_conn *n, const Cairn__Status *s, struct errbuf *err)
 }
 
 int
-net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
-         struct errbuf *err)
+net_send(struct net_conn *n, Cairn__Request *req, struct errbuf *err)
 {
 	struct buf out;
-	uint8_t chunk[NET_CHUNK];
-	const uint8_t *payload;
-	size_t len;
-	Cairn__Response *r = NULL;
-	int rc, got;
+	int rc;
 
 	buf_init(&out, FRAME_MAX + FRAME_HEADER);
 	req->id = ++n->next_id;
@@ -303,50 +315,76 @@ net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
 		                n->where, tls_error(n->tls));
 		goto out;
 	}
-	if ((rc = flush_tls(n, err)) != CAIRN_OK)
-		goto out;
+	rc = flush_tls(n, err);
+out:
+	buf_release(&out);
+	return rc;
+}
+
+int
+net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err)
+{
+	uint8_t chunk[NET_CHUNK];
+	const uint8_t *payload;
+	size_t len;
+	Cairn__Response *r;
+	int rc, got;
+
 	for (;;) {
 		got = frame_decoder_next(&n->dec, &payload, &len);
 		if (got == 1) {
-			r = msg_read_response(payload, len);
-			if (r == NULL) {
-				rc = errbuf_set(err, CAIRN_EPROTO,
-				                "%s sent a malformed message",
-				                n->where);
-				goto out;
-			}
-			break;
+			if ((r = msg_read_response(payload, len)) == NULL)
+				return errbuf_set(err, CAIRN_EPROTO,
+				                  "%s sent a malformed message",
+				                  n->where);
+			*resp = r;
+			return CAIRN_OK;
 		}
-		if (got < 0) {
-			rc = errbuf_set(err, CAIRN_ETOOBIG,
-			                "%s sent a frame larger than the limit",
-			                n->where);
-			goto out;
-		}
+		if (got < 0)
+			return errbuf_set(err, CAIRN_ETOOBIG,
+			                  "%s sent a frame larger than the limit",
+			                  n->where);
 		got = tls_read(n->tls, chunk, sizeof(chunk));
 		if (got > 0) {
 			rc = frame_decoder_feed(&n->dec, chunk, (size_t)got);
-			if (rc != CAIRN_OK) {
-				rc = errbuf_set(err, rc,
-				                "%s sent too much at once",
-				                n->where);
-				goto out;
-			}
+			if (rc != CAIRN_OK)
+				return errbuf_set(err, rc,
+				                  "%s sent too much at once",
+				                  n->where);
 			continue;
 		}
-		if (got == CAIRN_ECLOSED) {
-			rc = io_error(n, CAIRN_ECLOSED, 0, err);
-			goto out;
-		}
-		if (got < 0) {
-			rc = errbuf_set(err, CAIRN_ETLS,
-			                "TLS with %s failed: %s", n->where,
-			                tls_error(n->tls));
-			goto out;
-		}
+		if (got == CAIRN_ECLOSED)
+			return io_error(n, CAIRN_ECLOSED, 0, err);
+		if (got < 0)
+			return errbuf_set(err, CAIRN_ETLS,
+			                  "TLS with %s failed: %s", n->where,
+			                  tls_error(n->tls));
 		if ((rc = flush_tls(n, err)) != CAIRN_OK ||
 		    (rc = recv_tls(n, err)) != CAIRN_OK)
-			goto out;
+			return rc;
+	}
+}
+
+int
+net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
+         struct errbuf *err)
+{
+	Cairn__Response *r = NULL;
+	int rc;
+
+	n->refused[0] = '\0';
+	if ((rc = net_send(n, req, err)) != CAIRN_OK)
+		return rc;
+	for (;;) {
+		if ((rc = net_recv(n, &r, err)) != CAIRN_OK)
+			return rc;
+		/* Events of a follow are no answer: net_recv's to take. */
+		if (r->id == 0 && r->body_case == CAIRN__RESPONSE__BODY_EVENT) {
+			msg_free_response(r);
+			r = NULL;
+			continue;
+		}
+		break;
 	}
 	if (r->status != NULL && r->status->code != 0) {
 		rc = status_error(n, r->status, err);
@@ -362,7 +400,6 @@ net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
 	rc = CAIRN_OK;
 out:
 	msg_free_response(r);
-	buf_release(&out);
 	return rc;
 }
 
@@ -378,7 +415,17 @@ say_hello(struct net_conn *n, struct errbuf *err)
 	hello.client = (char *)"cairn/" CAIRN_CLIENT_VERSION;
 	req.body_case = CAIRN__REQUEST__BODY_HELLO;
 	req.hello = &hello;
-	if ((rc = net_call(n, &req, &resp, err)) != CAIRN_OK)
+	rc = net_call(n, &req, &resp, err);
+	if (rc == CAIRN_EVERSION) {
+		/* A version 1 server refuses version 2 in just this way. */
+		rc = errbuf_set(err, rc,
+		                "server too old: %s does not speak protocol "
+		                "version %d (sharing, comments and the feed); "
+		                "upgrade cairnd there",
+		                n->where, PROTOCOL_VERSION);
+		goto out;
+	}
+	if (rc != CAIRN_OK)
 		goto out;
 	if (resp->body_case != CAIRN__RESPONSE__BODY_HELLO ||
 	    resp->hello == NULL) {
@@ -456,6 +503,7 @@ net_open(const struct net_target *t, int auth, struct net_conn **out,
 	if (n == NULL)
 		return CAIRN_ENOMEM;
 	n->fd = -1;
+	n->timeout_ms = NET_IO_TIMEOUT_MS;
 	frame_decoder_init(&n->dec, FRAME_MAX);
 	snprintf(n->where, sizeof(n->where), "%s", server);
 	snprintf(n->handle, sizeof(n->handle), "%s",

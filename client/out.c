@@ -37,6 +37,13 @@ cli_errbuf(int code, const struct errbuf *e)
 	return cli_err(code, "%s", e->msg);
 }
 
+void
+cli_err_clear(void)
+{
+	errline[0] = '\0';
+	errset = 0;
+}
+
 const char *
 cli_errmsg(void)
 {
@@ -178,10 +185,10 @@ local_stamp(int64_t t, int offset, char *out, size_t len)
 }
 
 void
-out_entry_line(FILE *f, const struct rec *r)
+out_entry_line(FILE *f, const struct rec *r, int with_user)
 {
 	Cairn__Entry *e;
-	char sid[9], when[32], dur[32];
+	char sid[9], when[32], dur[32], user[HANDLE_MAX + 2];
 
 	out_short_id(r->id, sid);
 	if ((e = entryrec_unpack(r)) == NULL) {
@@ -191,8 +198,13 @@ out_entry_line(FILE *f, const struct rec *r)
 	}
 	local_stamp(e->started_at, e->utc_offset, when, sizeof(when));
 	duration_format(e->minutes, dur, sizeof(dur));
-	fprintf(f, "%s%s%s %s %6s %-10s %s%s%s%s\n", out_color("id"), sid,
-	        out_color("reset"), when, dur, e->activity, e->text,
+	if (with_user)
+		snprintf(user, sizeof(user), "%-10s ",
+		         r->owner[0] != '\0' ? r->owner : "-");
+	else
+		user[0] = '\0';
+	fprintf(f, "%s%s%s %s%s %6s %-10s %s%s%s%s\n", out_color("id"), sid,
+	        out_color("reset"), user, when, dur, e->activity, e->text,
 	        r->priv ? " [private]" : "", r->dirty ? out_color("dim") : "",
 	        r->dirty ? " *" : "");
 	if (r->dirty)

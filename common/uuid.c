@@ -1,10 +1,12 @@
 /*
- * Random version 4 UUIDs from OpenSSL's RAND_bytes, written in lowercase
- * canonical form, and checks of that form and of ID prefixes.
+ * Random version 4 UUIDs from OpenSSL's RAND_bytes, name-based ones (a
+ * SHA-256 of the name, version 8), written in lowercase canonical form,
+ * and checks of that form and of ID prefixes.
  */
 #include <string.h>
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "err.h"
 #include "uuid.h"
@@ -22,16 +24,14 @@ uuid_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-int
-uuid_new(char out[UUID_LEN + 1])
+/* Writes 16 bytes as a UUID of version v (the variant set too). */
+static void
+uuid_format(unsigned char r[16], int v, char out[UUID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
 	size_t i, j;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return CAIRN_EINTERNAL;
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[6] = (unsigned char)((r[6] & 0x0f) | (v << 4));
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
 	for (i = 0, j = 0; i < UUID_LEN; i++) {
 		if (uuid_dash_at(i)) {
@@ -42,7 +42,26 @@ uuid_new(char out[UUID_LEN + 1])
 		j++;
 	}
 	out[UUID_LEN] = '\0';
+}
+
+int
+uuid_new(char out[UUID_LEN + 1])
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return CAIRN_EINTERNAL;
+	uuid_format(r, 4, out);
 	return CAIRN_OK;
+}
+
+void
+uuid_from_name(const char *name, char out[UUID_LEN + 1])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)name, strlen(name), md);
+	uuid_format(md, 8, out);
 }
 
 int

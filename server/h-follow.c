@@ -270,7 +270,7 @@ follow_forget(struct conn *c)
 struct follow_op {
 	struct rq *rq; /* borrowed: the request owns this op */
 	struct dbq_job job;
-	uint64_t cursor;
+	uint64_t cursor, want;
 	Cairn__FollowOk ok;
 };
 
@@ -278,8 +278,14 @@ static int
 follow_start_run(struct store *st, struct dbq_job *job)
 {
 	struct follow_op *op = container_of(job, struct follow_op, job);
+	int rc;
 
-	return st->ops->max_seq(st, &op->cursor);
+	if ((rc = st->ops->max_seq(st, &op->cursor)) != CAIRN_OK)
+		return rc;
+	/* A reconnecting follower resumes where it was (a known cursor). */
+	if (op->want > 0 && op->want < op->cursor)
+		op->cursor = op->want;
+	return CAIRN_OK;
 }
 
 static void
@@ -299,6 +305,7 @@ follow_start_done(struct dbq_job *job)
 		}
 		c->follow_cursor = op->cursor;
 		c->follow_sent_ms = now_mono_ms();
+		follow_notify(c->srv); /* a resumed cursor may have news */
 		uv_tcp_keepalive(&c->tcp, 1, 60);
 		cairn__follow_ok__init(&op->ok);
 		op->ok.cursor = op->cursor;
@@ -323,6 +330,7 @@ h_follow(struct rq *rq)
 		return RQ_DONE;
 	}
 	op->rq = rq;
+	op->want = rq->req->follow->cursor;
 	rq->data = op;
 	rq->data_free = free;
 	op->job.run = follow_start_run;

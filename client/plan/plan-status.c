@@ -51,6 +51,20 @@ row_is_day(const char *day, int wd)
 	return strlen(day) >= 3 && strncasecmp(day, names[wd], 3) == 0;
 }
 
+double
+pstatus_day_hours(const Cairn__Plan *p, int64_t day)
+{
+	double h = 0;
+	size_t i;
+
+	for (i = 0; i < p->n_schedule; i++)
+		if (row_is_day(p->schedule[i]->day, weekday(day)))
+			h += p->schedule[i]->hours;
+	if (p->n_schedule == 0 && p->hours_min > 0)
+		h = p->hours_min / 7.0; /* "15-25 h/week": the least, spread */
+	return h;
+}
+
 /* Item i's window, or its nearest ancestor's; 0 if none has one. */
 static int
 eff_window(const struct ptree *t, size_t i, int64_t *to)

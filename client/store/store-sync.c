@@ -1,8 +1,10 @@
 /*
  * The parts of the local store only sync uses (docs/sync.md): selecting
  * dirty batches, clearing dirty after an acknowledgement, merging a pulled
- * batch together with its cursor in one transaction, the server-reset path
- * and re-stamping versions written under another device id.
+ * batch (records and access events, in seq order) together with its cursor
+ * in one transaction, backfills of users who became visible, forgetting
+ * users who did not stay so, the server-reset path and re-stamping
+ * versions written under another device id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +38,13 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
+	/*
+	 * Comments and reviews go after everything else, so a comment on an
+	 * entry that is not yet pushed reaches the server after its entry.
+	 */
 	if (store_prepare(st,
 	                  "SELECT " REC_COLUMNS " FROM records WHERE dirty > 0"
-	                  " LIMIT ?1",
+	                  " ORDER BY kind >= 4 LIMIT ?1",
 	                  &s))
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)max_n);
@@ -151,39 +157,132 @@ merge_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
 	return store_write_row(st, &in);
 }
 
+/* Forgets everything about subject that me does not own (a revoke). */
+static int
+forget(struct store *st, const char *subject, const char *me, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st,
+	                  "DELETE FROM records WHERE subject = ?1 AND owner <> ?2"
+	                  " AND owner <> ''",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto out;
+	if (n != NULL)
+		*n += (size_t)sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (store_prepare(st, "DELETE FROM backfills WHERE subject = ?1", &s))
+		goto out;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* A grant: backfill subject up to seq (raising a pending one's bound). */
+static int
+plan_backfill(struct store *st, const char *subject, uint64_t upto)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st,
+	                  "INSERT INTO backfills(subject, upto, after)"
+	                  " VALUES(?1, ?2, 0) ON CONFLICT(subject) DO UPDATE"
+	                  " SET upto = max(upto, excluded.upto)",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)upto);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Merges recs (in order) and observes their clocks; inside a transaction. */
+static int
+merge_all(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
+          const struct rec *r, const char *me, size_t *count, uint64_t *seen,
+          uint64_t *arrived)
+{
+	struct rec in;
+	int rc, stored;
+
+	in = *r;
+	/* A version someone else wrote is news, in arrival order (inbox). */
+	in.arrived = strcmp(r->owner, me) != 0 ? ++*arrived : 0;
+	if ((rc = merge_one(st, sel, clean, &in, &stored)) != CAIRN_OK)
+		return rc;
+	*count += (size_t)stored;
+	if (r->hlc > *seen)
+		*seen = r->hlc;
+	return CAIRN_OK;
+}
+
 int
-store_apply_pull(struct store *st, const struct rec *recs, size_t n,
-                 uint64_t cursor, const char *epoch, size_t *applied)
+store_apply_pull(struct store *st, const struct store_batch *b,
+                 size_t *applied, size_t *forgot)
 {
 	sqlite3_stmt *sel = NULL, *clean = NULL;
-	uint64_t last, seen = 0;
-	size_t i, count = 0;
-	int rc, stored;
+	uint64_t last, seen = 0, arrived = 0;
+	size_t i = 0, j = 0, count = 0;
+	int rc;
 
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
+	if ((rc = store_meta_get_u64(st, "arrived", &arrived)) != CAIRN_OK)
+		goto fail;
 	rc = CAIRN_ESTORAGE;
 	if (store_prepare(st, "SELECT hlc, device FROM records WHERE id = ?1",
 	                  &sel) ||
 	    store_prepare(st, "UPDATE records SET dirty = 0 WHERE id = ?1",
 	                  &clean))
 		goto fail;
-	for (i = 0; i < n; i++) {
-		if ((rc = merge_one(st, sel, clean, &recs[i], &stored)))
+	/* Records and access events in seq order (docs/sync.md). */
+	while (i < b->n || j < b->n_access) {
+		if (j >= b->n_access ||
+		    (i < b->n && b->recs[i].seq < b->access[j].seq)) {
+			rc = merge_all(st, sel, clean, &b->recs[i++], b->me,
+			               &count, &seen, &arrived);
+		} else if (b->access[j].granted) {
+			rc = plan_backfill(st, b->access[j].subject,
+			                   b->access[j].seq);
+			j++;
+		} else {
+			rc = forget(st, b->access[j].subject, b->me, forgot);
+			j++;
+		}
+		if (rc != CAIRN_OK)
 			goto fail;
-		count += (size_t)stored;
-		if (recs[i].hlc > seen)
-			seen = recs[i].hlc;
 	}
-	if ((rc = store_meta_get_u64(st, "hlc", &last)) != CAIRN_OK)
+	if ((rc = store_meta_set_u64(st, "arrived", arrived)) != CAIRN_OK ||
+	    (rc = store_meta_get_u64(st, "hlc", &last)) != CAIRN_OK)
 		goto fail;
 	if (seen > 0 &&
 	    (rc = store_meta_set_u64(st, "hlc",
 	                             hlc_observe(last, seen, hlc_wall_ms()))))
 		goto fail;
-	if ((rc = store_meta_set_u64(st, "cursor", cursor)) != CAIRN_OK ||
-	    (rc = store_meta_set(st, "epoch", epoch)) != CAIRN_OK)
+	if (b->merge_only) {
+		rc = CAIRN_OK;
+	} else if (b->backfill != NULL) {
+		rc = store_backfill_advance(st, b->backfill, b->cursor, b->done);
+		if (rc != CAIRN_OK)
+			goto fail;
+	} else if ((rc = store_meta_set_u64(st, "cursor", b->cursor)) !=
+	                   CAIRN_OK ||
+	           (rc = store_meta_set(st, "epoch", b->epoch)) != CAIRN_OK) {
 		goto fail;
+	}
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
 	sel = clean = NULL;
@@ -197,6 +296,79 @@ fail:
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
+	return rc;
+}
+
+int
+store_backfill_next(struct store *st, char subject[HANDLE_MAX + 1],
+                    uint64_t *upto, uint64_t *after)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *v;
+	int rc = CAIRN_ESTORAGE, step;
+
+	if (store_prepare(st,
+	                  "SELECT subject, upto, after FROM backfills"
+	                  " ORDER BY subject LIMIT 1",
+	                  &s))
+		goto out;
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	v = sqlite3_column_text(s, 0);
+	if (v == NULL || (size_t)sqlite3_column_bytes(s, 0) > HANDLE_MAX)
+		goto out;
+	snprintf(subject, HANDLE_MAX + 1, "%s", (const char *)v);
+	*upto = (uint64_t)sqlite3_column_int64(s, 1);
+	*after = (uint64_t)sqlite3_column_int64(s, 2);
+	rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_backfill_advance(struct store *st, const char *subject, uint64_t after,
+                       int done)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st,
+	                  done ? "DELETE FROM backfills WHERE subject = ?1"
+	                       : "UPDATE backfills SET after = ?2"
+	                         " WHERE subject = ?1",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	if (!done)
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_set_clean(struct store *st, const char *id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st, "UPDATE records SET dirty = 0 WHERE id = ?1", &s))
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->db) == 1)
+		rc = CAIRN_OK;
+	else
+		rc = CAIRN_ENOTFOUND;
+out:
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -218,7 +390,8 @@ store_reset(struct store *st, const char *handle, const char *epoch)
 	if (store_prepare(st,
 	                  "UPDATE records SET dirty = 2 WHERE owner = ?1"
 	                  " AND dirty = 0",
-	                  &s))
+	                  &s) ||
+	    store_exec(st, "DELETE FROM backfills") != CAIRN_OK)
 		goto fail;
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)

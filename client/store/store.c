@@ -51,6 +51,27 @@ static const char *const migrations[] = {
          */
         "DROP INDEX records_dirty;"
         "CREATE INDEX records_dirty ON records(dirty) WHERE dirty > 0;",
+        /*
+         * 3: people. A record's subject (whose data it is about), what a
+         * comment or review is on (target), the order records of others
+         * arrived in (for the inbox); pending backfills of users who
+         * became visible; a cache of what the server said (people).
+         */
+        "ALTER TABLE records ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+        "UPDATE records SET subject = owner;"
+        "ALTER TABLE records ADD COLUMN target TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE records ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX records_subject ON records(subject, kind);"
+        "CREATE INDEX records_target ON records(target) WHERE target <> '';"
+        "CREATE TABLE backfills ("
+        "  subject TEXT PRIMARY KEY,"
+        "  upto INTEGER NOT NULL,"
+        "  after INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE cache ("
+        "  key TEXT PRIMARY KEY,"
+        "  value BLOB NOT NULL"
+        ");",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -401,13 +422,16 @@ store_write_row(struct store *st, const struct rec *r)
 	if (store_prepare(
 	            st,
 	            "INSERT INTO records(id, kind, owner, hlc, device, deleted,"
-	            " private, body, at, dirty)"
-	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	            " private, body, at, dirty, subject, target, arrived)"
+	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	            " ?13)"
 	            " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
 	            " owner = excluded.owner, hlc = excluded.hlc,"
 	            " device = excluded.device, deleted = excluded.deleted,"
 	            " private = excluded.private, body = excluded.body,"
-	            " at = excluded.at, dirty = excluded.dirty",
+	            " at = excluded.at, dirty = excluded.dirty,"
+	            " subject = excluded.subject, target = excluded.target,"
+	            " arrived = excluded.arrived",
 	            &s))
 		goto out;
 	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
@@ -423,7 +447,11 @@ store_write_row(struct store *st, const struct rec *r)
 	else
 		sqlite3_bind_null(s, 8);
 	sqlite3_bind_int64(s, 9, r->at);
-	sqlite3_bind_int(s, 10, r->dirty ? 1 : 0);
+	sqlite3_bind_int(s, 10, r->dirty);
+	sqlite3_bind_text(s, 11, r->subject[0] != '\0' ? r->subject : r->owner,
+	                  -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, r->target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->arrived);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		rc = CAIRN_OK;
 out:
@@ -447,6 +475,13 @@ store_put(struct store *st, struct rec *r)
 	else if (rc != CAIRN_OK)
 		goto fail;
 	memcpy(r->owner, owner, sizeof(owner));
+	/* Entries and plans are about their owner; comments say whose. */
+	if (r->kind != CAIRN__KIND__KIND_COMMENT &&
+	    r->kind != CAIRN__KIND__KIND_REVIEW)
+		memcpy(r->subject, owner, sizeof(owner));
+	else if (r->subject[0] == '\0')
+		memcpy(r->subject, owner, sizeof(owner));
+	r->arrived = 0;
 	if ((rc = store_tick(st, &r->hlc)) != CAIRN_OK)
 		goto fail;
 	r->dirty = 1;
@@ -492,6 +527,9 @@ store_row_to_rec(sqlite3_stmt *s, struct rec *r, int copy_body)
 	n = (size_t)sqlite3_column_bytes(s, 7);
 	r->at = sqlite3_column_int64(s, 8);
 	r->dirty = sqlite3_column_int(s, 9);
+	copy_col(s, 10, r->subject, sizeof(r->subject));
+	copy_col(s, 11, r->target, sizeof(r->target));
+	r->arrived = (uint64_t)sqlite3_column_int64(s, 12);
 	if (b == NULL || n == 0)
 		return CAIRN_OK;
 	if (!copy_body) {
@@ -642,10 +680,114 @@ store_count_dirty(struct store *st, uint64_t *n)
 int
 store_count_foreign(struct store *st, const char *handle, uint64_t *n)
 {
-	return store_count_where(st,
-	                         "SELECT count(*) FROM records WHERE owner <> "
-	                         "'' AND owner <> ?1",
-	                         handle, n);
+	char prev[HANDLE_MAX + 1];
+	int rc;
+
+	/*
+	 * Another learner's own records: those of the handle this home was
+	 * logged in as before. Partners' records are a cache of the server,
+	 * not this home's work (store_drop_cache forgets them).
+	 */
+	rc = store_meta_get(st, "handle", prev, sizeof(prev));
+	if (rc == CAIRN_ENOTFOUND)
+		return store_count_where(st,
+		                         "SELECT count(*) FROM records WHERE "
+		                         "owner <> '' AND owner <> ?1",
+		                         handle, n);
+	if (rc != CAIRN_OK)
+		return rc;
+	if (strcmp(prev, handle) == 0) {
+		*n = 0;
+		return CAIRN_OK;
+	}
+	return store_count_where(
+	        st, "SELECT count(*) FROM records WHERE owner = ?1", prev, n);
+}
+
+int
+store_drop_cache(struct store *st, const char *handle)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		return rc;
+	rc = CAIRN_ESTORAGE;
+	if (store_prepare(st,
+	                  "DELETE FROM records WHERE owner <> '' AND owner <> ?1",
+	                  &s))
+		goto fail;
+	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE ||
+	    store_exec(st, "DELETE FROM backfills") != CAIRN_OK ||
+	    store_exec(st, "DELETE FROM cache") != CAIRN_OK ||
+	    (rc = store_meta_set_u64(st, "cursor", 0)) != CAIRN_OK) {
+		rc = CAIRN_ESTORAGE;
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if ((rc = store_commit(st)) == CAIRN_OK)
+		return CAIRN_OK;
+fail:
+	sqlite3_finalize(s);
+	store_rollback(st);
+	return rc;
+}
+
+int
+store_cache_get(struct store *st, const char *key, uint8_t **out, size_t *len)
+{
+	sqlite3_stmt *s = NULL;
+	const void *b;
+	int rc = CAIRN_ESTORAGE, step;
+	size_t n;
+
+	if (store_prepare(st, "SELECT value FROM cache WHERE key = ?1", &s))
+		goto out;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	b = sqlite3_column_blob(s, 0);
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if ((*out = malloc(n > 0 ? n : 1)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	if (n > 0)
+		memcpy(*out, b, n);
+	*len = n;
+	rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_cache_put(struct store *st, const char *key, const uint8_t *p,
+                size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = CAIRN_ESTORAGE;
+
+	if (store_prepare(st,
+	                  "INSERT INTO cache(key, value) VALUES(?1, ?2) "
+	                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, len > 0 ? (const void *)p : "", (int)len,
+	                  SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = CAIRN_OK;
+out:
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int
@@ -654,7 +796,10 @@ store_claim(struct store *st, const char *handle)
 	sqlite3_stmt *s = NULL;
 	int rc = CAIRN_ESTORAGE;
 
-	if (store_prepare(st, "UPDATE records SET owner = ?1 WHERE owner = ''",
+	if (store_prepare(st,
+	                  "UPDATE records SET owner = ?1, subject = CASE"
+	                  " WHEN subject = '' THEN ?1 ELSE subject END"
+	                  " WHERE owner = ''",
 	                  &s))
 		goto out;
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
@@ -692,5 +837,71 @@ store_list_kind(struct store *st, int kind, const char *owner,
 	rc = step == SQLITE_DONE ? CAIRN_OK : CAIRN_ESTORAGE;
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Runs a REC_COLUMNS query with up to two text parameters, rows to cb. */
+static int
+list_query(struct store *st, const char *sql, const char *p1, const char *p2,
+           int64_t p3, int (*cb)(void *arg, const struct rec *r), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct rec r;
+	int rc = CAIRN_ESTORAGE, step;
+
+	if (store_prepare(st, sql, &s))
+		goto out;
+	if (p1 != NULL)
+		sqlite3_bind_text(s, 1, p1, -1, SQLITE_STATIC);
+	if (p2 != NULL)
+		sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, p3);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		store_row_to_rec(s, &r, 0);
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = step == SQLITE_DONE ? CAIRN_OK : CAIRN_ESTORAGE;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_list_on(struct store *st, int kind, const char *target,
+              const char *subject, int (*cb)(void *arg, const struct rec *r),
+              void *arg)
+{
+	return list_query(st,
+	                  "SELECT " REC_COLUMNS " FROM records"
+	                  " WHERE target = ?1 AND kind = ?3 AND deleted = 0"
+	                  " AND (?2 IS NULL OR subject = ?2) ORDER BY at, id",
+	                  target, subject, kind, cb, arg);
+}
+
+int
+store_list_about(struct store *st, const char *me, uint64_t after,
+                 int (*cb)(void *arg, const struct rec *r), void *arg)
+{
+	return list_query(st,
+	                  "SELECT " REC_COLUMNS " FROM records"
+	                  " WHERE subject = ?1 AND owner <> ?1 AND kind >= 4"
+	                  " AND deleted = 0 AND arrived > ?3"
+	                  " ORDER BY arrived DESC, id LIMIT 1000",
+	                  me, NULL, (int64_t)after, cb, arg);
+}
+
+int
+store_has_others(struct store *st, const char *me, int *yes)
+{
+	uint64_t n = 0;
+	int rc;
+
+	rc = store_count_where(st,
+	                       "SELECT count(*) FROM (SELECT 1 FROM records "
+	                       "WHERE kind = 1 AND owner <> '' AND owner <> ?1 "
+	                       "LIMIT 1)",
+	                       me, &n);
+	*yes = n > 0;
 	return rc;
 }

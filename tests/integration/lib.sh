@@ -77,10 +77,16 @@ unset CAIRN_HOME XDG_DATA_HOME CAIRN_TEST_KILL CAIRND_TEST_KILL_AFTER_COMMITS \
 export NO_COLOR=1
 export TZ=${TZ:-UTC}
 
+# Background commands a scenario starts (feed --follow); killed at the end.
+BG_PIDS=""
+
 cleanup() {
 	rc=$?
 	set +e
 	trap - ERR
+	for pid in $BG_PIDS; do
+		kill -9 "$pid" 2>/dev/null
+	done
 	# Servers still running stop as an operator stops them (SIGTERM), so
 	# that a sanitizer build's leak check runs; each must exit 0.
 	for pid in $SERVER_PIDS; do
@@ -255,6 +261,33 @@ stop_server() {
 kill9_server() {
 	kill -9 "$SERVER_PID" 2>/dev/null || true
 	reap_server
+}
+
+# bg_start NAME CMD...: runs CMD in the background, stdout to $T/NAME.out,
+# stderr to $T/NAME.err, inside a wrapper that records its exit status (so
+# the shell prints no job notices); bg_pid NAME is its pid; bg_wait NAME
+# polls (at most 20 s) until it exits and sets BG_RC.
+bg_start() {
+	local name=$1
+	shift
+	(
+		"$@" >"$T/$name.out" 2>"$T/$name.err" 3>&- </dev/null &
+		echo $! >"$T/$name.pid"
+		rc=0
+		wait $! || rc=$?
+		echo "$rc" >"$T/$name.rc"
+	) 2>/dev/null 3>&- &
+	wait_for test -s "$T/$name.pid" || fail "$name starts"
+	BG_PIDS="$BG_PIDS $(cat "$T/$name.pid")"
+}
+
+bg_pid() {
+	cat "$T/$1.pid"
+}
+
+bg_wait() {
+	WAIT_MAX=20 wait_for test -s "$T/$1.rc" || fail "$1 exits within 20 s"
+	BG_RC=$(cat "$T/$1.rc")
 }
 
 # Certificates for localhost and 127.0.0.1, made once per scenario.

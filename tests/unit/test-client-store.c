@@ -77,6 +77,22 @@ put(struct store *st, const char *id, int64_t at, const char *body)
 }
 
 /* A pulled version as the server would send it. */
+/* A main pull's batch of n records (no access events) as alice. */
+static int
+apply_pull(struct store *st, const struct rec *recs, size_t n,
+           uint64_t cursor, const char *epoch, size_t *applied)
+{
+	struct store_batch b;
+
+	memset(&b, 0, sizeof(b));
+	b.recs = recs;
+	b.n = n;
+	b.me = "alice";
+	b.cursor = cursor;
+	b.epoch = epoch;
+	return store_apply_pull(st, &b, applied, NULL);
+}
+
 static struct rec
 remote(const char *id, uint64_t hlc, const char *device, const char *body,
        int deleted)
@@ -157,7 +173,7 @@ test_migrations_and_mode(void **state)
 	        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
 	        SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 2);
+	assert_int_equal(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 
@@ -308,7 +324,7 @@ test_list(void **state)
 	/* Owner filter: a pulled record of bob shows only for bob. */
 	r = remote(ID_C, hlc_make(1000, 0), "dev-bob", "bob's", 0);
 	snprintf(r.owner, sizeof(r.owner), "bob");
-	assert_int_equal(store_apply_pull(f->st, &r, 1, 1, "e1", NULL),
+	assert_int_equal(apply_pull(f->st, &r, 1, 1, "e1", NULL),
 	                 CAIRN_OK);
 	flt = all;
 	flt.owner = "bob";
@@ -381,7 +397,7 @@ test_apply_merge(void **state)
 	/* New records are stored clean. */
 	in[0] = remote(ID_A1, h0 + 10, "dev-x", "v1", 0);
 	in[1] = remote(ID_B, h0 + 10, "dev-x", "b1", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 2, 7, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 2, 7, "e1", &applied),
 	                 CAIRN_OK);
 	assert_int_equal(applied, 2);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
@@ -399,7 +415,7 @@ test_apply_merge(void **state)
 	in[0] = remote(ID_A1, h0 + 20, "dev-x", "v2", 0);
 	in[1] = remote(ID_B, h0 + 5, "dev-x", "b-old", 0);
 	in[2] = remote(ID_B, h0 + 10, "dev-a", "b-tie-loses", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 3, 9, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 3, 9, "e1", &applied),
 	                 CAIRN_OK);
 	assert_int_equal(applied, 1);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
@@ -409,7 +425,7 @@ test_apply_merge(void **state)
 	                    &deleted));
 	assert_string_equal(body, "b1");
 	in[0] = remote(ID_B, h0 + 10, "dev-z", "b-tie-wins", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 1, 10, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 1, 10, "e1", &applied),
 	                 CAIRN_OK);
 	assert_int_equal(applied, 1);
 	assert_true(raw_row(f->path, ID_B, &hlc, body, sizeof(body), &dirty,
@@ -426,7 +442,7 @@ test_apply_merge(void **state)
 	rec_free_array(batch, n);
 	/* An older remote version leaves the dirty local one alone. */
 	in[0] = remote(ID_A1, local - 1, "dev-x", "v3", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 1, 11, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 1, 11, "e1", &applied),
 	                 CAIRN_OK);
 	assert_int_equal(applied, 0);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
@@ -436,7 +452,7 @@ test_apply_merge(void **state)
 
 	/* A newer remote version beats the dirty local one. */
 	in[0] = remote(ID_A1, local + 1, "dev-x", "v4", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 1, 12, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 1, 12, "e1", &applied),
 	                 CAIRN_OK);
 	assert_int_equal(applied, 1);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
@@ -446,13 +462,13 @@ test_apply_merge(void **state)
 
 	/* A newer tombstone deletes; a newer edit resurrects. */
 	in[0] = remote(ID_B, h0 + 40, "dev-x", NULL, 1);
-	assert_int_equal(store_apply_pull(f->st, in, 1, 12, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 1, 12, "e1", &applied),
 	                 CAIRN_OK);
 	assert_true(raw_row(f->path, ID_B, &hlc, body, sizeof(body), &dirty,
 	                    &deleted));
 	assert_int_equal(deleted, 1);
 	in[0] = remote(ID_B, h0 + 50, "dev-x", "back", 0);
-	assert_int_equal(store_apply_pull(f->st, in, 1, 13, "e1", &applied),
+	assert_int_equal(apply_pull(f->st, in, 1, 13, "e1", &applied),
 	                 CAIRN_OK);
 	assert_true(raw_row(f->path, ID_B, &hlc, body, sizeof(body), &dirty,
 	                    &deleted));
@@ -483,7 +499,7 @@ test_apply_atomic(void **state)
 	sqlite3_close(db);
 	in[0] = remote(ID_A1, hlc_make(1000, 0), "dev-x", "a", 0);
 	in[1] = remote(ID_B, hlc_make(1000, 0), "dev-x", "b", 0);
-	assert_int_not_equal(store_apply_pull(f->st, in, 2, 9, "e1", NULL),
+	assert_int_not_equal(apply_pull(f->st, in, 2, 9, "e1", NULL),
 	                     CAIRN_OK);
 	assert_false(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
 	                     &deleted));
@@ -491,7 +507,7 @@ test_apply_atomic(void **state)
 	                 CAIRN_OK);
 	assert_int_equal(cursor, 3);
 	/* The store still works after the failed transaction. */
-	assert_int_equal(store_apply_pull(f->st, in, 1, 4, "e1", NULL),
+	assert_int_equal(apply_pull(f->st, in, 1, 4, "e1", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
 	                 CAIRN_OK);
@@ -510,7 +526,7 @@ test_reset_and_restamp(void **state)
 	in[0] = remote(ID_A1, hlc_make(1000, 0), "dev-x", "mine", 0);
 	in[1] = remote(ID_B, hlc_make(1000, 0), "dev-y", "bob's", 0);
 	snprintf(in[1].owner, sizeof(in[1].owner), "bob");
-	assert_int_equal(store_apply_pull(f->st, in, 2, 50, "e1", NULL),
+	assert_int_equal(apply_pull(f->st, in, 2, 50, "e1", NULL),
 	                 CAIRN_OK);
 	assert_int_equal(store_count_dirty(f->st, &count), CAIRN_OK);
 	assert_int_equal(count, 0);
