@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Memory of idle connections: starts a real cairnd on 127.0.0.1 with
+# throwaway certificates and a temporary database, reads its resident size
+# (VmRSS), opens N TLS connections that each say Hello and Auth and then
+# stay idle (build/cairn-idle-conns), reads the resident size again and
+# prints (after - before) / N. Then it closes everything, stops the server
+# with SIGTERM (it must exit 0) and appends the figures to
+# bench/results/idle-conns.txt.
+#
+#   bench/idle-conns.sh [N]        (default 2000; run `make` first)
+set -euo pipefail
+
+N=${1:-2000}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$SRC/build}
+CAIRND=$BUILD/cairnd
+TOOL=$BUILD/cairn-idle-conns
+for b in "$CAIRND" "$TOOL"; do
+	[ -x "$b" ] || { echo "bench: $b missing; run make" >&2; exit 2; }
+done
+case $N in
+'' | *[!0-9]*) echo "usage: bench/idle-conns.sh [N]" >&2; exit 2 ;;
+esac
+[ "$N" -ge 1 ] || { echo "bench: N must be at least 1" >&2; exit 2; }
+
+# The server and the tool each hold one descriptor per connection: raise
+# the soft limit (both inherit it) if the hard limit allows.
+need=$((N + 64))
+soft=$(ulimit -Sn)
+if [ "$soft" != unlimited ] && [ "$soft" -lt "$need" ]; then
+	ulimit -Sn "$need" 2>/dev/null || {
+		echo "bench: $N connections need ulimit -n $need;" \
+			"the hard limit is $(ulimit -Hn)" >&2
+		exit 2
+	}
+fi
+
+T=$(mktemp -d)
+SPID="" TPID=""
+cleanup() {
+	exec 4>&- 5<&-
+	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$SRC/certs/mkcerts" --out "$T/certs" localhost 127.0.0.1 >/dev/null
+"$CAIRND" --listen 127.0.0.1:0 --db "$T/srv.db" --cert "$T/certs/server.pem" \
+	--key "$T/certs/server.key" --max-conns $((N + 1)) \
+	--idle-timeout 3600 --log-level warn 2>"$T/srv.log" &
+SPID=$!
+PORT=""
+for _ in $(seq 200); do
+	PORT=$(grep -o 'server.listen addr=127.0.0.1:[0-9]*' "$T/srv.log" |
+		sed 's/.*://' || true)
+	[ -n "$PORT" ] && break
+	sleep 0.05
+done
+[ -n "$PORT" ] || { echo "bench: cairnd did not start" >&2; cat "$T/srv.log" >&2; exit 1; }
+
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SPID/status"; }
+# Reads the tool's next line and checks it.
+expect() {
+	local line=""
+	read -r line <&5 || true
+	case $line in
+	"$1"*) ;;
+	*) echo "bench: cairn-idle-conns said '$line', not '$1'" >&2
+	   tail -n 5 "$T/srv.log" >&2
+	   exit 1 ;;
+	esac
+}
+
+# The tool reads commands from one pipe and answers on the other.
+mkfifo "$T/in" "$T/out"
+"$TOOL" 127.0.0.1 "$PORT" "$T/certs/ca.pem" "$N" <"$T/in" >"$T/out" &
+TPID=$!
+exec 4>"$T/in" 5<"$T/out"
+
+expect ready # the account exists, one warm-up connection is open
+before=$(rss)
+t0=$(date +%s%N)
+echo go >&4
+expect "open $N"
+t1=$(date +%s%N)
+after=$(rss)
+conns=$(grep -c 'conn.refused' "$T/srv.log" || true)
+[ "$conns" = 0 ] || { echo "bench: cairnd refused $conns connections" >&2; exit 1; }
+
+exec 4>&- # end of input: the tool closes every connection and exits
+wait "$TPID" || { echo "bench: cairn-idle-conns failed" >&2; exit 1; }
+TPID=""
+kill -TERM "$SPID"
+src=0
+wait "$SPID" || src=$?
+SPID=""
+[ "$src" = 0 ] || { echo "bench: cairnd exited $src" >&2; tail -n 5 "$T/srv.log" >&2; exit 1; }
+
+per=$(awk -v a="$after" -v b="$before" -v n="$N" \
+	'BEGIN { printf "%.1f", (a - b) / n }')
+echo "cairnd VmRSS before: $before KB, with $N idle connections: $after KB" \
+	"(opened in $(((t1 - t0) / 1000000)) ms)"
+echo "per idle connection: $per KB"
+out=$(printf '%s commit=%s cmd="bench/idle-conns.sh %s" n=%d rss_before_kb=%d rss_after_kb=%d per_conn_kb=%s' \
+	"$(date -u +%FT%TZ)" \
+	"$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo none)" \
+	"$N" "$N" "$before" "$after" "$per")
+mkdir -p "$SRC/bench/results"
+echo "$out" >>"$SRC/bench/results/idle-conns.txt"
