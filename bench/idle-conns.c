@@ -4,7 +4,7 @@
  * memory with and without them. It speaks the protocol with common/ (TLS
  * over memory BIOs, frames, messages) over blocking sockets.
  *
- *   cairn-idle-conns HOST PORT CA N
+ *   cairn-idle-conns [--pull] HOST PORT CA N
  *
  * It talks to the script one line at a time. First it opens a warm-up
  * connection (Hello, then Register, or Login when the account exists) that
@@ -12,7 +12,9 @@
  * are paid before the script's first reading, and prints "ready". When a
  * line arrives on stdin it opens N connections, each doing Hello and Auth
  * as that device, and prints "open N". At end of input it closes them all
- * and exits 0.
+ * and exits 0. With --pull every connection, the warm-up one included,
+ * also pulls the account's first batch of records before it goes idle, as
+ * a follower catching up would.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,7 @@ struct ic_conn {
 struct ic_device {
 	char id[UUID_LEN + 1];
 	uint8_t token[IC_TOKEN_LEN];
+	char epoch[UUID_LEN + 1]; /* the server's, from HelloOk */
 };
 
 /* Writes every pending ciphertext byte to the socket. */
@@ -209,8 +212,9 @@ ic_code(const Cairn__Response *r)
 	return r->status != NULL ? r->status->code : 0;
 }
 
+/* Says Hello; writes the server's epoch to epoch. */
 static int
-ic_hello(struct ic_conn *c)
+ic_hello(struct ic_conn *c, char epoch[UUID_LEN + 1])
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Hello h = CAIRN__HELLO__INIT;
@@ -224,6 +228,11 @@ ic_hello(struct ic_conn *c)
 	if ((rc = ic_call(c, &req, &r)) != CAIRN_OK)
 		return rc;
 	rc = ic_code(r);
+	if (rc == CAIRN_OK && (r->body_case != CAIRN__RESPONSE__BODY_HELLO ||
+	                       !uuid_valid(r->hello->epoch)))
+		rc = CAIRN_EPROTO;
+	if (rc == CAIRN_OK)
+		snprintf(epoch, UUID_LEN + 1, "%s", r->hello->epoch);
 	msg_free_response(r);
 	return rc;
 }
@@ -290,6 +299,29 @@ ic_auth(struct ic_conn *c, const struct ic_device *dev)
 	return rc;
 }
 
+/* Pulls the first batch of records (as many as the server sends). */
+static int
+ic_pull(struct ic_conn *c, const struct ic_device *dev)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__Pull p = CAIRN__PULL__INIT;
+	Cairn__Response *r = NULL;
+	int rc;
+
+	p.cursor = 0;
+	p.epoch = (char *)dev->epoch;
+	p.limit = 0;
+	req.body_case = CAIRN__REQUEST__BODY_PULL;
+	req.pull = &p;
+	if ((rc = ic_call(c, &req, &r)) != CAIRN_OK)
+		return rc;
+	rc = ic_code(r);
+	if (rc == CAIRN_OK && r->body_case != CAIRN__RESPONSE__BODY_PULL)
+		rc = CAIRN_EPROTO;
+	msg_free_response(r);
+	return rc;
+}
+
 /* Raises the soft limit on open files to what n connections need. */
 static int
 ic_nofile(unsigned long n)
@@ -338,13 +370,19 @@ main(int argc, char **argv)
 	char err[512];
 	unsigned long n = 0, i, nopen = 0;
 	int *fds = NULL;
-	int rc = CAIRN_EUSAGE, port;
+	int rc = CAIRN_EUSAGE, port, pull = 0;
 
 	warm.fd = -1;
 	warm.s = NULL;
 	frame_decoder_init(&warm.dec, FRAME_MAX);
+	if (argc > 1 && strcmp(argv[1], "--pull") == 0) {
+		pull = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: cairn-idle-conns HOST PORT CA N\n");
+		fprintf(stderr, "usage: cairn-idle-conns [--pull] HOST PORT CA "
+		                "N\n");
 		goto out;
 	}
 	port = atoi(argv[2]);
@@ -370,8 +408,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = ic_connect(&warm, ctx, argv[1], &addr)) != CAIRN_OK ||
-	    (rc = ic_hello(&warm)) != CAIRN_OK ||
-	    (rc = ic_account(&warm, &dev)) != CAIRN_OK) {
+	    (rc = ic_hello(&warm, dev.epoch)) != CAIRN_OK ||
+	    (rc = ic_account(&warm, &dev)) != CAIRN_OK ||
+	    (pull && (rc = ic_pull(&warm, &dev)) != CAIRN_OK)) {
 		fprintf(stderr, "cairn-idle-conns: warm-up connection\n");
 		goto out;
 	}
@@ -382,9 +421,11 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		rc = ic_connect(&c, ctx, argv[1], &addr);
 		if (rc == CAIRN_OK)
-			rc = ic_hello(&c);
+			rc = ic_hello(&c, dev.epoch);
 		if (rc == CAIRN_OK)
 			rc = ic_auth(&c, &dev);
+		if (rc == CAIRN_OK && pull)
+			rc = ic_pull(&c, &dev);
 		ic_release(&c);
 		if (c.fd >= 0)
 			fds[nopen++] = c.fd;

@@ -7,19 +7,29 @@
 # with SIGTERM (it must exit 0) and appends the figures to
 # bench/results/idle-conns.txt.
 #
-#   bench/idle-conns.sh [N]        (default 2000; run `make` first)
+# With RECORDS, the account first gets RECORDS made-up check-ins (cairn-gen
+# and a real `cairn sync`), and every connection pulls one batch of them
+# (up to 1000 records or 1 MiB) before it goes idle, as a follower that
+# has caught up: what a connection keeps after a burst of traffic.
+#
+#   bench/idle-conns.sh [N] [RECORDS]   (defaults 2000 0; run `make` first)
 set -euo pipefail
 
 N=${1:-2000}
+RECORDS=${2:-0}
+CMD="bench/idle-conns.sh $*"
+[ -z "${CAIRND:-}" ] || CMD="CAIRND=$CAIRND $CMD"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC/build}
-CAIRND=$BUILD/cairnd
+CAIRND=${CAIRND:-$BUILD/cairnd} # another build's server, to compare
+CAIRN=$BUILD/cairn
+GEN=$BUILD/cairn-gen
 TOOL=$BUILD/cairn-idle-conns
-for b in "$CAIRND" "$TOOL"; do
+for b in "$CAIRND" "$CAIRN" "$GEN" "$TOOL"; do
 	[ -x "$b" ] || { echo "bench: $b missing; run make" >&2; exit 2; }
 done
-case $N in
-'' | *[!0-9]*) echo "usage: bench/idle-conns.sh [N]" >&2; exit 2 ;;
+case $N$RECORDS in
+'' | *[!0-9]*) echo "usage: bench/idle-conns.sh [N] [RECORDS]" >&2; exit 2 ;;
 esac
 [ "$N" -ge 1 ] || { echo "bench: N must be at least 1" >&2; exit 2; }
 
@@ -59,6 +69,19 @@ for _ in $(seq 200); do
 done
 [ -n "$PORT" ] || { echo "bench: cairnd did not start" >&2; cat "$T/srv.log" >&2; exit 1; }
 
+PULL=()
+if [ "$RECORDS" -gt 0 ]; then
+	# The tool logs in to this account (same handle and password).
+	H=$T/home
+	"$CAIRN" --home "$H" init --server "127.0.0.1:$PORT" \
+		--ca "$T/certs/ca.pem" >/dev/null
+	echo "idle-bench-password" | "$CAIRN" --home "$H" register idlebench \
+		--password-stdin >/dev/null
+	"$GEN" "$H" "$RECORDS" 1
+	"$CAIRN" --home "$H" sync >/dev/null
+	PULL=(--pull)
+fi
+
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SPID/status"; }
 # Reads the tool's next line and checks it.
 expect() {
@@ -74,7 +97,8 @@ expect() {
 
 # The tool reads commands from one pipe and answers on the other.
 mkfifo "$T/in" "$T/out"
-"$TOOL" 127.0.0.1 "$PORT" "$T/certs/ca.pem" "$N" <"$T/in" >"$T/out" &
+"$TOOL" "${PULL[@]}" 127.0.0.1 "$PORT" "$T/certs/ca.pem" "$N" \
+	<"$T/in" >"$T/out" &
 TPID=$!
 exec 4>"$T/in" 5<"$T/out"
 
@@ -102,9 +126,9 @@ per=$(awk -v a="$after" -v b="$before" -v n="$N" \
 echo "cairnd VmRSS before: $before KB, with $N idle connections: $after KB" \
 	"(opened in $(((t1 - t0) / 1000000)) ms)"
 echo "per idle connection: $per KB"
-out=$(printf '%s commit=%s cmd="bench/idle-conns.sh %s" n=%d rss_before_kb=%d rss_after_kb=%d per_conn_kb=%s' \
+out=$(printf '%s commit=%s cmd="%s" n=%d records=%d rss_before_kb=%d rss_after_kb=%d per_conn_kb=%s' \
 	"$(date -u +%FT%TZ)" \
 	"$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo none)" \
-	"$N" "$N" "$before" "$after" "$per")
+	"${CMD% }" "$N" "$RECORDS" "$before" "$after" "$per")
 mkdir -p "$SRC/bench/results"
 echo "$out" >>"$SRC/bench/results/idle-conns.txt"
