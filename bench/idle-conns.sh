@@ -47,10 +47,25 @@ fi
 
 T=$(mktemp -d)
 SPID="" TPID=""
+# Stops cairnd as an operator does (SIGTERM); one that has not exited
+# after 30 s is killed. Its exit status goes to SERVER_RC.
+SERVER_RC=""
+stop_server() {
+	local i=0
+	SERVER_RC=0
+	kill -TERM "$SPID" 2>/dev/null || true
+	while kill -0 "$SPID" 2>/dev/null && [ "$i" -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
+	wait "$SPID" || SERVER_RC=$?
+	SPID=""
+}
 cleanup() {
 	exec 4>&- 5<&-
 	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$SPID" ] && stop_server
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -115,11 +130,8 @@ conns=$(grep -c 'conn.refused' "$T/srv.log" || true)
 exec 4>&- # end of input: the tool closes every connection and exits
 wait "$TPID" || { echo "bench: cairn-idle-conns failed" >&2; exit 1; }
 TPID=""
-kill -TERM "$SPID"
-src=0
-wait "$SPID" || src=$?
-SPID=""
-[ "$src" = 0 ] || { echo "bench: cairnd exited $src" >&2; tail -n 5 "$T/srv.log" >&2; exit 1; }
+stop_server
+[ "$SERVER_RC" = 0 ] || { echo "bench: cairnd exited $SERVER_RC" >&2; tail -n 5 "$T/srv.log" >&2; exit 1; }
 
 per=$(awk -v a="$after" -v b="$before" -v n="$N" \
 	'BEGIN { printf "%.1f", (a - b) / n }')
