@@ -64,6 +64,8 @@ struct server {
 	struct store *store;      /* owned; used only by the database thread */
 	struct dbq *dbq;          /* owned */
 	struct ratelimit *rl_handle, *rl_ip; /* owned; login failures */
+	uint8_t *rbuf; /* owned; CONN_BUF_SIZE bytes: every libuv read */
+	uint8_t *pbuf; /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
 	char epoch[UUID_LEN + 1];
 	uint64_t hlc;       /* server clock: seen by pushes, sent back */
 	struct conn *conns; /* open connections (list, not owned here) */
@@ -91,6 +93,12 @@ uint64_t server_clock(struct server *srv, uint64_t remote);
 
 /* ---- conn.c: one TLS connection ---- */
 
+/*
+ * The size of the server's two shared buffers (struct server rbuf and
+ * pbuf): one read of ciphertext, one take of plaintext.
+ */
+#define CONN_BUF_SIZE (64 * 1024)
+
 struct rq;
 
 /*
@@ -106,7 +114,6 @@ struct conn {
 	uv_timer_t timer; /* handshake timeout, then idle timeout */
 	struct tls_session *tls;
 	struct frame_decoder dec;
-	uint8_t rbuf[64 * 1024]; /* libuv reads land here */
 	int refs;
 	int handles; /* open libuv handles */
 	int closing;
