@@ -138,9 +138,12 @@ per=$(awk -v a="$after" -v b="$before" -v n="$N" \
 echo "cairnd VmRSS before: $before KB, with $N idle connections: $after KB" \
 	"(opened in $(((t1 - t0) / 1000000)) ms)"
 echo "per idle connection: $per KB"
+# The commit measured; -dirty when code differs from it (results do not).
+rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo none)
+[ -z "$(git -C "$SRC" status --porcelain -- . ':!bench/results' 2>/dev/null)" ] ||
+	rev=$rev-dirty
 out=$(printf '%s commit=%s cmd="%s" n=%d records=%d rss_before_kb=%d rss_after_kb=%d per_conn_kb=%s' \
-	"$(date -u +%FT%TZ)" \
-	"$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo none)" \
-	"${CMD% }" "$N" "$RECORDS" "$before" "$after" "$per")
+	"$(date -u +%FT%TZ)" "$rev" "${CMD% }" "$N" "$RECORDS" "$before" \
+	"$after" "$per")
 mkdir -p "$SRC/bench/results"
 echo "$out" >>"$SRC/bench/results/idle-conns.txt"
