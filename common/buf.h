@@ -17,7 +17,10 @@ struct buf {
 
 /* Initialises an empty buffer that may grow to max bytes. No allocation. */
 void buf_init(struct buf *b, size_t max);
-/* Frees the storage; b may be re-initialised. Accepts a zeroed buf. */
+/*
+ * Frees the storage; b stays usable, empty with the same ceiling (or may be
+ * re-initialised). Accepts a zeroed buf.
+ */
 void buf_release(struct buf *b);
 /* Ensures room for extra more bytes: CAIRN_ETOOBIG past max, CAIRN_ENOMEM. */
 int buf_reserve(struct buf *b, size_t extra);

@@ -1,7 +1,9 @@
 /*
  * Frame codec: 4-byte big-endian length plus payload. The decoder keeps the
  * frames it has returned at the front of its buffer (d->skip bytes) and
- * drops them lazily, so many small frames in one feed cost one move.
+ * drops them lazily, so many small frames in one feed cost one move. Once
+ * every byte has been returned it frees the buffer: a decoder between
+ * requests holds no memory, whatever the size of the last frame.
  */
 #include <string.h>
 
@@ -63,6 +65,8 @@ frame_decoder_next(struct frame_decoder *d, const uint8_t **payload,
 	avail = d->in.len - d->skip;
 	if (avail < FRAME_HEADER) {
 		frame_compact(d);
+		if (d->in.len == 0)
+			buf_release(&d->in); /* idle: keep no storage */
 		return 0;
 	}
 	h = d->in.data + d->skip;

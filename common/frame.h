@@ -34,6 +34,8 @@ int frame_decoder_feed(struct frame_decoder *d, const void *p, size_t len);
  * Takes the next complete frame. Returns 1 and sets *payload (borrowed,
  * valid until the next call of feed or next) and *len; 0 when more bytes
  * are needed; CAIRN_ETOOBIG when the length field exceeds the maximum.
+ * Returning 0 with nothing buffered, it frees the buffer (the next feed
+ * allocates again), so an idle decoder holds no memory.
  */
 int frame_decoder_next(struct frame_decoder *d, const uint8_t **payload,
     size_t *len);

@@ -4,6 +4,14 @@
  * tls_take; the caller owns the transport. Clients trust only the pinned CA
  * file and check the server's name or address. Failures are turned into one
  * line that says what failed and what to do.
+ *
+ * Memory: a memory BIO never gives storage back on its own (reading only
+ * advances a pointer, BIO_reset only clears, and the buffer grows by a
+ * third more than it needs), so after one large Pull answer or Push it
+ * would keep that size for the rest of the connection. Once a BIO is
+ * empty, tls_bio_trim hands it a new, empty BUF_MEM and frees the old one;
+ * with SSL_MODE_RELEASE_BUFFERS on the server, an idle session then holds
+ * no record or transport buffer at all.
  */
 #include <arpa/inet.h>
 #include <limits.h>
@@ -11,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -89,8 +98,15 @@ tls_ssl_ctx_new(int server)
 		return NULL;
 	}
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
-	if (server)
+	if (server) {
 		SSL_CTX_set_num_tickets(c, 0);
+		/*
+		 * A server holds many mostly idle sessions: free each one's
+		 * record buffers (about 34 KB) whenever they are empty, and
+		 * allocate them again for the next record.
+		 */
+		SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+	}
 	return c;
 }
 
@@ -291,6 +307,27 @@ tls_session_free(struct tls_session *s)
 	free(s);
 }
 
+/*
+ * Frees the storage of memory BIO b when it holds no bytes. BIO_set_mem_buf
+ * frees the old BUF_MEM (the BIO owns it, BIO_CLOSE) and reads and writes
+ * continue in the new one, which allocates on the next write. Without
+ * memory for the new BUF_MEM, b simply keeps its buffer.
+ */
+static void
+tls_bio_trim(BIO *b)
+{
+	BUF_MEM *old = NULL, *bm;
+
+	if (BIO_ctrl_pending(b) != 0 || BIO_get_mem_ptr(b, &old) != 1 ||
+	    old == NULL || old->max == 0)
+		return;
+	if ((bm = BUF_MEM_new()) == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	BIO_set_mem_buf(b, bm, BIO_CLOSE);
+}
+
 int
 tls_feed(struct tls_session *s, const void *p, size_t len)
 {
@@ -387,6 +424,7 @@ tls_handshake(struct tls_session *s)
 		return 1;
 	ERR_clear_error();
 	r = SSL_do_handshake(s->ssl);
+	tls_bio_trim(s->rbio);
 	if (r == 1) {
 		s->established = 1;
 		return 1;
@@ -414,6 +452,7 @@ tls_read(struct tls_session *s, void *p, size_t len)
 		return 0;
 	ERR_clear_error();
 	n = SSL_read(s->ssl, p, len > INT_MAX ? INT_MAX : (int)len);
+	tls_bio_trim(s->rbio);
 	if (n > 0) {
 		s->established = 1;
 		return n;
@@ -476,6 +515,7 @@ tls_take(struct tls_session *s, void *p, size_t len)
 	if (len == 0)
 		return 0;
 	n = BIO_read(s->wbio, p, len > INT_MAX ? INT_MAX : (int)len);
+	tls_bio_trim(s->wbio);
 	return n > 0 ? (size_t)n : 0;
 }
 

@@ -69,6 +69,8 @@ struct server {
 	struct store *store;      /* owned; used only by the database thread */
 	struct dbq *dbq;          /* owned */
 	struct ratelimit *rl_handle, *rl_ip; /* owned; login failures */
+	uint8_t *rbuf; /* owned; CONN_BUF_SIZE bytes: every libuv read */
+	uint8_t *pbuf; /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
 	char epoch[UUID_LEN + 1];
 	unsigned max_version; /* newest protocol version spoken */
 	uint64_t hlc;       /* server clock: seen by pushes, sent back */
@@ -100,6 +102,12 @@ uint64_t server_clock(struct server *srv, uint64_t remote);
 
 /* ---- conn.c: one TLS connection ---- */
 
+/*
+ * The size of the server's two shared buffers (struct server rbuf and
+ * pbuf): one read of ciphertext, one take of plaintext.
+ */
+#define CONN_BUF_SIZE (64 * 1024)
+
 struct rq;
 
 /*
@@ -115,7 +123,6 @@ struct conn {
 	uv_timer_t timer; /* handshake timeout, then idle timeout */
 	struct tls_session *tls;
 	struct frame_decoder dec;
-	uint8_t rbuf[64 * 1024]; /* libuv reads land here */
 	int refs;
 	int handles; /* open libuv handles */
 	int closing;

@@ -10,6 +10,20 @@
  * be written or the decoder holds a maximum frame, and resumes when they
  * drain; a peer that stops reading therefore holds bounded memory and is
  * dropped by the idle timer.
+ *
+ * Memory: a connection owns no read buffer. Every connection reads its
+ * ciphertext into the server's one read buffer (srv->rbuf) and takes its
+ * plaintext into the server's one plaintext buffer (srv->pbuf). Sharing
+ * them is safe because each is filled and emptied within one call on the
+ * loop thread, the only thread that touches them: libuv calls
+ * conn_on_alloc just before each read(2) and conn_on_read just after it,
+ * and conn_on_read hands the bytes to tls_feed, which copies them into
+ * the session's memory BIO, before anything else; conn_pump passes what
+ * tls_read put in pbuf straight to frame_decoder_feed, which copies it,
+ * before any other call. Neither buffer holds anything once that call
+ * returns, so no callback, nested pump or other connection can find bytes
+ * of ours in it. What an idle connection keeps is this struct, its TLS
+ * session and its frame decoder.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +271,7 @@ conn_on_timer(uv_timer_t *t)
 static void
 conn_pump(struct conn *c)
 {
+	uint8_t *pbuf = c->srv->pbuf;
 	const uint8_t *p;
 	size_t len, room, pending;
 	int r, n;
@@ -282,9 +297,15 @@ conn_pump(struct conn *c)
 		if (pending >= CONN_DECODER_LIMIT)
 			break;
 		room = CONN_DECODER_LIMIT - pending;
-		if (room > sizeof(c->rbuf))
-			room = sizeof(c->rbuf);
-		n = tls_read(c->tls, c->rbuf, room);
+		if (room > CONN_BUF_SIZE)
+			room = CONN_BUF_SIZE;
+		/* The shared pbuf is copied out before any other call. */
+		n = tls_read(c->tls, pbuf, room);
+		if (n > 0 &&
+		    frame_decoder_feed(&c->dec, pbuf, (size_t)n) != CAIRN_OK) {
+			conn_close(c, "out of memory");
+			return;
+		}
 		if (conn_flush_tls(c) != CAIRN_OK)
 			return;
 		if (n == 0)
@@ -299,22 +320,18 @@ conn_pump(struct conn *c)
 			conn_close(c, "tls error");
 			return;
 		}
-		if (frame_decoder_feed(&c->dec, c->rbuf, (size_t)n) !=
-		    CAIRN_OK) {
-			conn_close(c, "out of memory");
-			return;
-		}
 	}
 	conn_update_reading(c);
 }
 
+/* Lends the server's read buffer; conn_on_read empties it at once. */
 static void
 conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct conn *c = h->data;
 
-	b->base = (char *)c->rbuf;
-	b->len = sizeof(c->rbuf);
+	b->base = (char *)c->srv->rbuf;
+	b->len = CONN_BUF_SIZE;
 }
 
 static void
@@ -331,6 +348,7 @@ conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	}
 	if (c->close_after_flush)
 		return; /* the answer is final; what follows is dropped */
+	/* First use of the shared read buffer: the BIO takes a copy. */
 	if (tls_feed(c->tls, b->base, (size_t)nread) != CAIRN_OK) {
 		conn_close(c, "tls feed failed");
 		return;

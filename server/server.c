@@ -259,8 +259,10 @@ server_run(const struct config *cfg)
 	}
 	srv.rl_handle = ratelimit_new(SERVER_RL_SLOTS, 5, 60);
 	srv.rl_ip = ratelimit_new(SERVER_RL_SLOTS, 20, 60);
-	if (srv.rl_handle == NULL || srv.rl_ip == NULL ||
-	    uv_loop_init(&loop) != 0) {
+	srv.rbuf = malloc(CONN_BUF_SIZE);
+	srv.pbuf = malloc(CONN_BUF_SIZE);
+	if (srv.rl_handle == NULL || srv.rl_ip == NULL || srv.rbuf == NULL ||
+	    srv.pbuf == NULL || uv_loop_init(&loop) != 0) {
 		fprintf(stderr, "cairnd: out of memory\n");
 		goto out;
 	}
@@ -306,6 +308,8 @@ out:
 	tls_ctx_free(srv.tls);
 	ratelimit_free(srv.rl_handle);
 	ratelimit_free(srv.rl_ip);
+	free(srv.rbuf);
+	free(srv.pbuf);
 	if (rc == EXIT_OK) {
 		if (cfg->log_level > LOG_INFO)
 			log_set_level(LOG_INFO);

@@ -237,6 +237,56 @@ test_byte_by_byte(void **state)
 	buf_release(&out);
 }
 
+/* A decoder that has returned every byte holds no storage. */
+static void
+test_release_when_empty(void **state)
+{
+	struct frame_decoder d;
+	struct buf out;
+	uint8_t big[1000];
+	const uint8_t *p;
+	size_t len;
+
+	memset(big, 'b', sizeof(big));
+	buf_init(&out, 4096);
+	assert_int_equal(frame_encode(&out, big, sizeof(big), 1024), CAIRN_OK);
+	assert_int_equal(frame_encode(&out, "tail", 4, 1024), CAIRN_OK);
+	frame_decoder_init(&d, 1024);
+	/* A whole frame and the first bytes of the next one. */
+	assert_int_equal(frame_decoder_feed(&d, out.data, 4 + 1000 + 2),
+	                 CAIRN_OK);
+	assert_true(d.in.cap >= 1006);
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 1);
+	assert_int_equal(len, 1000);
+	/* Two bytes of a header are still buffered: nothing is freed. */
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 0);
+	assert_int_equal(frame_decoder_pending(&d), 2);
+	assert_non_null(d.in.data);
+	assert_int_equal(
+	        frame_decoder_feed(&d, out.data + 1006, out.len - 1006),
+	        CAIRN_OK);
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 1);
+	assert_int_equal(len, 4);
+	assert_memory_equal(p, "tail", 4);
+	/* Everything taken: the buffer goes. */
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 0);
+	assert_null(d.in.data);
+	assert_int_equal(d.in.cap, 0);
+	assert_int_equal(frame_decoder_pending(&d), 0);
+	/* And the decoder works on, under the same ceiling. */
+	assert_int_equal(frame_decoder_feed(&d, out.data, 4 + 1000), CAIRN_OK);
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 1);
+	assert_int_equal(len, 1000);
+	assert_memory_equal(p, big, 1000);
+	assert_int_equal(frame_decoder_next(&d, &p, &len), 0);
+	assert_null(d.in.data);
+	big[0] = 0xff;
+	assert_int_equal(frame_decoder_feed(&d, big, 4), CAIRN_OK);
+	assert_int_equal(frame_decoder_next(&d, &p, &len), CAIRN_ETOOBIG);
+	frame_decoder_release(&d);
+	buf_release(&out);
+}
+
 static void
 test_feed_ceiling(void **state)
 {
@@ -277,6 +327,7 @@ main(void)
 	        cmocka_unit_test(test_several),
 	        cmocka_unit_test(test_byte_by_byte),
 	        cmocka_unit_test(test_feed_ceiling),
+	        cmocka_unit_test(test_release_when_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
