@@ -700,6 +700,8 @@ int net_send(struct net_conn *n, Cairn__Request *req, struct errbuf *err);
 int net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err);
 /* How long waits for the server last, in ms (0: the default, 30 s). */
 void net_set_timeout(struct net_conn *n, int ms);
+/* The socket, to wait on many connections at once with poll. */
+int net_fd(const struct net_conn *n);
 /* The record the last refused call named, or "" (borrowed). */
 const char *net_refused_record(const struct net_conn *n);
 /* What the server said in HelloOk (borrowed from n). */

@@ -44,6 +44,12 @@ struct net_conn {
 	char refused[UUID_LEN + 1];     /* record named by the last refusal */
 };
 
+int
+net_fd(const struct net_conn *n)
+{
+	return n->fd;
+}
+
 const char *
 net_refused_record(const struct net_conn *n)
 {
