@@ -301,7 +301,7 @@ apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
 	struct store_batch b;
 	struct access *acc = NULL;
 	struct rec *recs = NULL;
-	size_t i, n = 0, forgot = 0;
+	size_t i, n = 0, forgot = 0, applied = 0;
 	int rc = CAIRN_OK;
 
 	if (p->n_records > MSG_MAX_BATCH || p->n_access > MSG_MAX_BATCH)
@@ -346,13 +346,15 @@ apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
 	b.epoch = epoch;
 	b.backfill = backfill;
 	b.done = !p->more;
-	if ((rc = store_apply_pull(s->c->st, &b, NULL, &forgot)) != CAIRN_OK) {
+	if ((rc = store_apply_pull(s->c->st, &b, &applied, &forgot)) !=
+	    CAIRN_OK) {
 		rc = cli_err(rc, "cannot store pulled records: %s",
 		             store_errmsg(s->c->st));
 		goto out;
 	}
+	/* A backfill overlaps what the main pull brought: count what is new. */
 	if (backfill != NULL)
-		s->backfilled += n;
+		s->backfilled += applied;
 	else
 		s->pulled += n;
 	s->forgot += forgot;
@@ -593,8 +595,7 @@ sync_say_people(const struct sync *s)
 
 	json_array_foreach(s->shared, i, v)
 	{
-		printf("now sharing with %s: their history is here\n",
-		       json_string_value(v));
+		printf("now sharing with %s\n", json_string_value(v));
 	}
 	json_array_foreach(s->unshared, i, v)
 	{

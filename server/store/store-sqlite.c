@@ -1008,7 +1008,8 @@ sq_changes_heads(struct sq_store *s, const struct store_query *q,
 sort:
 	if (rc != CAIRN_OK)
 		return rc;
-	qsort(h->v, h->n, sizeof(*h->v), sq_head_cmp);
+	if (h->n > 1)
+		qsort(h->v, h->n, sizeof(*h->v), sq_head_cmp);
 	/* Streams overlap (my comment on a partner's entry): drop repeats. */
 	for (i = 0, j = 0; i < h->n; i++)
 		if (j == 0 || h->v[j - 1].seq != h->v[i].seq)

@@ -41,7 +41,9 @@ assert_json "alice sees it outgoing" 'len(d) == 1 and d[0]["incoming"] is False'
     <<<"$(cj alice invites)"
 expect_cairn_fail 5 "there is no invitation from carol" bob accept carol
 
-# Before accepting, bob sees nothing of alice.
+# Before accepting, bob sees nothing of alice. His own sync moves his
+# cursor past her history, so only a backfill can bring it.
+ok "bob logs" c bob log 30m reading "bob's own" --date 2026-11-20
 ok "bob syncs before accepting" c bob sync
 assert_json_len bob "ls --user alice" 0
 
@@ -61,7 +63,7 @@ assert_json_len carol "invites" 0
 # --- the history arrives; the private entry never does -------------------------
 out=$(cj bob sync)
 assert_json "bob's sync backfills alice's two shared entries" \
-    'd["backfilled"] == 2 and d["shared"] == ["alice"]' <<<"$out"
+    'd["pulled"] == 2 and d["backfilled"] == 2 and d["shared"] == ["alice"]' <<<"$out"
 assert_json "bob holds alice's shared history, not her private entries" \
     "sorted(e['id'] for e in d) == sorted(['$old1', '$old2'])" <<<"$(cj bob ls --user alice)"
 expect_cairn_fail 5 "no entry" bob show "$secret"
@@ -185,7 +187,7 @@ ok "bob logs" c bob log 1h reading "group reading" --date 2026-12-01
 out=$(cj bob sync)
 assert_json "bob's sync brings carol's history" '"carol" in d["shared"]' <<<"$out"
 ok "carol syncs" c carol sync
-assert_json_len carol "ls --user bob" 1
+assert_json_len carol "ls --user bob" 2
 out=$(cj bob group board ml-cohort)
 assert_json "the board ranks carol (3h) over bob (1h)" \
     '[m["user"] for m in d["members"]] == ["carol", "bob"] and d["members"][0]["minutes"] == 180' \
