@@ -338,8 +338,12 @@ cmd_review(struct cli *c, int argc, char **argv)
 	planrec_days_date(monday, from);
 	planrec_days_date(monday + 6, to);
 	progress_hours(&p, hours, sizeof(hours));
-	printf("%s, week %s (%s .. %s): %s, %s\n", who, week, from, to, hours,
-	       p.behind ? "behind" : "on track");
+	printf("%s, week %s (%s .. %s): %s", who, week, from, to, hours);
+	if (p.has_plan && p.due_h > 0 && p.due_h < p.target_h)
+		printf(" (%gh due by %s)", (double)(int)(p.due_h * 10 + 0.5) / 10,
+		       today < monday + 7 ? "today" : "the end of the week");
+	printf(", %s%s\n", p.behind ? "behind" : "on track",
+	       p.overdue > 0 ? " (a milestone or phase is overdue)" : "");
 	if (p.has_plan)
 		printf("plan: %s\n", p.plan);
 	for (i = 0; i < 7; i++) {

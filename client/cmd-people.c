@@ -282,7 +282,7 @@ cmd_drop(struct cli *c, int argc, char **argv)
 	Cairn__Drop m = CAIRN__DROP__INIT;
 	Cairn__Response *resp = NULL;
 	const char *handle, *arg;
-	int ch, rc;
+	int ch, rc, still;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1)
 		if (ch < 0)
@@ -294,9 +294,15 @@ cmd_drop(struct cli *c, int argc, char **argv)
 	req.drop = &m;
 	if ((rc = people_call(c, &req, &resp)) != CAIRN_OK)
 		return rc;
+	still = people_role(resp->people, handle, 0) != 0;
 	if (c->json)
-		rc = out_json(json_pack("{s:s, s:b}", "handle", handle,
-		                        "dropped", 1));
+		rc = out_json(json_pack("{s:s, s:b, s:b}", "handle", handle,
+		                        "dropped", 1, "still_sharing", still));
+	else if (still)
+		printf("dropped %s, but you are still in a study group together "
+		       "and keep seeing each other; 'cairn group leave NAME' "
+		       "ends that\n",
+		       handle);
 	else
 		printf("dropped %s: from their next sync they no longer have "
 		       "your log, and yours forgets theirs\n",

@@ -644,6 +644,10 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (rc != CAIRN_OK)
 		goto out;
 	if (c->json) {
+		if (s.shared == NULL)
+			s.shared = json_array();
+		if (s.unshared == NULL)
+			s.unshared = json_array();
 		rc = out_json(json_pack(
 		        "{s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "pushed",
 		        (json_int_t)s.pushed, "pulled",
@@ -651,8 +655,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		        (json_int_t)s.backfilled, "forgot", (json_int_t)s.forgot,
 		        "undelivered", (json_int_t)s.refused, "cursor",
 		        (json_int_t)s.cursor, "shared",
-		        s.shared != NULL ? s.shared : json_array(), "unshared",
-		        s.unshared != NULL ? s.unshared : json_array()));
+		        s.shared, "unshared", s.unshared));
 		goto out;
 	}
 	printf("pushed %llu, pulled %llu\n", (unsigned long long)s.pushed,
