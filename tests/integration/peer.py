@@ -376,6 +376,48 @@ def cmd_push(port, ca, handle, password, *specs):
     report(**out)
 
 
+def cmd_v1sync(port, ca, handle, password, rid):
+    """A client of protocol version 1, byte for byte as cairn 0.1 spoke it:
+    Hello{version: 1}, Login, Push of one entry RID, then Pull from 0 until
+    the server has no more. Prints the version the server answered, the
+    push's status, and every pulled record's id, owner and kind, and
+    whether any field version 1 does not know came back."""
+    s = connect_tls(port, ca)
+    send_frame(s, request(1, 10, hello(1)))
+    h = recv_frame(s)
+    version = first(h["body"]["msg"], 1, 0)
+    send_frame(s, request(2, 12, login(handle, password)))
+    r = recv_frame(s)
+    if r is None or r["code"] != 0:
+        raise SystemExit("login refused: %r" % (r,))
+    device = first(r["body"]["msg"], 2, b"").decode()
+    send_frame(s, request(3, 17, f_bytes(1, record(rid, handle, device,
+                                                   "from a v1 client"))))
+    push = recv_frame(s)
+    pulled, unknown, cursor, epoch, rid_n = [], [], 0, b"", 4
+    while True:
+        send_frame(s, request(rid_n, 18, f_varint(1, cursor) +
+                              f_bytes(2, epoch) + f_varint(3, 2)))
+        rid_n += 1
+        r = recv_frame(s)
+        if r is None or r["code"] != 0:
+            raise SystemExit("pull refused: %r" % (r,))
+        m = r["body"]["msg"]
+        unknown += [f for f in m if f not in (1, 2, 3, 4, 5)]
+        for raw in m.get(1, []):
+            rec = parse(raw)
+            unknown += [f for f in rec if f not in range(1, 10)]
+            pulled.append({"id": first(rec, 1, b"").decode(),
+                           "owner": first(rec, 3, b"").decode(),
+                           "kind": first(rec, 2, 0)})
+        cursor = first(m, 2, 0)
+        epoch = first(m, 5, b"")
+        if not first(m, 3, 0):
+            break
+    report(version=version, push_code=push["code"], pulled=pulled,
+           unknown_fields=sorted(set(unknown)))
+
+
 def cmd_fill(port, ca, handle, password, n, size):
     """Pushes N records with SIZE-byte texts (batches of 100)."""
     import uuid
@@ -455,6 +497,7 @@ COMMANDS = {
     "pull-first": cmd_pull_first,
     "pipeline": cmd_pipeline,
     "push": cmd_push,
+    "v1sync": cmd_v1sync,
 }
 
 
