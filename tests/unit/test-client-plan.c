@@ -2,7 +2,8 @@
  * Unit tests of plans as records (client/plan/plan-tree.c, plan-status.c and
  * common/planrec.c) with plans built by hand: record conversion and
  * validation, minutes summed up the tree, item lookup, the status of a
- * day, the round trip through the store and back to an in-memory plan.
+ * day, the round trip through the store and back to an in-memory plan;
+ * and the progress model (client/view/progress.c) over such a plan.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cairn.h"
+#include "comment.h"
 #include "err.h"
 #include "planrec.h"
 
@@ -494,6 +496,116 @@ test_store_roundtrip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Logs an entry of alice's at a local wall time with a UTC offset. */
+static void
+log_at(struct store *st, const char *date, int hour, int minute, int offset,
+       uint32_t minutes)
+{
+	Cairn__Entry e = CAIRN__ENTRY__INIT;
+	struct rec r;
+
+	memset(&r, 0, sizeof(r));
+	e.started_at = day_of(date) * 86400 + hour * 3600 + minute * 60 -
+	               (int64_t)offset * 60;
+	e.utc_offset = offset;
+	e.minutes = minutes;
+	e.activity = "drill";
+	e.text = "";
+	assert_int_equal(uuid_new(r.id), CAIRN_OK);
+	r.kind = CAIRN__KIND__KIND_ENTRY;
+	assert_int_equal(entryrec_pack(&r, &e), CAIRN_OK);
+	assert_int_equal(store_put(st, &r), CAIRN_OK);
+	rec_release(&r);
+}
+
+static void
+test_progress(void **state)
+{
+	struct ptree *t = hand_tree();
+	struct store *st = NULL;
+	char dir[64], path[96], week[9];
+	struct errbuf err = {""};
+	struct progress p;
+	int64_t mon;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-client-progress-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cairn.db", dir);
+	assert_int_equal(store_open(path, 0, &st, NULL), CAIRN_OK);
+	assert_int_equal(store_meta_set(st, "handle", "alice"), CAIRN_OK);
+	/*
+	 * Week 2 of the plan (2025-01-13 .. 19). Monday 23:30 in New York
+	 * is Tuesday in UTC: it counts on the learner's own Monday.
+	 */
+	log_at(st, "2025-01-13", 23, 30, -300, 60);
+	log_at(st, "2025-01-14", 8, 0, 60, 30);
+	log_at(st, "2025-01-14", 9, 0, 60, 10); /* the day: 40m */
+	log_at(st, "2025-01-11", 12, 0, 0, 20);  /* Saturday before */
+	log_at(st, "2025-01-20", 12, 0, 0, 45);  /* the next week */
+	assert_int_equal(week_arg("2025-W03", day_of("2025-01-15"), &mon, &err),
+	                 CAIRN_OK);
+	assert_int_equal(mon, day_of("2025-01-13"));
+	assert_int_equal(week_arg("last", day_of("2025-01-22"), &mon, &err),
+	                 CAIRN_OK);
+	assert_int_equal(mon, day_of("2025-01-13"));
+	assert_int_equal(week_arg("2025-01-19", 0, &mon, &err), CAIRN_OK);
+	assert_int_equal(mon, day_of("2025-01-13"));
+	assert_int_equal(week_arg("2025-W99", 0, &mon, &err), CAIRN_EINVAL);
+	assert_non_null(strstr(err.msg, "bad week '2025-W99'"));
+
+	/* Wednesday of that week: Mon 2h and Wed 1h are due, 1h40m done. */
+	assert_int_equal(progress_compute(st, "alice", t, day_of("2025-01-13"),
+	                                  day_of("2025-01-15"), &p),
+	                 CAIRN_OK);
+	assert_int_equal(p.day_minutes[0], 60);
+	assert_int_equal(p.day_minutes[1], 40);
+	assert_int_equal(p.day_minutes[2], 0);
+	assert_int_equal(p.week_minutes, 100);
+	assert_true(p.has_plan);
+	assert_true(p.target_h > 2.99 && p.target_h < 3.01);
+	assert_true(p.due_h > 2.99 && p.due_h < 3.01);
+	assert_int_equal(p.overdue, 0);
+	assert_true(p.behind);
+	/* Today (Wednesday) is open: the run is Monday and Tuesday. */
+	assert_int_equal(p.streak, 2);
+	assert_int_equal(p.first_day, day_of("2025-01-11"));
+	assert_int_equal(p.entries, 5);
+	/* On Monday only 2h were due; with 2h done it is on track. */
+	log_at(st, "2025-01-13", 7, 0, 0, 60);
+	assert_int_equal(progress_compute(st, "alice", t, day_of("2025-01-13"),
+	                                  day_of("2025-01-13"), &p),
+	                 CAIRN_OK);
+	assert_true(p.due_h > 1.99 && p.due_h < 2.01);
+	assert_false(p.behind);
+	assert_int_equal(p.streak, 1); /* Sunday had nothing */
+	/* Weeks later, phase 1 is overdue: behind whatever the hours. */
+	assert_int_equal(progress_compute(st, "alice", t, day_of("2025-02-10"),
+	                                  day_of("2025-02-12"), &p),
+	                 CAIRN_OK);
+	assert_int_equal(p.week_minutes, 0);
+	assert_true(p.overdue >= 1);
+	assert_true(p.behind);
+	assert_int_equal(p.streak, 0);
+	/* Without a plan: no target, never behind for hours. */
+	assert_int_equal(progress_compute(st, "alice", NULL,
+	                                  day_of("2025-01-13"),
+	                                  day_of("2025-01-15"), &p),
+	                 CAIRN_OK);
+	assert_false(p.has_plan);
+	assert_false(p.behind);
+	week_of_day(p.monday, week, NULL);
+	assert_string_equal(week, "2025-W03");
+	store_close(st);
+	ptree_free(t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/cairn.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/cairn.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -506,6 +618,7 @@ main(void)
 	        cmocka_unit_test(test_status),
 	        cmocka_unit_test(test_to_plan),
 	        cmocka_unit_test(test_store_roundtrip),
+	        cmocka_unit_test(test_progress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -601,6 +601,183 @@ test_nested_transactions(void **state)
 	                 CAIRN_ENOTFOUND);
 }
 
+/* Counts rows matching a WHERE clause, via raw SQL. */
+static int
+raw_count(const char *path, const char *where)
+{
+	char sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM records WHERE %s",
+	         where);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A record of someone's, about subject, at seq. */
+static struct rec
+about(const char *id, const char *owner, const char *subject, int kind,
+      uint64_t seq)
+{
+	struct rec r = remote(id, hlc_make(1000 + seq, 0), "dev-x", "b", 0);
+
+	snprintf(r.owner, sizeof(r.owner), "%s", owner);
+	snprintf(r.subject, sizeof(r.subject), "%s", subject);
+	r.kind = kind;
+	r.seq = seq;
+	return r;
+}
+
+#define ID_P1 "a1000000-0000-4000-8000-000000000001"
+#define ID_P2 "a1000000-0000-4000-8000-000000000002"
+#define ID_PC "a1000000-0000-4000-8000-000000000003"
+#define ID_MC "a1000000-0000-4000-8000-000000000004"
+#define ID_BC "a1000000-0000-4000-8000-000000000005"
+
+/*
+ * Access events in a batch, in seq order with its records: a grant plans
+ * a backfill (resumable, then done); a revoke forgets what others wrote
+ * about the subject, keeps what this home wrote, and drops the backfill.
+ */
+static void
+test_access_events(void **state)
+{
+	struct fixture *f = *state;
+	struct access acc[2];
+	struct store_batch b;
+	char subject[HANDLE_MAX + 1];
+	uint64_t upto, after, cursor;
+	struct rec recs[4];
+	size_t forgot = 0, applied = 0;
+
+	memset(acc, 0, sizeof(acc));
+	recs[0] = about(ID_P1, "pat", "pat", CAIRN__KIND__KIND_ENTRY, 5);
+	acc[0].seq = 7;
+	snprintf(acc[0].subject, sizeof(acc[0].subject), "pat");
+	acc[0].granted = 1;
+	recs[1] = about(ID_PC, "carol", "pat", CAIRN__KIND__KIND_COMMENT, 8);
+	recs[2] = about(ID_MC, "alice", "pat", CAIRN__KIND__KIND_COMMENT, 9);
+	memset(&b, 0, sizeof(b));
+	b.recs = recs;
+	b.n = 3;
+	b.access = acc;
+	b.n_access = 1;
+	b.me = "alice";
+	b.cursor = 9;
+	b.epoch = "e1";
+	assert_int_equal(store_apply_pull(f->st, &b, &applied, &forgot),
+	                 CAIRN_OK);
+	assert_int_equal(applied, 3);
+	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
+	                 CAIRN_OK);
+	assert_int_equal(cursor, 9);
+	assert_int_equal(store_backfill_next(f->st, subject, &upto, &after),
+	                 CAIRN_OK);
+	assert_string_equal(subject, "pat");
+	assert_int_equal(upto, 7);
+	assert_int_equal(after, 0);
+
+	/* A backfill batch moves its position, not the cursor. */
+	recs[3] = about(ID_P2, "pat", "pat", CAIRN__KIND__KIND_ENTRY, 3);
+	memset(&b, 0, sizeof(b));
+	b.recs = &recs[3];
+	b.n = 1;
+	b.me = "alice";
+	b.cursor = 3;
+	b.backfill = "pat";
+	assert_int_equal(store_apply_pull(f->st, &b, NULL, NULL), CAIRN_OK);
+	assert_int_equal(store_backfill_next(f->st, subject, &upto, &after),
+	                 CAIRN_OK);
+	assert_int_equal(after, 3);
+	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
+	                 CAIRN_OK);
+	assert_int_equal(cursor, 9);
+	b.n = 0;
+	b.cursor = 7;
+	b.done = 1;
+	assert_int_equal(store_apply_pull(f->st, &b, NULL, NULL), CAIRN_OK);
+	assert_int_equal(store_backfill_next(f->st, subject, &upto, &after),
+	                 CAIRN_ENOTFOUND);
+	assert_int_equal(raw_count(f->path, "subject = 'pat'"), 4);
+
+	/* The inbox: news about alice, in arrival order. */
+	recs[0] = about(ID_BC, "bob", "alice", CAIRN__KIND__KIND_COMMENT, 10);
+	assert_int_equal(apply_pull(f->st, recs, 1, 10, "e1", NULL), CAIRN_OK);
+	assert_int_equal(raw_count(f->path, "arrived > 0"), 4);
+	assert_int_equal(raw_count(f->path, "arrived = 0"), 1); /* mine */
+
+	/* A revoke of pat, then a grant again: forgotten, then planned. */
+	memset(acc, 0, sizeof(acc));
+	acc[0].seq = 11;
+	snprintf(acc[0].subject, sizeof(acc[0].subject), "pat");
+	acc[1].seq = 12;
+	snprintf(acc[1].subject, sizeof(acc[1].subject), "pat");
+	acc[1].granted = 1;
+	memset(&b, 0, sizeof(b));
+	b.access = acc;
+	b.n_access = 1;
+	b.me = "alice";
+	b.cursor = 11;
+	b.epoch = "e1";
+	forgot = 0;
+	assert_int_equal(store_apply_pull(f->st, &b, NULL, &forgot), CAIRN_OK);
+	assert_int_equal(forgot, 3); /* pat's two entries, carol's comment */
+	assert_int_equal(raw_count(f->path, "subject = 'pat'"), 1);
+	assert_int_equal(raw_count(f->path, "id = '" ID_MC "'"), 1);
+	assert_int_equal(raw_count(f->path, "id = '" ID_BC "'"), 1);
+	b.access = &acc[1];
+	b.cursor = 12;
+	assert_int_equal(store_apply_pull(f->st, &b, NULL, NULL), CAIRN_OK);
+	assert_int_equal(store_backfill_next(f->st, subject, &upto, &after),
+	                 CAIRN_OK);
+	assert_int_equal(upto, 12);
+
+	/* A home that changes hands forgets what was shared with it. */
+	assert_int_equal(store_drop_cache(f->st, "alice"), CAIRN_OK);
+	assert_int_equal(raw_count(f->path, "owner <> 'alice'"), 0);
+	assert_int_equal(store_backfill_next(f->st, subject, &upto, &after),
+	                 CAIRN_ENOTFOUND);
+	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
+	                 CAIRN_OK);
+	assert_int_equal(cursor, 0);
+}
+
+/* Comments and reviews go after everything else in a push. */
+static void
+test_dirty_order(void **state)
+{
+	struct fixture *f = *state;
+	struct rec r, *recs = NULL;
+	size_t n = 0;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", ID_MC);
+	r.kind = CAIRN__KIND__KIND_COMMENT;
+	r.body = (uint8_t *)"c";
+	r.body_len = 1;
+	assert_int_equal(store_put(f->st, &r), CAIRN_OK);
+	snprintf(r.id, sizeof(r.id), "%s", ID_P1);
+	r.kind = CAIRN__KIND__KIND_ENTRY;
+	assert_int_equal(store_put(f->st, &r), CAIRN_OK);
+	assert_int_equal(store_dirty_batch(f->st, 10, 1 << 20, &recs, &n),
+	                 CAIRN_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(recs[0].id, ID_P1);
+	assert_string_equal(recs[1].id, ID_MC);
+	rec_free_array(recs, n);
+	/* A refused comment is set aside: no longer dirty. */
+	assert_int_equal(store_set_clean(f->st, ID_MC), CAIRN_OK);
+	assert_int_equal(raw_count(f->path, "dirty > 0"), 1);
+	assert_int_equal(store_set_clean(f->st, ID_BC), CAIRN_ENOTFOUND);
+}
+
 int
 main(void)
 {
@@ -621,6 +798,10 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_apply_atomic, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_reset_and_restamp, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_access_events, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dirty_order, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
 	                                        teardown),

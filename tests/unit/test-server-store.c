@@ -477,7 +477,7 @@ test_pull(void **state)
 	struct fixture *f = *state;
 	struct store *st = f->st;
 	uint64_t t = hlc_make(1700000000000ull, 0);
-	struct pulled p;
+	struct pulled p = {0};
 	int64_t alice, bob;
 
 	alice = make_user(st, "alice");
@@ -555,7 +555,7 @@ test_visibility(void **state)
 	struct store_relation r;
 	struct store_group g;
 	struct store_member m;
-	struct pulled p;
+	struct pulled p = {0};
 	int64_t alice, bob, carol, mia, zed;
 
 	alice = make_user(st, "alice");
@@ -653,7 +653,7 @@ test_private_and_events(void **state)
 	struct store *st = f->st;
 	uint64_t t = hlc_make(1700000000000ull, 0), cur;
 	struct store_query q;
-	struct pulled p;
+	struct pulled p = {0};
 	int64_t alice, bob;
 
 	alice = make_user(st, "alice");
@@ -727,7 +727,7 @@ test_changes_limit_merge(void **state)
 	struct store *st = f->st;
 	uint64_t t = hlc_make(1700000000000ull, 0), cursor = 0;
 	char id[UUID_LEN + 1];
-	struct pulled p;
+	struct pulled p = {0};
 	int64_t a, b, c;
 	int i, total = 0;
 
@@ -784,7 +784,7 @@ test_migration_from_v1(void **state)
 	        "'0e0e0e0e-0000-4000-8000-000000000000');"
 	        "PRAGMA user_version = 1;";
 	struct store_record_head h;
-	struct pulled p;
+	struct pulled p = {0};
 	char err[256];
 	uint64_t seq;
 	sqlite3 *db;

@@ -56,11 +56,28 @@ test_prefix(void **state)
 	        uuid_prefix_valid("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b0"));
 }
 
+static void
+test_from_name(void **state)
+{
+	char a[UUID_LEN + 1], b[UUID_LEN + 1], c[UUID_LEN + 1];
+
+	(void)state;
+	uuid_from_name("cairn-review:mona:alice:2026-W48", a);
+	uuid_from_name("cairn-review:mona:alice:2026-W48", b);
+	uuid_from_name("cairn-review:mona:alice:2026-W49", c);
+	assert_true(uuid_valid(a));
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(a[14], '8');
+	assert_non_null(strchr("89ab", a[19]));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_new),
+	        cmocka_unit_test(test_from_name),
 	        cmocka_unit_test(test_valid),
 	        cmocka_unit_test(test_prefix),
 	};
