@@ -182,12 +182,80 @@ test_push_validation(void **state)
 	cl_close(&c);
 }
 
+/* Pushes one version and returns PushOk.applied (the push must pass). */
+static int
+push_applied(struct client *c, const char *id, const char *dev, uint64_t hlc,
+             int deleted)
+{
+	Cairn__Response *r;
+	struct rec x;
+	int applied;
+
+	rec_make(&x, id, "gwen", dev, hlc);
+	if (deleted) {
+		x.r.deleted = 1;
+		x.r.body.len = 0;
+	}
+	r = cl_push(c, &x, 1);
+	assert_int_equal(code_of(r), 0);
+	applied = (int)r->push->applied;
+	msg_free_response(r);
+	return applied;
+}
+
+/*
+ * The merge rule, applied by the sync handler for every backend: the
+ * greater (hlc, device) wins whatever the arrival order; an older or
+ * identical version is ignored; a tombstone is a version like any other.
+ */
+static void
+test_merge_rule(void **state)
+{
+	static const char *id = "0b000000-0000-4000-8000-000000000001";
+	char d1[UUID_LEN + 1], d2[UUID_LEN + 1], d3[UUID_LEN + 1];
+	const char *lo, *hi;
+	uint64_t t = hlc_make(hlc_wall_ms(), 0);
+	struct client c, c3;
+	Cairn__Response *r;
+	uint8_t tok[32];
+
+	cl_connect(&c);
+	cl_hello(&c);
+	assert_int_equal(cl_account(&c, 1, "gwen", PASSWORD, d1, tok), 0);
+	assert_int_equal(cl_account(&c, 0, "gwen", PASSWORD, d2, tok), 0);
+	lo = strcmp(d1, d2) < 0 ? d1 : d2;
+	hi = lo == d1 ? d2 : d1;
+	assert_int_equal(push_applied(&c, id, lo, t, 0), 1);
+	assert_int_equal(push_applied(&c, id, lo, t, 0), 0);  /* identical */
+	assert_int_equal(push_applied(&c, id, hi, t - 1, 0), 0); /* older */
+	assert_int_equal(push_applied(&c, id, hi, t, 0), 1);  /* tie: device */
+	assert_int_equal(push_applied(&c, id, lo, t, 0), 0);
+	assert_int_equal(push_applied(&c, id, lo, t + 5, 1), 1); /* delete */
+	assert_int_equal(push_applied(&c, id, hi, t + 4, 0), 0); /* too old */
+	assert_int_equal(push_applied(&c, id, hi, t + 9, 0), 1); /* revives */
+	cl_close(&c);
+
+	/* A third device pulls the winner: t + 9, alive. */
+	cl_connect(&c3);
+	cl_hello(&c3);
+	assert_int_equal(cl_account(&c3, 0, "gwen", PASSWORD, d3, tok), 0);
+	r = cl_pull(&c3, 0, "", 0);
+	assert_int_equal(code_of(r), 0);
+	assert_int_equal(r->pull->n_records, 1);
+	assert_int_equal(r->pull->records[0]->hlc, t + 9);
+	assert_false(r->pull->records[0]->deleted);
+	assert_string_equal(r->pull->records[0]->device, hi);
+	msg_free_response(r);
+	cl_close(&c3);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_push_pull),
 	        cmocka_unit_test(test_push_validation),
+	        cmocka_unit_test(test_merge_rule),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
