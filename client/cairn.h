@@ -110,6 +110,9 @@ int cli_getopt(struct cli *c, int argc, char **argv,
 int cli_optind(void);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
 int cli_usage(struct cli *c, const char *what);
+/* The home's server and login state as a net_target (borrowing c). */
+struct net_target;
+void cli_net_target(const struct cli *c, struct net_target *t);
 /*
  * net_open for this home: its server, pinned CA, handle and device token
  * (borrowed from c). Sets the error line on failure. Caller frees *out
@@ -384,6 +387,8 @@ void out_entry_line(FILE *f, const struct rec *r, int with_user);
 void out_entry_long(FILE *f, const struct rec *r, const char *item_title);
 /* Colour escape for which ("id", "dim", "reset"...), or "" if disabled. */
 const char *out_color(const char *which);
+/* "2026-11-30 21:04" of unix time t in the local zone, or "never" (0). */
+void out_local_time(int64_t t, char out[32]);
 /* The first 8 characters of an id, in a static buffer per call slot. */
 const char *out_short_id(const char *id, char out[9]);
 

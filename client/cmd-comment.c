@@ -121,19 +121,6 @@ out:
 	return rc;
 }
 
-/* "2026-12-01 21:04" of unix time t, local. */
-static void
-comment_when(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&tt, &tm) == NULL)
-		snprintf(out, 32, "?");
-	else
-		strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
-}
-
 /* A comment or review as JSON (new reference; NULL if unreadable). */
 static json_t *
 comment_json(const struct rec *r)
@@ -187,7 +174,7 @@ comment_one(void *arg, const struct rec *r)
 	                                            : (const uint8_t *)"");
 	if (cm == NULL)
 		return 0;
-	comment_when(cm->at, when);
+	out_local_time(cm->at, when);
 	printf("%s%s, %s%s%s: %s\n", l->indent, r->owner, when,
 	       r->dirty ? " (not synced)" : "", r->priv ? " (private)" : "",
 	       cm->text);
@@ -234,7 +221,7 @@ inbox_target(struct cli *c, const char *id, char *out, size_t len)
 	memset(&r, 0, sizeof(r));
 	if (store_get(c->st, id, &r) == CAIRN_OK &&
 	    (e = entryrec_unpack(&r)) != NULL) {
-		comment_when(e->started_at, when);
+		out_local_time(e->started_at, when);
 		snprintf(out, len, "entry %.8s (%.10s %s, %s)", id, when,
 		         e->activity, e->text);
 		cairn__entry__free_unpacked(e, NULL);
@@ -261,7 +248,7 @@ inbox_one(void *arg, const struct rec *r)
 		               ? CAIRN_ENOMEM
 		               : 0;
 	}
-	comment_when(r->at, when);
+	out_local_time(r->at, when);
 	if (r->kind == CAIRN__KIND__KIND_REVIEW) {
 		printf("  %s reviewed your week %s (%s)\n", r->owner,
 		       r->target + 5, when);

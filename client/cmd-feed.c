@@ -209,13 +209,7 @@ feed_session(struct cli *c, uint64_t *cursor, int *up, struct errbuf *err)
 	struct net_target t;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
-	t.server = c->server;
-	t.ca = c->ca;
-	t.handle = c->handle;
-	t.device = c->device;
-	t.token = c->token;
-	t.token_len = c->token_len;
+	cli_net_target(c, &t);
 	if ((rc = net_open(&t, 1, &n, err)) != CAIRN_OK)
 		goto out;
 	fo.cursor = *cursor;

@@ -47,19 +47,6 @@ reviewed(struct cli *c, const char *mentee, int64_t monday)
 	return yes;
 }
 
-/* "2026-11-30 21:04" of unix time t, local, or "never". */
-static void
-mentor_when(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || localtime_r(&tt, &tm) == NULL)
-		snprintf(out, 32, "never");
-	else
-		strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
-}
-
 /* The UTC instant the local day (days since 1970-01-01) starts. */
 static int64_t
 day_start(int64_t day)
@@ -181,7 +168,7 @@ cmd_mentees(struct cli *c, int argc, char **argv)
 		}
 		json_decref(todo);
 		progress_hours(&p, hours, sizeof(hours));
-		mentor_when(p.last_at, last);
+		out_local_time(p.last_at, last);
 		printf("%-12s %-18s last %-16s streak %-3d %-9s", m->handle,
 		       hours, last, p.streak, p.behind ? "BEHIND" : "on track");
 		if (p.overdue > 0)

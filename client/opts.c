@@ -48,6 +48,18 @@ cli_optind(void)
 	return optind;
 }
 
+void
+cli_net_target(const struct cli *c, struct net_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->server = c->server;
+	t->ca = c->ca;
+	t->handle = c->handle;
+	t->device = c->device;
+	t->token = c->token;
+	t->token_len = c->token_len;
+}
+
 int
 cli_net_open(struct cli *c, int auth, struct net_conn **out)
 {
@@ -55,13 +67,7 @@ cli_net_open(struct cli *c, int auth, struct net_conn **out)
 	struct net_target t;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
-	t.server = c->server;
-	t.ca = c->ca;
-	t.handle = c->handle;
-	t.device = c->device;
-	t.token = c->token;
-	t.token_len = c->token_len;
+	cli_net_target(c, &t);
 	if ((rc = net_open(&t, auth, out, &err)) != CAIRN_OK)
 		return cli_errbuf(rc, &err);
 	return CAIRN_OK;

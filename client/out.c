@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -104,6 +105,18 @@ out_color(const char *which)
 	if (strcmp(which, "reset") == 0)
 		return "\033[0m";
 	return "";
+}
+
+void
+out_local_time(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL)
+		snprintf(out, 32, "never");
+	else
+		strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
 const char *

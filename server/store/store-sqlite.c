@@ -448,6 +448,23 @@ sq_blob(sqlite3_stmt *q, int col, uint8_t *out, size_t len)
 	return CAIRN_OK;
 }
 
+/*
+ * Steps a bound one-row query: CAIRN_OK with the row ready to read,
+ * CAIRN_ENOTFOUND without one, else the failure (logged as what). The
+ * caller reads the row and calls sq_done.
+ */
+static int
+sq_step_row(struct sq_store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW)
+		return CAIRN_OK;
+	if (rc == SQLITE_DONE)
+		return CAIRN_ENOTFOUND;
+	return sq_fail(s, rc, what);
+}
+
 static int
 sq_meta_get(struct sq_store *s, const char *key, char *out, size_t outlen)
 {
@@ -725,8 +742,7 @@ sq_record_get(struct store *st, const char *id, struct store_record_head *out)
 	if ((q = sq_get(s, SQ_RECORD_GET)) == NULL)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	if ((rc = sq_step_row(s, q, "record_get")) == CAIRN_OK) {
 		memset(&h, 0, sizeof(h));
 		h.owner_id = sqlite3_column_int64(q, 0);
 		h.subject_id = sqlite3_column_int64(q, 1);
@@ -738,10 +754,6 @@ sq_record_get(struct store *st, const char *id, struct store_record_head *out)
 		h.seq = (uint64_t)sqlite3_column_int64(q, 7);
 		if (rc == CAIRN_OK)
 			*out = h;
-	} else if (rc == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-	} else {
-		rc = sq_fail(s, rc, "record_get");
 	}
 	sq_done(q);
 	return rc;
@@ -1196,15 +1208,9 @@ sq_relation_get(struct store *st, int64_t from_id, int64_t to_id, int role,
 	sqlite3_bind_int64(q, 1, from_id);
 	sqlite3_bind_int64(q, 2, to_id);
 	sqlite3_bind_int(q, 3, role);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		if ((rc = sq_relation_row(q, &r)) == CAIRN_OK)
-			*out = r;
-	} else if (rc == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-	} else {
-		rc = sq_fail(s, rc, "relation_get");
-	}
+	if ((rc = sq_step_row(s, q, "relation_get")) == CAIRN_OK &&
+	    (rc = sq_relation_row(q, &r)) == CAIRN_OK)
+		*out = r;
 	sq_done(q);
 	return rc;
 }
@@ -1291,8 +1297,7 @@ sq_group_get(struct store *st, const char *name, struct store_group *out)
 	if ((q = sq_get(s, SQ_GROUP_GET)) == NULL)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	if ((rc = sq_step_row(s, q, "group_get")) == CAIRN_OK) {
 		memset(&g, 0, sizeof(g));
 		g.id = sqlite3_column_int64(q, 0);
 		rc = sq_text(q, 1, g.name, sizeof(g.name));
@@ -1300,10 +1305,6 @@ sq_group_get(struct store *st, const char *name, struct store_group *out)
 		g.created_at = sqlite3_column_int64(q, 3);
 		if (rc == CAIRN_OK)
 			*out = g;
-	} else if (rc == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-	} else {
-		rc = sq_fail(s, rc, "group_get");
 	}
 	sq_done(q);
 	return rc;
@@ -1339,15 +1340,9 @@ sq_member_get(struct store *st, int64_t group_id, int64_t user_id,
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_int64(q, 1, group_id);
 	sqlite3_bind_int64(q, 2, user_id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		if ((rc = sq_member_row(q, &m)) == CAIRN_OK)
-			*out = m;
-	} else if (rc == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-	} else {
-		rc = sq_fail(s, rc, "member_get");
-	}
+	if ((rc = sq_step_row(s, q, "member_get")) == CAIRN_OK &&
+	    (rc = sq_member_row(q, &m)) == CAIRN_OK)
+		*out = m;
 	sq_done(q);
 	return rc;
 }
