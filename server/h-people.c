@@ -25,6 +25,7 @@
 #define PEOPLE_ANSWER_MAX (256u * 1024) /* bytes of one PeopleOk */
 #define PEOPLE_GROUP_MAX 500            /* members and invitees a group */
 #define PEOPLE_PAIRS_MAX (2 * PEOPLE_GROUP_MAX + 2)
+#define PEOPLE_RELATIONS_MAX 500 /* relationships and invitations a user */
 
 /* Who may see whom before a change, to find what the change altered. */
 struct vis_pair {
@@ -334,14 +335,31 @@ relation_activate(struct store *st, struct people_op *op,
 }
 
 static int
+count_relation(void *arg, const struct store_relation *r)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static int
 act_invite(struct store *st, struct people_op *op)
 {
 	struct store_relation r, back;
 	struct store_user u;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = people_other(st, op, "invite", &u)) != CAIRN_OK)
 		return rc;
+	/* Invitations cost the invited a line in their list: bounded. */
+	if ((rc = st->ops->relation_list(st, op->user_id, count_relation,
+	                                 &n)) != CAIRN_OK)
+		return rc;
+	if (n >= PEOPLE_RELATIONS_MAX)
+		return people_refuse(op, CAIRN_ETOOBIG,
+		                     "you have %d relationships and "
+		                     "invitations; drop some first",
+		                     PEOPLE_RELATIONS_MAX);
 	if (op->role == STORE_ROLE_PARTNER) {
 		rc = st->ops->relation_get(st, u.id, op->user_id,
 		                           STORE_ROLE_PARTNER, &back);
