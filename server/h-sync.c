@@ -504,9 +504,11 @@ push_done(struct dbq_job *job)
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	struct rq *rq = op->rq;
 
-	if (job->rc < 0 && op->fail_msg[0] != '\0')
+	if (job->rc < 0 && op->fail_msg[0] != '\0') {
 		rq_fail(rq, job->rc, op->fail_id, "%s", op->fail_msg);
-	else if (job->rc < 0)
+		log_event(LOG_INFO, "sync.refused", "user=%s record=%s code=%s",
+		          rq->c->handle, op->fail_id, err_name(job->rc));
+	} else if (job->rc < 0)
 		sync_job_fail(op, job->rc);
 	else
 		push_answer(op);
