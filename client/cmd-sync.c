@@ -38,8 +38,9 @@ struct sync {
 	uint64_t backfilled, forgot, refused;
 	int stuck; /* pushes in a row that cleaned nothing */
 	json_t *shared, *unshared; /* handles granted and revoked */
-	/* CAIRN_TEST_KILL: which event, and the count that kills. */
-	int kill_push, kill_pull;
+	/* CAIRN_TEST_KILL: which event, and the count that kills (or, for
+	 * sigint-push-ack, interrupts as Ctrl-C would). */
+	int kill_push, kill_pull, int_push;
 	uint64_t push_acks, pull_recvs;
 };
 
@@ -72,10 +73,12 @@ sync_env(struct sync *s)
 			s->kill_push = atoi(v + 9);
 		else if (strncmp(v, "pull-recv:", 10) == 0)
 			s->kill_pull = atoi(v + 10);
+		else if (strncmp(v, "sigint-push-ack:", 16) == 0)
+			s->int_push = atoi(v + 16);
 		else
 			return cli_err(CAIRN_EUSAGE,
-			               "CAIRN_TEST_KILL must be push-ack:N or "
-			               "pull-recv:N");
+			               "CAIRN_TEST_KILL must be push-ack:N, "
+			               "pull-recv:N or sigint-push-ack:N");
 	}
 	return CAIRN_OK;
 }
@@ -181,8 +184,11 @@ push_batch(struct sync *s, size_t *n)
 		             "the server did not answer the push");
 		goto out;
 	}
-	if (s->kill_push > 0 && ++s->push_acks == (uint64_t)s->kill_push)
+	++s->push_acks;
+	if (s->kill_push > 0 && s->push_acks == (uint64_t)s->kill_push)
 		raise(SIGKILL);
+	if (s->int_push > 0 && s->push_acks == (uint64_t)s->int_push)
+		raise(SIGINT); /* Ctrl-C, at a known point */
 	if ((rc = store_mark_clean(s->c->st, recs, count, &cleaned)) ||
 	    (rc = store_observe(s->c->st, resp->push->hlc))) {
 		rc = cli_err(rc, "cannot record the push: %s",

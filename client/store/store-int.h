@@ -17,6 +17,10 @@
 struct store {
 	sqlite3 *db; /* owned */
 	int depth;   /* nesting of store_begin; 0 outside a transaction */
+	/* The statement every stored version goes through, prepared once
+	 * (a pull of thousands of records would otherwise prepare it for
+	 * each). Owned; finalized by store_close. */
+	sqlite3_stmt *write_row;
 };
 
 /* Runs sql (no parameters): CAIRN_OK or CAIRN_ESTORAGE. */

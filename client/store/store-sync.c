@@ -26,10 +26,22 @@ int
 store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
                   struct rec **out, size_t *n)
 {
+	/*
+	 * Comments and reviews go after everything else, so a comment on an
+	 * entry that is not yet pushed reaches the server after its entry.
+	 * Two walks of the dirty index rather than one sort of every dirty
+	 * row per batch.
+	 */
+	static const char *const sql[] = {
+	        "SELECT " REC_COLUMNS " FROM records WHERE dirty > 0"
+	        " AND kind < 4 LIMIT ?1",
+	        "SELECT " REC_COLUMNS " FROM records WHERE dirty > 0"
+	        " AND kind >= 4 LIMIT ?1",
+	};
 	sqlite3_stmt *s = NULL;
 	struct rec *recs = NULL;
-	size_t count = 0, bytes = 0, need;
-	int rc = CAIRN_ESTORAGE, step;
+	size_t count = 0, bytes = 0, need, pass;
+	int rc = CAIRN_ESTORAGE, step = SQLITE_DONE, full = 0;
 
 	if (max_n == 0 || max_n > MSG_MAX_BATCH)
 		max_n = MSG_MAX_BATCH;
@@ -38,24 +50,26 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
-	/*
-	 * Comments and reviews go after everything else, so a comment on an
-	 * entry that is not yet pushed reaches the server after its entry.
-	 */
-	if (store_prepare(st,
-	                  "SELECT " REC_COLUMNS " FROM records WHERE dirty > 0"
-	                  " ORDER BY kind >= 4 LIMIT ?1",
-	                  &s))
-		goto out;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)max_n);
-	while (count < max_n && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		need = (size_t)sqlite3_column_bytes(s, 7) + REC_OVERHEAD;
-		if (count > 0 && bytes + need > max_bytes)
-			break;
-		if ((rc = store_row_to_rec(s, &recs[count], 1)) != CAIRN_OK)
+	for (pass = 0; pass < 2 && !full && count < max_n; pass++) {
+		if (store_prepare(st, sql[pass], &s))
 			goto out;
-		bytes += need;
-		count++;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)(max_n - count));
+		while (count < max_n && (step = sqlite3_step(s)) == SQLITE_ROW) {
+			need = (size_t)sqlite3_column_bytes(s, 7) + REC_OVERHEAD;
+			if (count > 0 && bytes + need > max_bytes) {
+				full = 1;
+				break;
+			}
+			if ((rc = store_row_to_rec(s, &recs[count], 1)) != 0)
+				goto out;
+			bytes += need;
+			count++;
+		}
+		rc = CAIRN_ESTORAGE;
+		if (!full && count < max_n && step != SQLITE_DONE)
+			goto out;
+		sqlite3_finalize(s);
+		s = NULL;
 	}
 	*out = recs;
 	*n = count;

@@ -61,7 +61,6 @@ static const char *const migrations[] = {
         "UPDATE records SET subject = owner;"
         "ALTER TABLE records ADD COLUMN target TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE records ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0;"
-        "CREATE INDEX records_subject ON records(subject, kind);"
         "CREATE INDEX records_target ON records(target) WHERE target <> '';"
         "CREATE TABLE backfills ("
         "  subject TEXT PRIMARY KEY,"
@@ -261,6 +260,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_rollback(st);
+	sqlite3_finalize(st->write_row);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -416,11 +416,12 @@ store_observe(struct store *st, uint64_t remote)
 int
 store_write_row(struct store *st, const struct rec *r)
 {
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = st->write_row;
 	int rc = CAIRN_ESTORAGE;
 
-	if (store_prepare(
-	            st,
+	if (s == NULL &&
+	    sqlite3_prepare_v3(
+	            st->db,
 	            "INSERT INTO records(id, kind, owner, hlc, device, deleted,"
 	            " private, body, at, dirty, subject, target, arrived)"
 	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
@@ -432,8 +433,10 @@ store_write_row(struct store *st, const struct rec *r)
 	            " at = excluded.at, dirty = excluded.dirty,"
 	            " subject = excluded.subject, target = excluded.target,"
 	            " arrived = excluded.arrived",
-	            &s))
-		goto out;
+	            -1, SQLITE_PREPARE_PERSISTENT, &st->write_row,
+	            NULL) != SQLITE_OK)
+		return CAIRN_ESTORAGE;
+	s = st->write_row;
 	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, r->kind);
 	sqlite3_bind_text(s, 3, r->owner, -1, SQLITE_STATIC);
@@ -454,8 +457,8 @@ store_write_row(struct store *st, const struct rec *r)
 	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->arrived);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		rc = CAIRN_OK;
-out:
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return rc;
 }
 

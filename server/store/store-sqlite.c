@@ -102,8 +102,7 @@ static const char *sq_sql[SQ_COUNT] = {
         [SQ_RECORD_GET] = "SELECT owner_id, subject_id, kind, hlc, device, "
                           "deleted, private, seq FROM records WHERE id = ?1",
         /* One counter for records and access events (docs/sync.md). */
-        [SQ_NEXT_SEQ] = "UPDATE counter SET seq = seq + 1 WHERE id = 1 "
-                        "RETURNING seq",
+        [SQ_NEXT_SEQ] = "UPDATE counter SET seq = ?1 WHERE id = 1",
         [SQ_RECORD_UPSERT] =
                 "INSERT INTO records (id, owner_id, subject_id, kind, hlc, "
                 "device, deleted, private, exposed, body, seq) VALUES (?1, "
@@ -277,6 +276,14 @@ struct sq_store {
 	struct store_mark *mark; /* NULL when no mark file can be kept */
 	char epoch[UUID_LEN + 1];
 	int wrote; /* the change log moved since the last commit */
+	/*
+	 * The change-log counter within a transaction: read once, counted
+	 * here, written back before COMMIT (one write per transaction, not
+	 * per record). A savepoint rolled back leaves a gap, which is
+	 * harmless: seq only has to grow.
+	 */
+	int seq_cached;
+	uint64_t seq_next;
 };
 
 static struct sq_store *
@@ -373,8 +380,23 @@ sq_exec_named(struct store *st, const char *verb, const char *name)
 static int
 sq_begin(struct store *st, int immediate)
 {
+	sq(st)->seq_cached = 0;
 	return sq_simple(st, immediate ? SQ_BEGIN_IMMEDIATE : SQ_BEGIN,
 	                 "begin");
+}
+
+/* Writes the counter back if this transaction took numbers. */
+static int
+sq_seq_flush(struct sq_store *s)
+{
+	sqlite3_stmt *q;
+
+	if (!s->wrote || !s->seq_cached)
+		return CAIRN_OK;
+	if ((q = sq_get(s, SQ_NEXT_SEQ)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)s->seq_next);
+	return sq_exec_stmt(s, q, "seq");
 }
 
 static int sq_max_seq(struct store *st, uint64_t *out);
@@ -387,7 +409,9 @@ sq_commit(struct store *st)
 	uint64_t seq;
 	int rc;
 
-	rc = sq_simple(st, SQ_COMMIT, "commit");
+	if ((rc = sq_seq_flush(s)) == CAIRN_OK)
+		rc = sq_simple(st, SQ_COMMIT, "commit");
+	s->seq_cached = 0;
 	if (rc == CAIRN_OK && s->wrote && s->mark != NULL &&
 	    sq_max_seq(st, &seq) == CAIRN_OK)
 		store_mark_write(s->mark, s->epoch, seq);
@@ -399,6 +423,8 @@ sq_commit(struct store *st)
 static int
 sq_rollback(struct store *st)
 {
+	sq(st)->seq_cached = 0;
+	sq(st)->wrote = 0;
 	if (sqlite3_get_autocommit(sq(st)->db))
 		return CAIRN_OK;
 	return sq_simple(st, SQ_ROLLBACK, "rollback");
@@ -785,9 +811,20 @@ sq_next_seq(struct sq_store *s, uint64_t *out)
 {
 	int rc;
 
-	if ((rc = sq_one_u64(s, SQ_NEXT_SEQ, out)) == CAIRN_OK)
-		s->wrote = 1;
-	return rc;
+	if (!s->seq_cached) {
+		if ((rc = sq_one_u64(s, SQ_MAX_SEQ, &s->seq_next)) != 0)
+			return rc;
+		s->seq_cached = 1;
+	}
+	*out = ++s->seq_next;
+	s->wrote = 1;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* No transaction to flush at: the write is its own. */
+		rc = sq_seq_flush(s);
+		s->seq_cached = 0;
+		return rc;
+	}
+	return CAIRN_OK;
 }
 
 static int
@@ -1171,7 +1208,13 @@ sq_access_event(struct store *st, int64_t viewer, int64_t subject,
 static int
 sq_max_seq(struct store *st, uint64_t *out)
 {
-	return sq_one_u64(sq(st), SQ_MAX_SEQ, out);
+	struct sq_store *s = sq(st);
+
+	if (s->seq_cached) {
+		*out = s->seq_next;
+		return CAIRN_OK;
+	}
+	return sq_one_u64(s, SQ_MAX_SEQ, out);
 }
 
 /* ---- relationships and groups ---- */

@@ -48,9 +48,11 @@ before=$(grep -c "$PUSH_EVENT" "$SERVER_LOG" || true)
 pushes_started() {
 	[ "$(grep -c "$PUSH_EVENT" "$SERVER_LOG" || true)" -gt "$before" ]
 }
+# One record a push: the sync lasts seconds, not the few milliseconds
+# 1000 records take in batches, so the kill lands while it runs.
 (
 	trap - ERR
-	CAIRN_BATCH=10 c A sync >"$T/bg.out" 2>"$T/bg.err"
+	CAIRN_BATCH=1 c A sync >"$T/bg.out" 2>"$T/bg.err"
 ) &
 sync_pid=$!
 wait_for pushes_started || fail "the server logs a push within 10 s" \
