@@ -22,6 +22,7 @@
 
 #include "cairn.pb-c.h"
 #include "entry.h"
+#include "comment.h"
 #include "plan.h"
 #include "uuid.h"
 
@@ -577,6 +578,13 @@ int cmd_plan(struct cli *c, int argc, char **argv);
  */
 int plan_today(int64_t *days);
 /*
+ * Now for the views: *now (unix seconds; may be NULL) and *today (the
+ * local date, days since 1970-01-01; may be NULL). $CAIRN_NOW, the test
+ * hook, fixes them: a date (that day at noon) or an RFC 3339 time. Sets
+ * the error line when CAIRN_NOW is malformed.
+ */
+int cli_now(int64_t *now, int64_t *today);
+/*
  * Finds ITEM (see ptree_resolve) in the active plan of this home and
  * writes its id; *limit (may be NULL) gets its time box in minutes. A
  * home without a plan keeps ITEM as written (a label of at most 36
@@ -605,6 +613,159 @@ json_t *plan_hours_json(const Cairn__Plan *p);
 json_t *plan_schedule_json(const Cairn__Plan *p);
 
 /* ------------------------------------------------------------------ */
+/* view/model.c: the progress model of one learner over a span of days, */
+/* from the local store; every view reads it.                          */
+
+#define MODEL_ACTS 16        /* activities told apart; the rest "other" */
+#define MODEL_BANDS 5        /* confidence bands 50-60 .. 90-100 */
+#define MODEL_RECENT_WEEKS 8 /* "recent" calibration */
+#define MODEL_COMMITS 8
+#define MODEL_TEXT_MAX 160   /* bytes of an entry's text kept */
+
+struct model_day {
+	int64_t day;                /* days since 1970-01-01 */
+	uint32_t minutes;
+	uint32_t act[MODEL_ACTS];   /* minutes per activity (model.acts) */
+	double target_h;            /* what the plan's schedule asks */
+	int free;                   /* the schedule leaves the day free */
+};
+
+struct model_entry {
+	char id[UUID_LEN + 1];
+	int64_t day, started_at;
+	int offset;
+	uint32_t minutes, limit;
+	int beaten, act;
+	char activity[ENTRY_ACTIVITY_MAX + 1];
+	char item[ENTRY_ITEM_MAX + 1];
+	char text[MODEL_TEXT_MAX + 1];
+};
+
+struct model_pred {
+	char id[UUID_LEN + 1];
+	char week[WEEK_NAME_MAX + 1];
+	int64_t monday;
+	char text[1025], note[1025];
+	unsigned confidence;
+	int outcome; /* CAIRN__OUTCOME__* */
+	int64_t at, resolved_at;
+	int dirty;
+};
+
+struct model_band {
+	unsigned lo, hi, n;
+	double came_true; /* share that came true (partly counts 0.5) */
+};
+
+struct model_calib {
+	struct model_band band[MODEL_BANDS];
+	unsigned n;   /* resolved predictions counted */
+	double brier; /* mean of (p - outcome)^2; 0 when n is 0 */
+};
+
+struct model_commit {
+	int rule; /* CAIRN__RULE__* */
+	double value;
+	int64_t since;
+};
+
+struct model_breach {
+	int rule;
+	double value, got;
+	int64_t from, to; /* the days it covers */
+};
+
+struct model {
+	char user[HANDLE_MAX + 1];
+	int64_t today, from, to;  /* the span, inclusive */
+	struct model_day *days;   /* owned, n_days (to - from + 1) */
+	size_t n_days;
+	char acts[MODEL_ACTS][ENTRY_ACTIVITY_MAX + 1];
+	uint64_t act_total[MODEL_ACTS]; /* minutes in the span */
+	size_t n_acts;
+	uint64_t total;            /* minutes in the span */
+	struct model_entry *ents;  /* owned: the span's, oldest first */
+	size_t n_ents;
+	int has_plan;
+	char plan[PLAN_TITLE_MAX + 1];
+	double week_target_h;      /* the schedule's hours in a week */
+	unsigned streak_min;       /* minutes that make a day count */
+	int streak, longest;       /* days in a row (free days skipped) */
+	int64_t last_at;           /* last check-in, unix s; 0 if none */
+	int64_t first_day;         /* first day with a check-in, or -1 */
+	uint64_t entries_total;    /* check-ins in the whole history */
+	struct model_pred *preds;  /* owned: every prediction */
+	size_t n_preds;
+	char recent_week[WEEK_NAME_MAX + 1];
+	struct model_calib all, recent; /* recent: the last 8 weeks */
+	struct model_commit commits[MODEL_COMMITS];
+	size_t n_commits;
+	struct model_breach *breaches; /* owned: every broken commitment */
+	size_t n_breaches;
+};
+
+/* What model_build may leave out or count differently. */
+struct model_opts {
+	unsigned streak_min; /* minutes that make a day count; 0: default */
+	int shared_only;     /* leave private entries out (a report) */
+};
+
+/* The learner's own day of a session (days since 1970-01-01). */
+int64_t model_entry_day(int64_t started_at, int utc_offset);
+/*
+ * Builds user's model for the days from..to (at most 100 years) as of
+ * today, against plan t (borrowed; NULL without one), with options o
+ * (may be NULL). Release *out with model_release.
+ */
+int model_build(struct store *st, const char *user, const struct ptree *t,
+                int64_t from, int64_t to, int64_t today,
+                const struct model_opts *o, struct model *out);
+void model_release(struct model *m);
+/* Calibration of the resolved predictions of weeks from since on. */
+void model_calibrate(const struct model_pred *p, size_t n, int64_t since,
+                     struct model_calib *c);
+/* 1 for right, 0.5 for partly, 0 for wrong (or open). */
+double model_outcome_value(int outcome);
+/* 1 if prediction i is still open after its week ended. */
+int model_pred_due(const struct model *m, size_t i);
+/* "max-gap", "days-per-week", "hours-per-week". */
+const char *model_rule_name(int rule);
+/* One line for a breach, with its dates. */
+void model_breach_text(const struct model_breach *b, char *out, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* view/term.c: drawing on a terminal (colour and Unicode only there).  */
+
+/* Columns to fit: the terminal's, else $COLUMNS, else 80 (40..240). */
+int term_width(void);
+/* 1 when colour and Unicode shading are wanted (a tty, no NO_COLOR). */
+int term_fancy(void);
+/* The plain-text letter of an activity. */
+char term_act_letter(const char *act);
+/*
+ * Draws width cells of a bar split by activity (act: minutes per slot of
+ * m->acts), per_cell minutes a cell, padded with spaces.
+ */
+void term_bar(FILE *f, const struct model *m, const uint32_t *act,
+              double per_cell, int width);
+/* One line naming the activities' colours or letters. */
+void term_legend(FILE *f, const struct model *m);
+/* The heatmap shade 0..4 of a day's minutes. */
+int term_level(uint32_t minutes);
+/* One heatmap cell of level (-1: blank, a day not yet come). */
+void term_cell(FILE *f, int level);
+
+/* cmd-view.c: week, streak, heatmap. */
+/*
+ * The model of user (this home's when NULL) over from..to, with their
+ * plan (*plan, may be NULL; caller frees) when they have one. Sets the
+ * error line on failure; warns on stderr when nothing of them is here.
+ */
+int view_open(struct cli *c, const char *user, int64_t from, int64_t to,
+              const struct model_opts *o, struct model *m,
+              struct ptree **plan);
+
+/* ------------------------------------------------------------------ */
 /* view/progress.c: the progress model, one learner's week against their */
 /* plan, read from the local store (mentees, review, group board).      */
 
@@ -624,6 +785,7 @@ struct progress {
 	int64_t last_at;          /* the last check-in (unix s), 0 if none */
 	int64_t first_day;        /* the learner's first day, -1 if none */
 	uint64_t entries;
+	int breaches;             /* commitments broken in the last 2 weeks */
 	int behind;               /* fewer hours than due, or overdue */
 };
 
@@ -770,6 +932,18 @@ int comments_show(struct cli *c, const char *target, const char *subject,
                   json_t *arr);
 /* cmd-feed.c */
 int cmd_feed(struct cli *c, int argc, char **argv);
+/* cmd-view.c */
+int cmd_week(struct cli *c, int argc, char **argv);
+int cmd_streak(struct cli *c, int argc, char **argv);
+int cmd_heatmap(struct cli *c, int argc, char **argv);
+/* cmd-report.c */
+int cmd_report(struct cli *c, int argc, char **argv);
+/* cmd-predict.c */
+int cmd_predict(struct cli *c, int argc, char **argv);
+int cmd_commit(struct cli *c, int argc, char **argv);
+/* The calibration as JSON (new reference) and for people. */
+json_t *calib_json(const struct model_calib *c);
+void calib_print(FILE *f, const char *label, const struct model_calib *c);
 /* cmd-mentor.c */
 int cmd_mentees(struct cli *c, int argc, char **argv);
 int cmd_review(struct cli *c, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "cairn.h"
 #include "comment.h"
 #include "err.h"
+#include "planrec.h"
 #include "timefmt.h"
 
 /* May this home's user write about handle? (themselves, or someone whose
@@ -269,6 +270,74 @@ inbox_one(void *arg, const struct rec *r)
 	return 0;
 }
 
+/*
+ * Commitments broken by the people whose logs this home holds (partners,
+ * mentees, group members), each said once: a breach shown is remembered
+ * in the store's cache, unless all is set.
+ */
+static int
+inbox_breaches(struct cli *c, const Cairn__PeopleOk *p, int all, json_t *arr,
+               int *shown)
+{
+	char key[128], line[200], from[11], to[11];
+	uint8_t *seen = NULL;
+	int64_t today;
+	struct model m;
+	size_t i, k, len;
+	int rc;
+
+	if ((rc = cli_now(NULL, &today)) != CAIRN_OK)
+		return rc;
+	for (i = 0; i < p->n_people; i++) {
+		const Cairn__Person *who = p->people[i];
+
+		if (who->role == CAIRN__ROLE__ROLE_MENTOR)
+			continue; /* a mentor's log is not shared with me */
+		rc = model_build(c->st, who->handle, NULL, today, today, today,
+		                 NULL, &m);
+		if (rc != CAIRN_OK)
+			return cli_err(rc, "cannot read %s's log", who->handle);
+		for (k = 0; k < m.n_breaches; k++) {
+			const struct model_breach *b = &m.breaches[k];
+
+			planrec_days_date(b->from, from);
+			planrec_days_date(b->to, to);
+			snprintf(key, sizeof(key), "breach:%s:%d:%s",
+			         who->handle, b->rule, from);
+			if (!all &&
+			    store_cache_get(c->st, key, &seen, &len) == CAIRN_OK) {
+				free(seen);
+				seen = NULL;
+				continue;
+			}
+			if (store_cache_put(c->st, key, (const uint8_t *)"1",
+			                    1) != CAIRN_OK) {
+				model_release(&m);
+				return cli_err(CAIRN_ESTORAGE,
+				               "cannot save what you read: %s",
+				               store_errmsg(c->st));
+			}
+			if (arr != NULL) {
+				json_array_append_new(
+				        arr, json_pack("{s:s, s:s, s:f, s:f, s:s, "
+				                       "s:s}",
+				                       "user", who->handle, "rule",
+				                       model_rule_name(b->rule),
+				                       "value", b->value, "got",
+				                       b->got, "from", from, "to",
+				                       to));
+				continue;
+			}
+			if ((*shown)++ == 0)
+				printf("commitments broken:\n");
+			model_breach_text(b, line, sizeof(line));
+			printf("  %s: %s\n", who->handle, line);
+		}
+		model_release(&m);
+	}
+	return CAIRN_OK;
+}
+
 int
 cmd_inbox(struct cli *c, int argc, char **argv)
 {
@@ -278,11 +347,11 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 	};
 	struct inbox ib = {c, NULL, 0, 0};
 	Cairn__PeopleOk *p = NULL;
-	json_t *inv = NULL;
+	json_t *inv = NULL, *br = NULL;
 	uint64_t seen = 0;
 	const char *arg;
 	size_t i;
-	int ch, rc, all = 0, ninv = 0;
+	int ch, rc, all = 0, ninv = 0, nbr = 0;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
 		if (ch < 0)
@@ -297,7 +366,8 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 	if ((rc = people_cache_load(c, &p)) != CAIRN_OK)
 		return rc;
 	if (c->json && ((ib.arr = json_array()) == NULL ||
-	                (inv = json_array()) == NULL)) {
+	                (inv = json_array()) == NULL ||
+	                (br = json_array()) == NULL)) {
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
@@ -341,6 +411,8 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 			                                           : "partner",
 			       v->handle);
 	}
+	if ((rc = inbox_breaches(c, p, all, br, &nbr)) != CAIRN_OK)
+		goto out;
 	if (ib.newest > seen &&
 	    (rc = store_meta_set_u64(c->st, "inbox_seen", ib.newest)) != 0) {
 		rc = cli_err(rc, "cannot save what you read: %s",
@@ -348,12 +420,14 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (c->json) {
-		rc = out_json(json_pack("{s:O, s:O}", "comments", ib.arr,
-		                        "invites", inv));
+		rc = out_json(json_pack("{s:O, s:O, s:O}", "comments", ib.arr,
+		                        "invites", inv, "broken_commitments",
+		                        br));
 	}
 out:
 	json_decref(ib.arr);
 	json_decref(inv);
+	json_decref(br);
 	cairn__people_ok__free_unpacked(p, NULL);
 	return rc;
 }

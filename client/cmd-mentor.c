@@ -173,6 +173,8 @@ cmd_mentees(struct cli *c, int argc, char **argv)
 		       hours, last, p.streak, p.behind ? "BEHIND" : "on track");
 		if (p.overdue > 0)
 			printf(" %d overdue", p.overdue);
+		if (p.breaches > 0)
+			printf(" commitment broken");
 		if (unreviewed > 0)
 			printf(" %d week%s to review", unreviewed,
 			       unreviewed == 1 ? "" : "s");

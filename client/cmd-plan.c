@@ -15,6 +15,7 @@
 #include "cairn.h"
 #include "err.h"
 #include "planrec.h"
+#include "timefmt.h"
 
 #define PLAN_LIST_MAX 10000 /* plans one home lists */
 
@@ -39,27 +40,52 @@ struct plan_rows {
 };
 
 int
-plan_today(int64_t *days)
+cli_now(int64_t *now, int64_t *today)
 {
 	const char *env = getenv("CAIRN_NOW");
+	int64_t t = (int64_t)time(NULL), d;
 	char buf[48];
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t tt;
 
 	if (env != NULL && env[0] != '\0') {
-		if (planrec_date_days(env, days) != CAIRN_OK)
+		if (planrec_date_days(env, &d) == CAIRN_OK) {
+			/* A date: that day, at noon in the local zone. */
+			if (today != NULL)
+				*today = d;
+			if (now != NULL) {
+				struct ymd y;
+
+				planrec_days_date(d, buf);
+				sscanf(buf, "%d-%d-%d", &y.y, &y.m, &y.d);
+				*now = ymd_start(&y) + 12 * 3600;
+			}
+			return CAIRN_OK;
+		}
+		if (rfc3339_parse(env, &t) != CAIRN_OK)
 			return cli_err(CAIRN_EUSAGE,
-			               "bad CAIRN_NOW '%s': use YYYY-MM-DD",
+			               "bad CAIRN_NOW '%s': use YYYY-MM-DD or an "
+			               "RFC 3339 time (2026-12-02T21:00:00+01:00)",
 			               env);
-		return CAIRN_OK;
 	}
-	if (localtime_r(&now, &tm) == NULL)
+	tt = (time_t)t;
+	if (localtime_r(&tt, &tm) == NULL)
 		return cli_err(CAIRN_EINTERNAL, "cannot tell today's date");
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday);
-	if (planrec_date_days(buf, days) != CAIRN_OK)
+	if (planrec_date_days(buf, &d) != CAIRN_OK)
 		return cli_err(CAIRN_EINTERNAL, "cannot tell today's date");
+	if (now != NULL)
+		*now = t;
+	if (today != NULL)
+		*today = d;
 	return CAIRN_OK;
+}
+
+int
+plan_today(int64_t *days)
+{
+	return cli_now(NULL, days);
 }
 
 /* Parses a --today value over plan_today's answer. */
@@ -669,8 +695,11 @@ plan_status(struct cli *c, int argc, char **argv)
 	struct errbuf err = {""};
 	struct ptree *t = NULL;
 	struct pstatus s;
+	struct model m;
+	json_t *doc;
 	int64_t today;
-	int ch, rc;
+	size_t i;
+	int ch, rc, due = 0;
 
 	memset(&s, 0, sizeof(s));
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
@@ -695,10 +724,26 @@ plan_status(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = pstatus_compute(t, today, &s)) != CAIRN_OK)
 		goto out;
-	if (c->json)
-		rc = out_json(pstatus_json(t, &s));
-	else
+	/* Predictions still open after their week are due too. */
+	if ((rc = model_build(c->st, user != NULL ? user : c->handle, NULL,
+	                      today, today, today, NULL, &m)) != CAIRN_OK)
+		goto out;
+	for (i = 0; i < m.n_preds; i++)
+		due += model_pred_due(&m, i);
+	model_release(&m);
+	if (c->json) {
+		doc = pstatus_json(t, &s);
+		if (doc != NULL)
+			json_object_set_new(doc, "predictions_due",
+			                    json_integer(due));
+		rc = out_json(doc);
+	} else {
 		pstatus_print(stdout, t, &s);
+		if (due > 0)
+			printf("predictions due: %d, still open after their "
+			       "week ('cairn predict ls')\n",
+			       due);
+	}
 out:
 	if (rc != CAIRN_OK && cli_errmsg() == NULL)
 		rc = cli_err(rc, "cannot read the plan: %s",

@@ -127,6 +127,7 @@ rec_derive(struct rec *r)
 	Cairn__Entry *e;
 	Cairn__Comment *cm;
 	Cairn__Review *rv;
+	Cairn__Prediction *pr;
 
 	r->target[0] = '\0';
 	if (r->deleted)
@@ -156,6 +157,14 @@ rec_derive(struct rec *r)
 		r->at = rv->at;
 		snprintf(r->target, sizeof(r->target), "week:%.8s", rv->week);
 		cairn__review__free_unpacked(rv, NULL);
+		return CAIRN_OK;
+	case CAIRN__KIND__KIND_PREDICTION:
+		if ((pr = cairn__prediction__unpack(NULL, r->body_len, b)) ==
+		    NULL)
+			return CAIRN_EPROTO;
+		r->at = pr->at;
+		snprintf(r->target, sizeof(r->target), "week:%.8s", pr->week);
+		cairn__prediction__free_unpacked(pr, NULL);
 		return CAIRN_OK;
 	default:
 		return CAIRN_OK;

@@ -138,6 +138,64 @@ static const struct cmd commands[] = {
          "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
          "activity}], items: "
          "[{id,parent,kind,title,from,to,done,minutes}]}.\n"},
+        {"week", cmd_week, CMD_NEEDS_HOME, "week [WEEK] [--user HANDLE]",
+         "your week: days by activity against the plan",
+         "WEEK is this (default), last, YYYY-Www or a date in it. One line\n"
+         "a day (a bar split by activity, the time, what the plan asks),\n"
+         "then the total against the plan's hours, the streak, plan items\n"
+         "worked on, drills against their time boxes, the week's\n"
+         "predictions (and earlier ones still open), broken commitments\n"
+         "and comments. Days are the learner's own (the date where each\n"
+         "session was logged); today follows TZ, or $CAIRN_NOW (a date or\n"
+         "an RFC 3339 time). --json: numbers, e.g. days[].minutes,\n"
+         "minutes, target_minutes, streak.\n"},
+        {"streak", cmd_streak, CMD_NEEDS_HOME,
+         "streak [--user HANDLE] [--min DURATION]",
+         "days in a row with practice, now and at best",
+         "  --min DURATION    what makes a day count (default 15m)\n"
+         "A day the plan's schedule leaves free does not break a run.\n"},
+        {"heatmap", cmd_heatmap, CMD_NEEDS_HOME,
+         "heatmap [--weeks N] [--user HANDLE]",
+         "a calendar of the last weeks, shaded by time",
+         "  --weeks N         how many weeks (default 26, as many as fit)\n"
+         "Colour and shading only on a terminal without NO_COLOR; plain\n"
+         "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n"},
+        {"report", cmd_report, CMD_NEEDS_HOME,
+         "report [--weeks N] [--user HANDLE] [--format html|md] [--out FILE] "
+         "[--private]",
+         "a report to send a mentor",
+         "  --weeks N         weeks to cover (default 8)\n"
+         "  --format FORMAT   html (default): one self-contained file,\n"
+         "                    inline SVG and CSS, no script, nothing\n"
+         "                    fetched, readable in print and dark mode;\n"
+         "                    md: the same as Markdown\n"
+         "  --out FILE        write there instead of standard output\n"
+         "  --private         include your private entries (left out,\n"
+         "                    since a report is made to be sent)\n"
+         "Hours per week against the plan, the heatmap, time per activity\n"
+         "against the plan's allocation, the plan's timeline, drills\n"
+         "against their time boxes, prediction calibration, sessions.\n"},
+        {"predict", cmd_predict, CMD_NEEDS_HOME | CMD_WRITES,
+         "predict TEXT [--confidence PERCENT] [--week WEEK] | predict ls "
+         "[--week WEEK] [--user HANDLE] | predict resolve ID "
+         "right|wrong|partly [--note TEXT]",
+         "the prediction game: Monday's guesses, Friday's answers",
+         "On Monday write down what will break, what will be harder than\n"
+         "expected and what numbers you will see, each with how sure you\n"
+         "are (50 to 100, default 70). On Friday resolve them. predict ls\n"
+         "shows them and your calibration: per confidence band the share\n"
+         "that came true, and the Brier score (mean of (p - outcome)^2;\n"
+         "partly counts 0.5), overall and for the last 8 weeks. A\n"
+         "prediction still open after its week shows as DUE in week.\n"},
+        {"commit", cmd_commit, CMD_NEEDS_HOME | CMD_WRITES,
+         "commit [--max-gap DAYS | --days-per-week N | --hours-per-week H]",
+         "a rule you make with your partners",
+         "  --max-gap DAYS        at most DAYS days in a row without practice\n"
+         "  --days-per-week N     at least N days with practice each week\n"
+         "  --hours-per-week H    at least H hours each week\n"
+         "Without an option: your rules and when they were broken. A new\n"
+         "value replaces the old. Partners and mentors see the rule, and\n"
+         "their inbox and mentees say when it is broken.\n"},
         {"invite", cmd_invite,
          CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
          "invite HANDLE --as partner|mentor",

@@ -14,6 +14,7 @@
 
 #define COMMENT_TEXT_MAX 4096 /* bytes of a comment's text */
 #define WEEK_NAME_LEN 8       /* "YYYY-Www" */
+#define WEEK_NAME_MAX WEEK_NAME_LEN
 
 /*
  * Checks c: exactly one of target (a UUID) and week (an ISO week name),

@@ -282,3 +282,41 @@ ymd_start(const struct ymd *date)
 	 */
 	return (int64_t)mktime(&tm);
 }
+
+int
+rfc3339_parse(const char *s, int64_t *t)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, n = 0, sign = 0;
+	struct ymd date;
+	struct tm tm;
+	time_t u;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h,
+	                        &mi, &sec, &n) != 6 ||
+	    n != 19)
+		return CAIRN_EINVAL;
+	date.y = y;
+	date.m = mo;
+	date.d = d;
+	if (!timefmt_date_ok(&date) || h > 23 || mi > 59 || sec > 60)
+		return CAIRN_EINVAL;
+	s += n;
+	if (strcmp(s, "Z") != 0) {
+		if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 ||
+		    sscanf(s + 1, "%2d:%2d", &oh, &om) != 2 || oh > 18 ||
+		    om > 59)
+			return CAIRN_EINVAL;
+		sign = s[0] == '-' ? -1 : 1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((u = timegm(&tm)) == (time_t)-1)
+		return CAIRN_EINVAL;
+	*t = (int64_t)u - (int64_t)sign * (oh * 3600 + om * 60);
+	return CAIRN_OK;
+}

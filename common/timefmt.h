@@ -40,6 +40,11 @@ int local_to_instant(const struct ymd *date, int hour, int minute,
 int local_offset(int64_t t);
 /* Formats t shifted by offset as RFC 3339, e.g. 2026-11-22T09:30:00+01:00. */
 void rfc3339_format(int64_t t, int offset_min, char *out, size_t len);
+/*
+ * Parses an RFC 3339 instant, "2026-12-02T21:00:00Z" or with an offset
+ * "+01:00" (seconds required, no fraction). CAIRN_EINVAL otherwise.
+ */
+int rfc3339_parse(const char *s, int64_t *t);
 /* Start of the local day of ymd as a UTC instant. */
 int64_t ymd_start(const struct ymd *date);
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "msg.h"
 #include "planrec.h"
+#include "predict.h"
 
 #define SYNC_FUTURE_MS (24ull * 3600 * 1000)
 /*
@@ -141,6 +142,8 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 	Cairn__PlanItem *it;
 	Cairn__Comment *cm;
 	Cairn__Review *rv;
+	Cairn__Prediction *pr;
+	Cairn__Commitment *cmt;
 	int rc;
 
 	switch (r->kind) {
@@ -179,6 +182,20 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 		rc = review_validate(rv, why, whylen);
 		cairn__review__free_unpacked(rv, NULL);
 		return rc;
+	case CAIRN__KIND__KIND_PREDICTION:
+		pr = cairn__prediction__unpack(NULL, r->body.len, r->body.data);
+		if (pr == NULL)
+			break;
+		rc = prediction_validate(pr, why, whylen);
+		cairn__prediction__free_unpacked(pr, NULL);
+		return rc;
+	case CAIRN__KIND__KIND_COMMITMENT:
+		cmt = cairn__commitment__unpack(NULL, r->body.len, r->body.data);
+		if (cmt == NULL)
+			break;
+		rc = commitment_validate(cmt, why, whylen);
+		cairn__commitment__free_unpacked(cmt, NULL);
+		return rc;
 	default:
 		break;
 	}
@@ -200,7 +217,7 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		return CAIRN_EINVAL;
 	}
 	if (r->kind < CAIRN__KIND__KIND_ENTRY ||
-	    r->kind > (c->version >= 2 ? CAIRN__KIND__KIND_REVIEW
+	    r->kind > (c->version >= 2 ? CAIRN__KIND__KIND_COMMITMENT
 	                               : CAIRN__KIND__KIND_PLAN_ITEM)) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s has unknown kind %d",
 		        id, (int)r->kind);

@@ -888,7 +888,7 @@ store_list_about(struct store *st, const char *me, uint64_t after,
 {
 	return list_query(st,
 	                  "SELECT " REC_COLUMNS " FROM records"
-	                  " WHERE subject = ?1 AND owner <> ?1 AND kind >= 4"
+	                  " WHERE subject = ?1 AND owner <> ?1 AND kind IN (4, 5)"
 	                  " AND deleted = 0 AND arrived > ?3"
 	                  " ORDER BY arrived DESC, id LIMIT 1000",
 	                  me, NULL, (int64_t)after, cb, arg);

@@ -1,13 +1,8 @@
 /*
- * The progress model: what a learner did in one ISO week against what
- * their plan asks, their streak, their last check-in and whether they are
- * behind, computed from the local store for any user this home may see.
- * mentees, review and group board read this one model; no figure is
- * computed twice.
- *
- * A session belongs to the learner's own day: the wall-clock date where
- * it was logged (started_at shifted by the entry's UTC offset), so a
- * partner in another time zone sees the same week the learner sees.
+ * One learner's week at a glance, for mentees, review and group board:
+ * the progress model (model.c) over one ISO week, with the plan's due
+ * and overdue items and whether that makes them behind. Nothing here
+ * counts minutes of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,49 +13,6 @@
 #include "err.h"
 #include "planrec.h"
 #include "timefmt.h"
-
-/* Days a streak may look back (ten years). */
-#define PROGRESS_DAYS 3653
-
-struct progress_scan {
-	struct progress *p;
-	uint32_t *back; /* minutes per day, index today - day */
-};
-
-/* The learner's own day of an entry. */
-static int64_t
-entry_day(const Cairn__Entry *e)
-{
-	int64_t t = e->started_at + (int64_t)e->utc_offset * 60;
-
-	return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-}
-
-static int
-progress_entry(void *arg, const struct rec *r)
-{
-	struct progress_scan *sc = arg;
-	struct progress *p = sc->p;
-	Cairn__Entry *e;
-	int64_t day;
-
-	if ((e = entryrec_unpack(r)) == NULL)
-		return 0; /* unreadable: skipped, like ls does */
-	day = entry_day(e);
-	if (day >= p->monday && day < p->monday + 7) {
-		p->day_minutes[day - p->monday] += e->minutes;
-		p->week_minutes += e->minutes;
-	}
-	if (day <= p->today && p->today - day < PROGRESS_DAYS)
-		sc->back[p->today - day] += e->minutes;
-	if (e->started_at > p->last_at)
-		p->last_at = e->started_at;
-	if (p->first_day < 0 || day < p->first_day)
-		p->first_day = day;
-	p->entries++;
-	cairn__entry__free_unpacked(e, NULL);
-	return 0;
-}
 
 int
 week_arg(const char *s, int64_t today, int64_t *monday, struct errbuf *err)
@@ -92,39 +44,38 @@ int
 progress_compute(struct store *st, const char *user, const struct ptree *t,
                  int64_t monday, int64_t today, struct progress *out)
 {
-	struct store_filter f = {INT64_MIN, INT64_MAX, 0, user};
-	struct progress_scan sc;
 	struct pstatus ps;
 	struct progress p;
-	int64_t d, upto;
+	struct model m;
+	int64_t upto;
 	size_t i;
 	int rc;
 
+	if ((rc = model_build(st, user, t, monday, monday + 6, today, NULL, &m)))
+		return rc;
 	memset(&p, 0, sizeof(p));
 	snprintf(p.user, sizeof(p.user), "%s", user);
 	p.monday = monday;
 	p.today = today;
-	p.first_day = -1;
-	if ((sc.back = calloc(PROGRESS_DAYS, sizeof(*sc.back))) == NULL)
-		return CAIRN_ENOMEM;
-	sc.p = &p;
-	rc = store_list(st, &f, progress_entry, &sc);
-	if (rc != CAIRN_OK)
-		goto out;
-	/* The streak: days with at least the minimum, ending today (or
-	 * yesterday, while today is still open). */
-	i = sc.back[0] >= PROGRESS_STREAK_MIN ? 0 : 1;
-	for (; i < PROGRESS_DAYS && sc.back[i] >= PROGRESS_STREAK_MIN; i++)
-		p.streak++;
+	upto = today < monday + 6 ? today : monday + 6;
+	for (i = 0; i < 7; i++) {
+		p.day_minutes[i] = m.days[i].minutes;
+		p.target_h += m.days[i].target_h;
+		if (m.days[i].day <= upto)
+			p.due_h += m.days[i].target_h;
+	}
+	p.week_minutes = m.total;
+	p.streak = m.streak;
+	p.last_at = m.last_at;
+	p.first_day = m.first_day;
+	p.entries = m.entries_total;
+	/* Commitments broken lately (the last two weeks), for mentors. */
+	for (i = 0; i < m.n_breaches; i++)
+		if (m.breaches[i].to >= today - 14)
+			p.breaches++;
 	if (t != NULL) {
 		p.has_plan = 1;
-		snprintf(p.plan, sizeof(p.plan), "%s", t->plan->title);
-		upto = today < monday + 6 ? today : monday + 6;
-		for (d = monday; d < monday + 7; d++) {
-			p.target_h += pstatus_day_hours(t->plan, d);
-			if (d <= upto)
-				p.due_h += pstatus_day_hours(t->plan, d);
-		}
+		snprintf(p.plan, sizeof(p.plan), "%s", m.plan);
 		if ((rc = pstatus_compute(t, today, &ps)) != CAIRN_OK)
 			goto out;
 		for (i = 0; i < ps.n_overdue; i++) {
@@ -140,7 +91,7 @@ progress_compute(struct store *st, const char *user, const struct ptree *t,
 	           p.overdue > 0;
 	*out = p;
 out:
-	free(sc.back);
+	model_release(&m);
 	return rc;
 }
 
@@ -156,7 +107,7 @@ progress_json(const struct progress *p)
 	for (i = 0; days != NULL && i < 7; i++)
 		json_array_append_new(days, json_integer(p->day_minutes[i]));
 	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:o, "
-	                 "s:i, s:b}",
+	                 "s:i, s:b, s:i}",
 	                 "user", p->user, "week", week, "monday", mon,
 	                 "days", days, "minutes", (json_int_t)p->week_minutes,
 	                 "target_minutes",
@@ -171,7 +122,8 @@ progress_json(const struct progress *p)
 	                             : json_null(),
 	                 "streak", p->streak, "last_checkin",
 	                 out_time_or_null(p->last_at), "overdue", p->overdue,
-	                 "behind", p->behind);
+	                 "behind", p->behind, "broken_commitments",
+	                 p->breaches);
 }
 
 void

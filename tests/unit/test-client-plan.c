@@ -567,8 +567,12 @@ test_progress(void **state)
 	assert_true(p.due_h > 2.99 && p.due_h < 3.01);
 	assert_int_equal(p.overdue, 0);
 	assert_true(p.behind);
-	/* Today (Wednesday) is open: the run is Monday and Tuesday. */
-	assert_int_equal(p.streak, 2);
+	/*
+	 * Today (Wednesday) is open: the run is Monday, Tuesday and the
+	 * Saturday before; the plan leaves Sunday free, which does not
+	 * break it.
+	 */
+	assert_int_equal(p.streak, 3);
 	assert_int_equal(p.first_day, day_of("2025-01-11"));
 	assert_int_equal(p.entries, 5);
 	/* On Monday only 2h were due; with 2h done it is on track. */
@@ -578,7 +582,7 @@ test_progress(void **state)
 	                 CAIRN_OK);
 	assert_true(p.due_h > 1.99 && p.due_h < 2.01);
 	assert_false(p.behind);
-	assert_int_equal(p.streak, 1); /* Sunday had nothing */
+	assert_int_equal(p.streak, 2); /* Monday, Saturday (Sunday free) */
 	/* Weeks later, phase 1 is overdue: behind whatever the hours. */
 	assert_int_equal(progress_compute(st, "alice", t, day_of("2025-02-10"),
 	                                  day_of("2025-02-12"), &p),
@@ -594,6 +598,7 @@ test_progress(void **state)
 	                 CAIRN_OK);
 	assert_false(p.has_plan);
 	assert_false(p.behind);
+	assert_int_equal(p.streak, 2); /* no plan: the empty Sunday breaks */
 	week_of_day(p.monday, week, NULL);
 	assert_string_equal(week, "2025-W03");
 	store_close(st);
