@@ -142,13 +142,15 @@ static void
 report_head(struct report *r)
 {
 	char from[WEEK_NAME_LEN + 1], to[WEEK_NAME_LEN + 1], today[11];
+	const char *who = r->m.user[0] != '\0' ? r->m.user : "this home";
 
 	week_of_day(r->first_monday, from, NULL);
 	week_of_day(r->m.today, to, NULL);
 	planrec_days_date(r->m.today, today);
 	if (!r->html) {
-		fprintf(r->f, "# Progress report: %s, %s to %s\n\n", r->m.user,
-		        from, to);
+		fprintf(r->f, "# Progress report: ");
+		md_text(r->f, who);
+		fprintf(r->f, ", %s to %s\n\n", from, to);
 		if (r->m.has_plan) {
 			fputs("Plan: ", r->f);
 			md_text(r->f, r->m.plan);
@@ -164,11 +166,11 @@ report_head(struct report *r)
 	      "'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" "
 	      "content=\"width=device-width\">\n<title>Progress report: ",
 	      r->f);
-	html_text(r->f, r->m.user);
+	html_text(r->f, who);
 	fprintf(r->f, "</title>\n<style>%s</style></head>\n<body>\n<h1>"
 	              "Progress report: ",
 	        report_css);
-	html_text(r->f, r->m.user);
+	html_text(r->f, who);
 	fprintf(r->f, ", %s to %s</h1>\n<p class=\"muted\">", from, to);
 	if (r->m.has_plan) {
 		fputs("Plan: ", r->f);

@@ -43,9 +43,10 @@ view_open(struct cli *c, const char *user, int64_t from, int64_t to,
 	int64_t today;
 	int rc, me;
 
+	/* This home's own (before any login, its records have no owner). */
 	if (user == NULL)
 		user = c->handle;
-	if (!handle_valid(user))
+	else if (!handle_valid(user))
 		return cli_err(CAIRN_EINVAL, "bad handle '%s'", user);
 	me = strcmp(user, c->handle) == 0;
 	if ((rc = cli_now(NULL, &today)) != CAIRN_OK)

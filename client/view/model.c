@@ -283,7 +283,10 @@ model_breaches(struct model *m, const uint32_t *per, int64_t first)
 
 	for (k = 0; k < m->n_commits; k++) {
 		const struct model_commit *c = &m->commits[k];
-		int64_t start = c->since > first ? c->since : first;
+		/* Days before the first check-in count as empty. */
+		int64_t start = c->since > m->today - MODEL_HISTORY_MAX
+		                        ? c->since
+		                        : m->today - MODEL_HISTORY_MAX;
 
 		if (c->rule == CAIRN__RULE__RULE_MAX_GAP) {
 			gap_from = -1;

@@ -4,16 +4,12 @@
 # search section with their windows, the three projects with theirs, the
 # eleven success-metric milestones each due at the end of its month, the
 # seven-day schedule summing to 20 hours, and every other line kept (plan
-# export gives back every non-blank line). Skips where ../shared is absent,
-# as in a user's clone; t0014 and the importer's unit tests cover every
-# construct with fixtures of our own.
+# export gives back every non-blank line). The sample is copied into
+# tests/data/samples/ so a clone tests it too.
 . "$(dirname "$0")/lib.sh"
 
-SAMPLE="${CAIRN_SHARED:-$CAIRN_SRC/../shared}/samples/ultralearning-plan.md"
-if [ ! -f "$SAMPLE" ]; then
-	echo "# SKIP: $SAMPLE is absent (a clone without ../shared)" >&3
-	exit 77
-fi
+SAMPLE="$CAIRN_SRC/tests/data/samples/ultralearning-plan.md"
+[ -f "$SAMPLE" ] || fail "the sample plan is in the tree" "$SAMPLE"
 
 ok "the sample imports, starting Monday 2026-11-02" \
     c L plan import "$SAMPLE" --start 2026-11-02
