@@ -4,7 +4,10 @@
  * benchmarks and the large-sync tests can start from thousands of unsynced
  * entries without running the CLI thousands of times.
  *
- *   cairn-gen HOME N [SEED]
+ *   cairn-gen HOME N [SEED] [HOURS]
+ *
+ * Sessions are HOURS apart (default 1), going back from a day ago: 10,000
+ * sessions 4 hours apart are four and a half years of daily practice.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,8 @@ static const char *activities[] = {"project",   "drill",  "reading",
 
 /* Writes entry i of the made-up history into st. */
 static int
-gen_one(struct store *st, unsigned i, unsigned seed, int64_t now)
+gen_one(struct store *st, unsigned i, unsigned seed, int64_t now,
+        unsigned hours)
 {
 	Cairn__Entry e = CAIRN__ENTRY__INIT;
 	struct rec r;
@@ -32,7 +36,7 @@ gen_one(struct store *st, unsigned i, unsigned seed, int64_t now)
 
 	memset(&r, 0, sizeof(r));
 	snprintf(text, sizeof(text), "generated session %u", i);
-	e.started_at = now - 86400 - (int64_t)i * 3600;
+	e.started_at = now - 86400 - (int64_t)i * 3600 * hours;
 	e.utc_offset = local_offset(e.started_at);
 	e.minutes = 15 + (i * 7 + seed) % 120;
 	e.activity = (char *)activities[(i + seed) % 7];
@@ -52,16 +56,22 @@ main(int argc, char **argv)
 {
 	struct store *st = NULL;
 	char path[4096];
-	unsigned long n, i, seed = 0;
+	unsigned long n, i, seed = 0, hours = 1;
 	int rc = CAIRN_EUSAGE;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: cairn-gen HOME N [SEED]\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: cairn-gen HOME N [SEED] [HOURS]\n");
 		return EXIT_USAGE;
 	}
 	n = strtoul(argv[2], NULL, 10);
-	if (argc == 4)
+	if (argc >= 4)
 		seed = strtoul(argv[3], NULL, 10);
+	if (argc == 5)
+		hours = strtoul(argv[4], NULL, 10);
+	if (hours < 1 || hours > 24 * 365) {
+		fprintf(stderr, "cairn-gen: HOURS must be 1..8760\n");
+		return EXIT_USAGE;
+	}
 	if (n == 0 || n > 10000000) {
 		fprintf(stderr, "cairn-gen: N must be 1..10000000\n");
 		return EXIT_USAGE;
@@ -71,7 +81,7 @@ main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((rc = gen_one(st, (unsigned)i, (unsigned)seed,
-		                  (int64_t)time(NULL))) != CAIRN_OK)
+		                  (int64_t)time(NULL), (unsigned)hours)) != 0)
 			goto out;
 	rc = store_commit(st);
 out:

@@ -271,7 +271,7 @@ predict_ls(struct cli *c, int argc, char **argv)
 	}
 	if (cli_optind() < argc)
 		return cli_usage(c, "unexpected argument");
-	if (!handle_valid(user))
+	if (user != c->handle && !handle_valid(user))
 		return cli_err(CAIRN_EINVAL, "bad handle '%s'", user);
 	if ((rc = cli_now(NULL, &today)) != CAIRN_OK)
 		return rc;

@@ -51,12 +51,9 @@ view_open(struct cli *c, const char *user, int64_t from, int64_t to,
 	me = strcmp(user, c->handle) == 0;
 	if ((rc = cli_now(NULL, &today)) != CAIRN_OK)
 		return rc;
+	/* The plan's schedule and items; the model reads the sessions. */
 	if ((rc = plan_open_any(c, me ? NULL : user, &t)) != CAIRN_OK)
 		return rc;
-	if (t != NULL && (rc = ptree_load_entries(c->st, t, NULL)) != 0) {
-		ptree_free(t);
-		return cli_err(rc, "cannot read %s's log", user);
-	}
 	rc = model_build(c->st, user, t, from, to, today, o, m);
 	if (rc != CAIRN_OK) {
 		ptree_free(t);
