@@ -81,6 +81,22 @@ view_item_title(const struct ptree *t, const char *id)
 	return i >= 0 ? t->items[i].m->title : NULL;
 }
 
+/* Cuts s to at most max bytes at a word boundary, marking the cut. */
+static void
+view_fit(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return;
+	n = max > 3 ? max - 3 : 0;
+	while (n > 0 && s[n] != ' ')
+		n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == ','))
+		n--;
+	memcpy(s + n, "...", 4);
+}
+
 /* What the plan's schedule says of day: "3h project, 1h drill". */
 static void
 view_ask(const struct ptree *t, int64_t day, char *out, size_t len)
@@ -99,7 +115,7 @@ view_ask(const struct ptree *t, int64_t day, char *out, size_t len)
 
 		if (strlen(r->day) < 3 || strncasecmp(r->day, names[w], 3) != 0)
 			continue;
-		n += (size_t)snprintf(out + n, len - n, "%s%gh %.24s",
+		n += (size_t)snprintf(out + n, len - n, "%s%gh %s",
 		                      n > 0 ? ", " : "", r->hours, r->activity);
 	}
 	if (n == 0 && t->plan->n_schedule > 0)
@@ -299,12 +315,13 @@ cmd_week(struct cli *c, int argc, char **argv)
 	planrec_days_date(monday, from);
 	planrec_days_date(monday + 6, to);
 	printf("%sweek %s%s (%s .. %s), %s", out_color("bold"), week,
-	       out_color("reset"), from, to, m.user);
+	       out_color("reset"), from, to,
+	       m.user[0] != '\0' ? m.user : "this home");
 	if (m.has_plan)
 		printf(", plan: %s", m.plan);
 	printf("\n");
 	width = term_width();
-	bar = width - 44;
+	bar = width - 50;
 	bar = bar < 10 ? 10 : bar > 60 ? 60 : bar;
 	for (i = 0; i < 7; i++) {
 		if (m.days[i].minutes > most)
@@ -322,10 +339,13 @@ cmd_week(struct cli *c, int argc, char **argv)
 		duration_format(d->minutes, dur, sizeof(dur));
 		view_ask(t, d->day, ask, sizeof(ask));
 		printf(" %6s", d->minutes > 0 ? dur : "-");
-		if (ask[0] != '\0')
-			printf("  %s%.*s%s", out_color("dim"),
-			       width - bar - 22 > 8 ? width - bar - 22 : 8, ask,
+		if (ask[0] != '\0') {
+			view_fit(ask, (size_t)(width - bar - 22 > 12
+			                               ? width - bar - 22
+			                               : 12));
+			printf("  %s%s%s", out_color("dim"), ask,
 			       out_color("reset"));
+		}
 		if (d->day == today)
 			printf("  < today");
 		printf("\n");
