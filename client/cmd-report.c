@@ -134,7 +134,9 @@ static const char report_css[] =
         ".l0{fill:var(--l0)}.l1{fill:var(--l1)}.l2{fill:var(--l2)}"
         ".l3{fill:var(--l3)}.l4{fill:var(--l4)}"
         ".phase{fill:var(--bar);opacity:.35}.project{fill:var(--bar)}"
-        ".done{fill:var(--done)}"
+        ".done{fill:var(--done)}.over{fill:var(--target)}"
+        ".act-bar{fill:var(--bar)}.alloc{fill:var(--grid)}"
+        ".calib{fill:var(--bar)}"
         "@media print{body{margin:0;max-width:none}section{break-inside:"
         "avoid}}";
 
@@ -311,9 +313,11 @@ report_heatmap(struct report *r)
 	fputs("</svg></section>\n", r->f);
 }
 
-/* The plan's allocation of activity a: "50-70%" or "". */
-static void
-report_alloc(const struct report *r, const char *a, char *out, size_t len)
+/* The plan's allocation of activity a ("50-70%" into out, and the
+ * bounds), or 0 when the plan gives it none. */
+static int
+report_alloc(const struct report *r, const char *a, char *out, size_t len,
+             unsigned *lo, unsigned *hi)
 {
 	size_t i;
 
@@ -321,22 +325,84 @@ report_alloc(const struct report *r, const char *a, char *out, size_t len)
 	for (i = 0; r->t != NULL && i < r->t->plan->n_allocations; i++) {
 		const Cairn__Allocation *al = r->t->plan->allocations[i];
 
-		if (strcmp(al->activity, a) == 0)
+		if (strcmp(al->activity, a) == 0) {
 			snprintf(out, len, "%u-%u%%", al->min_pct, al->max_pct);
+			*lo = al->min_pct;
+			*hi = al->max_pct;
+			return 1;
+		}
 	}
+	return 0;
+}
+
+/*
+ * Time per activity as horizontal bars of its share, with the plan's
+ * allocation as a band behind each (0 to 100 %, axis labelled).
+ */
+static void
+report_activity_chart(struct report *r)
+{
+	const int left = 90, w = 360, row = 22;
+	char alloc[32];
+	unsigned lo = 0, hi = 0;
+	size_t i;
+	double share;
+
+	fprintf(r->f,
+	        "<svg width=\"%d\" height=\"%d\" role=\"img\" "
+	        "aria-label=\"time per activity against the plan's "
+	        "allocation\">\n",
+	        left + w + 50, (int)r->m.n_acts * row + 30);
+	for (i = 0; i < r->m.n_acts; i++) {
+		int y = (int)i * row;
+
+		share = r->m.total > 0 ? (double)r->m.act_total[i] / r->m.total
+		                       : 0;
+		fprintf(r->f, "<text x=\"0\" y=\"%d\">", y + 14);
+		html_text(r->f, r->m.acts[i]);
+		fputs("</text>\n", r->f);
+		if (report_alloc(r, r->m.acts[i], alloc, sizeof(alloc), &lo,
+		                 &hi))
+			fprintf(r->f,
+			        "<rect class=\"alloc\" x=\"%.1f\" y=\"%d\" "
+			        "width=\"%.1f\" height=\"%d\"><title>plan: "
+			        "%s</title></rect>\n",
+			        left + w * lo / 100.0, y + 1,
+			        w * (hi - lo) / 100.0, row - 4, alloc);
+		fprintf(r->f,
+		        "<rect class=\"act-bar\" x=\"%d\" y=\"%d\" "
+		        "width=\"%.1f\" height=\"%d\"/><text x=\"%.1f\" "
+		        "y=\"%d\">%.0f%%</text>\n",
+		        left, y + 6, w * share, row - 12,
+		        left + w * share + 4, y + 14, share * 100);
+	}
+	fprintf(r->f,
+	        "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+	        "y2=\"%d\"/><text x=\"%d\" y=\"%d\">0%%</text><text "
+	        "x=\"%d\" y=\"%d\">100%%</text></svg>\n<p class=\"muted\">"
+	        "Bars: share of the time; bands: the plan's allocation.</p>\n",
+	        left, (int)r->m.n_acts * row + 2, left + w,
+	        (int)r->m.n_acts * row + 2, left,
+	        (int)r->m.n_acts * row + 16, left + w - 20,
+	        (int)r->m.n_acts * row + 16);
 }
 
 static void
 report_activities(struct report *r)
 {
 	char dur[32], alloc[32];
+	unsigned lo, hi;
 	size_t i;
 
-	if (r->html)
+	if (r->html) {
 		fputs("<section id=\"activities\"><h2>Time per activity</h2>"
-		      "\n<table><tr><th>activity</th><th>time</th><th>share"
+		      "\n",
+		      r->f);
+		report_activity_chart(r);
+		fputs("<table><tr><th>activity</th><th>time</th><th>share"
 		      "</th><th>plan</th></tr>\n",
 		      r->f);
+	}
 	else
 		fputs("\n## Time per activity\n\n| activity | time | share | "
 		      "plan |\n| --- | ---: | ---: | ---: |\n",
@@ -347,7 +413,7 @@ report_activities(struct report *r)
 		                              : 0;
 
 		duration_format((uint32_t)r->m.act_total[i], dur, sizeof(dur));
-		report_alloc(r, r->m.acts[i], alloc, sizeof(alloc));
+		report_alloc(r, r->m.acts[i], alloc, sizeof(alloc), &lo, &hi);
 		if (r->html) {
 			fputs("<tr><td>", r->f);
 			html_text(r->f, r->m.acts[i]);
@@ -450,6 +516,51 @@ report_timeline(struct report *r)
 	        n * row + 14);
 }
 
+/* Each attempt as a bar of its time, its time box as a mark. */
+static void
+report_drill_chart(struct report *r, int n)
+{
+	const int left = 10, w = 420, row = 16;
+	double most = 1;
+	size_t i;
+	int k = 0;
+
+	for (i = 0; i < r->m.n_ents; i++) {
+		const struct model_entry *e = &r->m.ents[i];
+
+		if (e->limit == 0)
+			continue;
+		most = e->minutes > most ? e->minutes : most;
+		most = e->limit > most ? e->limit : most;
+	}
+	fprintf(r->f,
+	        "<svg width=\"%d\" height=\"%d\" role=\"img\" "
+	        "aria-label=\"drill attempts against their time boxes\">\n",
+	        left + w + 60, n * row + 24);
+	for (i = 0; i < r->m.n_ents; i++) {
+		const struct model_entry *e = &r->m.ents[i];
+		int y = k * row;
+
+		if (e->limit == 0)
+			continue;
+		k++;
+		fprintf(r->f,
+		        "<rect class=\"drill %s\" x=\"%d\" y=\"%d\" "
+		        "width=\"%.1f\" height=\"%d\"/><line class=\"target\" "
+		        "x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n",
+		        e->beaten ? "done" : "over", left, y + 3,
+		        w * e->minutes / most, row - 6,
+		        left + w * e->limit / most, y, left + w * e->limit / most,
+		        y + row);
+	}
+	fprintf(r->f,
+	        "<text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" "
+	        "y=\"%d\">%.0f min</text></svg>\n<p class=\"muted\">Bars: "
+	        "time taken (green: within the box); red marks: the time "
+	        "box.</p>\n",
+	        left, n * row + 16, left + w - 30, n * row + 16, most);
+}
+
 static void
 report_drills(struct report *r)
 {
@@ -457,20 +568,28 @@ report_drills(struct report *r)
 	size_t i;
 	int n = 0;
 
+	for (i = 0; i < r->m.n_ents; i++)
+		n += r->m.ents[i].limit > 0;
+	if (n == 0)
+		return;
+	if (r->html) {
+		fputs("<section id=\"drills\"><h2>Drills against their time "
+		      "boxes</h2>\n",
+		      r->f);
+		report_drill_chart(r, n);
+		fputs("<table><tr><th>day</th><th>time</th><th>box</th><th>"
+		      "</th><th>drill</th></tr>\n",
+		      r->f);
+	} else {
+		fputs("\n## Drills against their time boxes\n\n| day | time "
+		      "| box | | drill |\n| --- | ---: | ---: | --- | --- |\n",
+		      r->f);
+	}
 	for (i = 0; i < r->m.n_ents; i++) {
 		const struct model_entry *e = &r->m.ents[i];
 
 		if (e->limit == 0)
 			continue;
-		if (n++ == 0)
-			fputs(r->html ? "<section id=\"drills\"><h2>Drills "
-			                "against their time boxes</h2>\n<table>"
-			                "<tr><th>day</th><th>time</th><th>box"
-			                "</th><th></th><th>drill</th></tr>\n"
-			              : "\n## Drills against their time boxes\n\n"
-			                "| day | time | box | | drill |\n| --- | "
-			                "---: | ---: | --- | --- |\n",
-			      r->f);
 		planrec_days_date(e->day, date);
 		duration_format(e->minutes, dur, sizeof(dur));
 		duration_format(e->limit, lim, sizeof(lim));
@@ -492,6 +611,48 @@ report_drills(struct report *r)
 		fputs("</table></section>\n", r->f);
 }
 
+/*
+ * Calibration: per confidence band, the share that came true as a dot,
+ * against the diagonal where a well-calibrated learner's dots lie.
+ */
+static void
+report_calib_chart(struct report *r, const struct model_calib *c)
+{
+	const int left = 40, size = 200, top = 10;
+	int b;
+
+	fprintf(r->f,
+	        "<svg width=\"%d\" height=\"%d\" role=\"img\" "
+	        "aria-label=\"share that came true per confidence band\">\n"
+	        "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+	        "y2=\"%d\"/><line class=\"axis\" x1=\"%d\" y1=\"%d\" "
+	        "x2=\"%d\" y2=\"%d\"/><line class=\"today\" x1=\"%d\" "
+	        "y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n<text x=\"0\" "
+	        "y=\"%d\">100%%</text><text x=\"0\" y=\"%d\">0%%</text>"
+	        "<text x=\"%d\" y=\"%d\">said 50%%</text><text x=\"%d\" "
+	        "y=\"%d\">100%%</text>\n",
+	        left + size + 20, size + top + 30, left, top + size,
+	        left + size, top + size, left, top, left, top + size, left,
+	        top + size, left + size, top, top + 8, top + size, left,
+	        top + size + 16, left + size - 24, top + size + 16);
+	for (b = 0; b < MODEL_BANDS; b++) {
+		double said = (c->band[b].lo + c->band[b].hi) / 2.0;
+
+		if (c->band[b].n == 0)
+			continue;
+		fprintf(r->f,
+		        "<circle class=\"calib\" cx=\"%.1f\" cy=\"%.1f\" "
+		        "r=\"%d\"><title>said %u-%u%%: %u, %.0f%% came "
+		        "true</title></circle>\n",
+		        left + size * (said - 50) / 50.0,
+		        top + size * (1 - c->band[b].came_true),
+		        3 + (int)(c->band[b].n > 6 ? 6 : c->band[b].n),
+		        c->band[b].lo, c->band[b].hi, c->band[b].n,
+		        c->band[b].came_true * 100);
+	}
+	fputs("</svg>\n", r->f);
+}
+
 static void
 report_calib(struct report *r, const char *label,
              const struct model_calib *c)
@@ -504,7 +665,9 @@ report_calib(struct report *r, const char *label,
 		fprintf(r->f, "</h3>\n<p>%u resolved", c->n);
 		if (c->n > 0)
 			fprintf(r->f, ", Brier score %.3f", c->brier);
-		fputs("</p>\n<table><tr><th>said</th><th>resolved</th>"
+		fputs("</p>\n", r->f);
+		report_calib_chart(r, c);
+		fputs("<table><tr><th>said</th><th>resolved</th>"
 		      "<th>came true</th></tr>\n",
 		      r->f);
 	} else {
