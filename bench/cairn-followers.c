@@ -230,7 +230,7 @@ main(int argc, char **argv)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < (rlim_t)n + 32) {
 		rl.rlim_cur = rl.rlim_max < (rlim_t)n + 32 ? rl.rlim_max
-		                                            : (rlim_t)n + 32;
+		                                           : (rlim_t)n + 32;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	memset(&t0, 0, sizeof(t0));
@@ -314,7 +314,8 @@ main(int argc, char **argv)
 	}
 	printf("followers=%ld opened_ms=%.0f", n, t_open);
 	if (rss0 >= 0 && rss1 >= 0)
-		printf(" rss_before_kb=%ld rss_after_kb=%ld per_follower_kb=%.1f",
+		printf(" rss_before_kb=%ld rss_after_kb=%ld "
+		       "per_follower_kb=%.1f",
 		       rss0, rss1, (double)(rss1 - rss0) / (double)n);
 	printf(" push_acked_ms=%.1f fanout_first_ms=%.1f fanout_last_ms=%.1f\n",
 	       t_ack, t_first, t_last);

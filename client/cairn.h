@@ -167,8 +167,8 @@ struct rec {
 	/* Derived from the body by rec_derive, kept for queries: */
 	int64_t at; /* started_at of an entry, at of a comment or review */
 	char target[REC_TARGET_MAX + 1]; /* what a comment or review is on */
-	int dirty;  /* 1 written here, 2 to push again as is; 0 synced */
-	uint64_t seq;    /* the server's seq, in a pulled batch only */
+	int dirty;        /* 1 written here, 2 to push again as is; 0 synced */
+	uint64_t seq;     /* the server's seq, in a pulled batch only */
 	uint64_t arrived; /* local order of arrival from others, 0 if mine */
 };
 
@@ -620,14 +620,14 @@ json_t *plan_schedule_json(const Cairn__Plan *p);
 #define MODEL_BANDS 5        /* confidence bands 50-60 .. 90-100 */
 #define MODEL_RECENT_WEEKS 8 /* "recent" calibration */
 #define MODEL_COMMITS 8
-#define MODEL_TEXT_MAX 160   /* bytes of an entry's text kept */
+#define MODEL_TEXT_MAX 160 /* bytes of an entry's text kept */
 
 struct model_day {
-	int64_t day;                /* days since 1970-01-01 */
+	int64_t day; /* days since 1970-01-01 */
 	uint32_t minutes;
-	uint32_t act[MODEL_ACTS];   /* minutes per activity (model.acts) */
-	double target_h;            /* what the plan's schedule asks */
-	int free;                   /* the schedule leaves the day free */
+	uint32_t act[MODEL_ACTS]; /* minutes per activity (model.acts) */
+	double target_h;          /* what the plan's schedule asks */
+	int free;                 /* the schedule leaves the day free */
 };
 
 struct model_entry {
@@ -677,24 +677,24 @@ struct model_breach {
 
 struct model {
 	char user[HANDLE_MAX + 1];
-	int64_t today, from, to;  /* the span, inclusive */
-	struct model_day *days;   /* owned, n_days (to - from + 1) */
+	int64_t today, from, to; /* the span, inclusive */
+	struct model_day *days;  /* owned, n_days (to - from + 1) */
 	size_t n_days;
 	char acts[MODEL_ACTS][ENTRY_ACTIVITY_MAX + 1];
 	uint64_t act_total[MODEL_ACTS]; /* minutes in the span */
 	size_t n_acts;
-	uint64_t total;            /* minutes in the span */
-	struct model_entry *ents;  /* owned: the span's, oldest first */
+	uint64_t total;           /* minutes in the span */
+	struct model_entry *ents; /* owned: the span's, oldest first */
 	size_t n_ents;
 	int has_plan;
 	char plan[PLAN_TITLE_MAX + 1];
-	double week_target_h;      /* the schedule's hours in a week */
-	unsigned streak_min;       /* minutes that make a day count */
-	int streak, longest;       /* days in a row (free days skipped) */
-	int64_t last_at;           /* last check-in, unix s; 0 if none */
-	int64_t first_day;         /* first day with a check-in, or -1 */
-	uint64_t entries_total;    /* check-ins in the whole history */
-	struct model_pred *preds;  /* owned: every prediction */
+	double week_target_h;     /* the schedule's hours in a week */
+	unsigned streak_min;      /* minutes that make a day count */
+	int streak, longest;      /* days in a row (free days skipped) */
+	int64_t last_at;          /* last check-in, unix s; 0 if none */
+	int64_t first_day;        /* first day with a check-in, or -1 */
+	uint64_t entries_total;   /* check-ins in the whole history */
+	struct model_pred *preds; /* owned: every prediction */
 	size_t n_preds;
 	char recent_week[WEEK_NAME_MAX + 1];
 	struct model_calib all, recent; /* recent: the last 8 weeks */
@@ -720,6 +720,12 @@ int64_t model_entry_day(int64_t started_at, int utc_offset);
 int model_build(struct store *st, const char *user, const struct ptree *t,
                 int64_t from, int64_t to, int64_t today,
                 const struct model_opts *o, struct model *out);
+/*
+ * Only the predictions of user and their calibration (no sessions read):
+ * what predict ls and plan status need. Release with model_release.
+ */
+int model_build_predictions(struct store *st, const char *user, int64_t today,
+                            struct model *out);
 void model_release(struct model *m);
 /* Calibration of the resolved predictions of weeks from since on. */
 void model_calibrate(const struct model_pred *p, size_t n, int64_t since,
@@ -762,8 +768,7 @@ void term_cell(FILE *f, int level);
  * error line on failure; warns on stderr when nothing of them is here.
  */
 int view_open(struct cli *c, const char *user, int64_t from, int64_t to,
-              const struct model_opts *o, struct model *m,
-              struct ptree **plan);
+              const struct model_opts *o, struct model *m, struct ptree **plan);
 
 /* ------------------------------------------------------------------ */
 /* view/progress.c: the progress model, one learner's week against their */
@@ -773,28 +778,27 @@ int view_open(struct cli *c, const char *user, int64_t from, int64_t to,
 
 struct progress {
 	char user[HANDLE_MAX + 1];
-	int64_t monday, today;    /* days since 1970-01-01 */
-	uint32_t day_minutes[7];  /* Monday first */
+	int64_t monday, today;   /* days since 1970-01-01 */
+	uint32_t day_minutes[7]; /* Monday first */
 	uint64_t week_minutes;
 	int has_plan;
 	char plan[PLAN_TITLE_MAX + 1];
-	double target_h;          /* the plan's hours for the week */
-	double due_h;             /* of which due by today (all, if past) */
-	int overdue;              /* milestones and phases overdue */
-	int streak;               /* days in a row with PROGRESS_STREAK_MIN */
-	int64_t last_at;          /* the last check-in (unix s), 0 if none */
-	int64_t first_day;        /* the learner's first day, -1 if none */
+	double target_h;   /* the plan's hours for the week */
+	double due_h;      /* of which due by today (all, if past) */
+	int overdue;       /* milestones and phases overdue */
+	int streak;        /* days in a row with PROGRESS_STREAK_MIN */
+	int64_t last_at;   /* the last check-in (unix s), 0 if none */
+	int64_t first_day; /* the learner's first day, -1 if none */
 	uint64_t entries;
-	int breaches;             /* commitments broken in the last 2 weeks */
-	int behind;               /* fewer hours than due, or overdue */
+	int breaches; /* commitments broken in the last 2 weeks */
+	int behind;   /* fewer hours than due, or overdue */
 };
 
 /*
  * The Monday of WEEK as commands take it: this (NULL too), last, YYYY-Www
  * or a YYYY-MM-DD date in it. CAIRN_EINVAL with a message in err.
  */
-int week_arg(const char *s, int64_t today, int64_t *monday,
-             struct errbuf *err);
+int week_arg(const char *s, int64_t today, int64_t *monday, struct errbuf *err);
 /*
  * Computes user's progress in the week starting monday, as of today,
  * against plan t (borrowed; NULL when they have none).

@@ -104,8 +104,8 @@ cmd_comment(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (c->json)
-		rc = out_json(json_pack("{s:s, s:o, s:o, s:s, s:s}", "id",
-		                        r.id, "target", out_str_or_null(cm.target),
+		rc = out_json(json_pack("{s:s, s:o, s:o, s:s, s:s}", "id", r.id,
+		                        "target", out_str_or_null(cm.target),
 		                        "week", out_str_or_null(cm.week),
 		                        "subject", r.subject, "text", text));
 	else if (who != NULL)
@@ -139,12 +139,11 @@ comment_json(const struct rec *r)
 	                                            : (const uint8_t *)"");
 	if (cm == NULL)
 		return NULL;
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", r->id,
-	              "kind", "comment", "author", r->owner, "about",
-	              r->subject, "text", cm->text, "at",
-	              out_time_or_null(cm->at), "target",
-	              out_str_or_null(cm->target), "week",
-	              out_str_or_null(cm->week));
+	o = json_pack(
+	        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", r->id, "kind",
+	        "comment", "author", r->owner, "about", r->subject, "text",
+	        cm->text, "at", out_time_or_null(cm->at), "target",
+	        out_str_or_null(cm->target), "week", out_str_or_null(cm->week));
 	cairn__comment__free_unpacked(cm, NULL);
 	return o;
 }
@@ -304,8 +303,8 @@ inbox_breaches(struct cli *c, const Cairn__PeopleOk *p, int all, json_t *arr,
 			planrec_days_date(b->to, to);
 			snprintf(key, sizeof(key), "breach:%s:%d:%s",
 			         who->handle, b->rule, from);
-			if (!all &&
-			    store_cache_get(c->st, key, &seen, &len) == CAIRN_OK) {
+			if (!all && store_cache_get(c->st, key, &seen, &len) ==
+			                    CAIRN_OK) {
 				free(seen);
 				seen = NULL;
 				continue;
@@ -319,13 +318,14 @@ inbox_breaches(struct cli *c, const Cairn__PeopleOk *p, int all, json_t *arr,
 			}
 			if (arr != NULL) {
 				json_array_append_new(
-				        arr, json_pack("{s:s, s:s, s:f, s:f, s:s, "
-				                       "s:s}",
-				                       "user", who->handle, "rule",
-				                       model_rule_name(b->rule),
-				                       "value", b->value, "got",
-				                       b->got, "from", from, "to",
-				                       to));
+				        arr,
+				        json_pack("{s:s, s:s, s:f, s:f, s:s, "
+				                  "s:s}",
+				                  "user", who->handle, "rule",
+				                  model_rule_name(b->rule),
+				                  "value", b->value, "got",
+				                  b->got, "from", from, "to",
+				                  to));
 				continue;
 			}
 			if ((*shown)++ == 0)
@@ -365,17 +365,16 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 		               store_errmsg(c->st));
 	if ((rc = people_cache_load(c, &p)) != CAIRN_OK)
 		return rc;
-	if (c->json && ((ib.arr = json_array()) == NULL ||
-	                (inv = json_array()) == NULL ||
-	                (br = json_array()) == NULL)) {
+	if (c->json &&
+	    ((ib.arr = json_array()) == NULL || (inv = json_array()) == NULL ||
+	     (br = json_array()) == NULL)) {
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
 	if (!c->json)
 		printf("%s:\n", all ? "comments and reviews on your work"
 		                    : "new on your work");
-	rc = store_list_about(c->st, c->handle, all ? 0 : seen, inbox_one,
-	                      &ib);
+	rc = store_list_about(c->st, c->handle, all ? 0 : seen, inbox_one, &ib);
 	if (rc != CAIRN_OK) {
 		rc = cli_err(rc, "cannot read the store: %s",
 		             store_errmsg(c->st));
@@ -393,12 +392,13 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 			printf("invitations:\n");
 		if (c->json)
 			json_array_append_new(
-			        inv, json_pack("{s:s, s:s?, s:o}", "handle",
-			                       v->handle, "role",
-			                       v->group[0] != '\0'
-			                               ? NULL
-			                               : people_role_name(v->role),
-			                       "group", out_str_or_null(v->group)));
+			        inv,
+			        json_pack("{s:s, s:s?, s:o}", "handle",
+			                  v->handle, "role",
+			                  v->group[0] != '\0'
+			                          ? NULL
+			                          : people_role_name(v->role),
+			                  "group", out_str_or_null(v->group)));
 		else if (v->group[0] != '\0')
 			printf("  %s invites you to group %s ('cairn group "
 			       "join %s')\n",

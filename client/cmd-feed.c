@@ -6,7 +6,6 @@
  * connection is retried with backoff, resuming from the last event's
  * cursor so nothing in between is missed. Ctrl-C ends it.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,22 +22,16 @@
 #define FEED_BACKOFF_MAX 30 /* seconds between reconnects, at most */
 #define FEED_ROWS_MAX 100000
 
-struct feed_row {
-	struct rec r; /* body owned */
-};
-
 struct feed {
-	struct cli *c;
-	struct feed_row *rows; /* newest first from the store */
+	struct rec *rows; /* newest first from the store; bodies owned */
 	size_t n, cap;
-	json_t *arr;
 };
 
 static int
 feed_collect(void *arg, const struct rec *r)
 {
 	struct feed *f = arg;
-	struct feed_row *nr;
+	struct rec *nr;
 	size_t cap;
 
 	if (f->n >= FEED_ROWS_MAX)
@@ -50,13 +43,12 @@ feed_collect(void *arg, const struct rec *r)
 		f->rows = nr;
 		f->cap = cap;
 	}
-	memset(&f->rows[f->n], 0, sizeof(f->rows[f->n]));
-	f->rows[f->n].r = *r;
-	f->rows[f->n].r.body = NULL;
+	f->rows[f->n] = *r;
+	f->rows[f->n].body = NULL;
 	if (r->body_len > 0) {
-		if ((f->rows[f->n].r.body = malloc(r->body_len)) == NULL)
+		if ((f->rows[f->n].body = malloc(r->body_len)) == NULL)
 			return CAIRN_ENOMEM;
-		memcpy(f->rows[f->n].r.body, r->body, r->body_len);
+		memcpy(f->rows[f->n].body, r->body, r->body_len);
 	}
 	f->n++;
 	return 0;
@@ -67,13 +59,12 @@ static int
 feed_print_stored(struct cli *c, int64_t since)
 {
 	struct store_filter flt = {since, INT64_MAX, 0, NULL};
+	json_t *arr = NULL, *o;
 	struct feed f;
 	size_t i;
-	json_t *o;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
-	f.c = c;
 	rc = store_list(c->st, &flt, feed_collect, &f);
 	if (rc < 0) {
 		rc = cli_err(rc, "cannot read the store: %s",
@@ -81,27 +72,25 @@ feed_print_stored(struct cli *c, int64_t since)
 		goto out;
 	}
 	rc = CAIRN_OK;
-	if (c->json && (f.arr = json_array()) == NULL) {
+	if (c->json && (arr = json_array()) == NULL) {
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
 	for (i = f.n; i-- > 0;) {
-		if (f.arr == NULL) {
-			out_entry_line(stdout, &f.rows[i].r, 1);
+		if (arr == NULL) {
+			out_entry_line(stdout, &f.rows[i], 1);
 			continue;
 		}
-		if ((o = out_entry_json(&f.rows[i].r)) != NULL)
-			json_array_append_new(f.arr, o);
+		if ((o = out_entry_json(&f.rows[i])) != NULL)
+			json_array_append_new(arr, o);
 	}
-	if (f.arr != NULL) {
-		rc = out_json(f.arr);
-		f.arr = NULL;
+	if (arr != NULL) {
+		rc = out_json(arr);
+		arr = NULL;
 	}
 out:
-	for (i = 0; i < f.n; i++)
-		rec_release(&f.rows[i].r);
-	free(f.rows);
-	json_decref(f.arr);
+	rec_free_array(f.rows, f.n);
+	json_decref(arr);
 	return rc;
 }
 
@@ -161,7 +150,8 @@ feed_event(struct cli *c, const Cairn__Event *ev, uint64_t *cursor)
 	int rc = CAIRN_OK;
 
 	if (ev->n_records > MSG_MAX_BATCH)
-		return cli_err(CAIRN_EPROTO, "the server sent too big an event");
+		return cli_err(CAIRN_EPROTO,
+		               "the server sent too big an event");
 	if (ev->n_records > 0 &&
 	    (recs = calloc(ev->n_records, sizeof(*recs))) == NULL)
 		return CAIRN_ENOMEM;
@@ -321,19 +311,21 @@ cmd_feed(struct cli *c, int argc, char **argv)
 			continue;
 		}
 		if (date_parse(arg, now, &d) != CAIRN_OK)
-			return cli_err(CAIRN_EINVAL,
-			               "bad date '%s': use YYYY-MM-DD, today or "
-			               "yesterday",
-			               arg);
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "bad date '%s': use YYYY-MM-DD, today or "
+			        "yesterday",
+			        arg);
 		since = ymd_start(&d);
 	}
 	if (cli_optind() < argc)
 		return cli_usage(c, "unexpected argument");
 	if (follow) {
 		if (c->server[0] == '\0')
-			return cli_err(CAIRN_ENOCONFIG,
-			               "this home has no server; run 'cairn init "
-			               "--server HOST:PORT --ca FILE'");
+			return cli_err(
+			        CAIRN_ENOCONFIG,
+			        "this home has no server; run 'cairn init "
+			        "--server HOST:PORT --ca FILE'");
 		if (c->token_len == 0)
 			return cli_err(CAIRN_EAUTHREQ,
 			               "not logged in; run 'cairn login %s'",

@@ -53,11 +53,10 @@ group_change(struct cli *c, Cairn__GroupAction action, const char *name,
 		goto out;
 	g = group_find(resp->people, name);
 	if (c->json) {
-		rc = out_json(json_pack("{s:s, s:i, s:i}", "group", name,
-		                        "members",
-		                        g != NULL ? (int)g->n_members : 0,
-		                        "invited",
-		                        g != NULL ? (int)g->n_invited : 0));
+		rc = out_json(
+		        json_pack("{s:s, s:i, s:i}", "group", name, "members",
+		                  g != NULL ? (int)g->n_members : 0, "invited",
+		                  g != NULL ? (int)g->n_invited : 0));
 		goto out;
 	}
 	switch (action) {
@@ -144,8 +143,7 @@ group_board(struct cli *c, const char *name, const char *wk)
 			rc = cli_err(rc, "cannot read %s's log", who);
 			goto out;
 		}
-		rc = progress_compute(c->st, who, t, monday, today,
-		                      &rows[n].p);
+		rc = progress_compute(c->st, who, t, monday, today, &rows[n].p);
 		ptree_free(t);
 		t = NULL;
 		if (rc != CAIRN_OK) {
@@ -166,7 +164,8 @@ group_board(struct cli *c, const char *name, const char *wk)
 		}
 		for (i = 0; i < n; i++) {
 			o = progress_json(&rows[i].p);
-			json_object_set_new(o, "rank", json_integer((int)i + 1));
+			json_object_set_new(o, "rank",
+			                    json_integer((int)i + 1));
 			json_array_append_new(arr, o);
 		}
 		rc = out_json(json_pack("{s:s, s:s, s:O}", "group", name,
@@ -208,10 +207,10 @@ group_ls(struct cli *c)
 				json_array_append_new(
 				        mem,
 				        json_string(p->groups[i]->members[j]));
-			json_array_append_new(
-			        arr, json_pack("{s:s, s:o}", "name",
-			                       p->groups[i]->name, "members",
-			                       mem));
+			json_array_append_new(arr,
+			                      json_pack("{s:s, s:o}", "name",
+			                                p->groups[i]->name,
+			                                "members", mem));
 		}
 		rc = out_json(arr);
 		goto out;

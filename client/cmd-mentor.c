@@ -102,7 +102,7 @@ cmd_mentees(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 	char hours[64], last[32], week[WEEK_NAME_LEN + 1];
 	Cairn__PeopleOk *people = NULL;
-	json_t *arr = NULL, *o, *todo;
+	json_t *arr = NULL, *o, *weeks;
 	struct progress p;
 	int64_t today, monday, from, w, since;
 	const char *arg;
@@ -150,23 +150,23 @@ cmd_mentees(struct cli *c, int argc, char **argv)
 			from = monday - 7;
 		if (from < monday - 7 * MENTOR_WEEKS_MAX)
 			from = monday - 7 * MENTOR_WEEKS_MAX;
-		todo = json_array();
+		weeks = json_array();
 		unreviewed = 0;
 		for (w = from; w < monday; w += 7) {
 			if (p.first_day < 0 || w + 6 < p.first_day ||
 			    reviewed(c, m->handle, w))
 				continue;
 			week_of_day(w, week, NULL);
-			json_array_append_new(todo, json_string(week));
+			json_array_append_new(weeks, json_string(week));
 			unreviewed++;
 		}
 		if (arr != NULL) {
 			o = progress_json(&p);
-			json_object_set_new(o, "unreviewed", todo);
+			json_object_set_new(o, "unreviewed", weeks);
 			json_array_append_new(arr, o);
 			continue;
 		}
-		json_decref(todo);
+		json_decref(weeks);
 		progress_hours(&p, hours, sizeof(hours));
 		out_local_time(p.last_at, last);
 		printf("%-12s %-18s last %-16s streak %-3d %-9s", m->handle,
@@ -329,7 +329,8 @@ cmd_review(struct cli *c, int argc, char **argv)
 	progress_hours(&p, hours, sizeof(hours));
 	printf("%s, week %s (%s .. %s): %s", who, week, from, to, hours);
 	if (p.has_plan && p.due_h > 0 && p.due_h < p.target_h)
-		printf(" (%gh due by %s)", (double)(int)(p.due_h * 10 + 0.5) / 10,
+		printf(" (%gh due by %s)",
+		       (double)(int)(p.due_h * 10 + 0.5) / 10,
 		       today < monday + 7 ? "today" : "the end of the week");
 	printf(", %s%s\n", p.behind ? "behind" : "on track",
 	       p.overdue > 0 ? " (a milestone or phase is overdue)" : "");
@@ -337,8 +338,7 @@ cmd_review(struct cli *c, int argc, char **argv)
 		printf("plan: %s\n", p.plan);
 	for (i = 0; i < 7; i++) {
 		duration_format(p.day_minutes[i], dur, sizeof(dur));
-		printf("  %s  %s\n", days[i],
-		       p.day_minutes[i] > 0 ? dur : "-");
+		printf("  %s  %s\n", days[i], p.day_minutes[i] > 0 ? dur : "-");
 	}
 	we.monday = monday;
 	we.n = 0;

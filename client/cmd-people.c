@@ -139,10 +139,11 @@ people_handle(struct cli *c, int argc, char **argv, const char **handle)
 		return cli_usage(c, "expected one HANDLE");
 	*handle = argv[cli_optind()];
 	if (!handle_valid(*handle))
-		return cli_err(CAIRN_EINVAL,
-		               "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting "
-		               "with a letter",
-		               *handle);
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting "
+		        "with a letter",
+		        *handle);
 	return CAIRN_OK;
 }
 
@@ -190,7 +191,8 @@ cmd_invite(struct cli *c, int argc, char **argv)
 	if ((rc = people_call(c, &req, &resp)) != CAIRN_OK)
 		return rc;
 	/* They had invited us: the server took this as a yes. */
-	now = people_role(resp->people, handle, CAIRN__ROLE__ROLE_PARTNER) != 0 &&
+	now = people_role(resp->people, handle, CAIRN__ROLE__ROLE_PARTNER) !=
+	              0 &&
 	      m.role == CAIRN__ROLE__ROLE_PARTNER;
 	if (c->json)
 		rc = out_json(json_pack("{s:s, s:s, s:b}", "handle", handle,
@@ -242,10 +244,10 @@ people_answer(struct cli *c, int argc, char **argv, int accept)
 		return rc;
 	role = people_role(resp->people, handle, 0);
 	if (c->json)
-		rc = out_json(json_pack("{s:s, s:b, s:s?}", "handle", handle,
-		                        "accepted", accept, "role",
-		                        accept ? people_role_name(role)
-		                               : NULL));
+		rc = out_json(
+		        json_pack("{s:s, s:b, s:s?}", "handle", handle,
+		                  "accepted", accept, "role",
+		                  accept ? people_role_name(role) : NULL));
 	else if (!accept)
 		printf("declined %s's invitation\n", handle);
 	else if (role == CAIRN__ROLE__ROLE_MENTEE)
@@ -299,7 +301,8 @@ cmd_drop(struct cli *c, int argc, char **argv)
 		rc = out_json(json_pack("{s:s, s:b, s:b}", "handle", handle,
 		                        "dropped", 1, "still_sharing", still));
 	else if (still)
-		printf("dropped %s, but you are still in a study group together "
+		printf("dropped %s, but you are still in a study group "
+		       "together "
 		       "and keep seeing each other; 'cairn group leave NAME' "
 		       "ends that\n",
 		       handle);
@@ -428,8 +431,7 @@ cmd_invites(struct cli *c, int argc, char **argv)
 			const Cairn__Invitation *v = ok->invites[i];
 
 			o = json_pack("{s:s, s:s?, s:b, s:o, s:o}", "handle",
-			              v->handle,
-			              "role",
+			              v->handle, "role",
 			              v->group[0] != '\0'
 			                      ? NULL
 			                      : people_role_name(v->role),

@@ -63,10 +63,11 @@ cli_now(int64_t *now, int64_t *today)
 			return CAIRN_OK;
 		}
 		if (rfc3339_parse(env, &t) != CAIRN_OK)
-			return cli_err(CAIRN_EUSAGE,
-			               "bad CAIRN_NOW '%s': use YYYY-MM-DD or an "
-			               "RFC 3339 time (2026-12-02T21:00:00+01:00)",
-			               env);
+			return cli_err(
+			        CAIRN_EUSAGE,
+			        "bad CAIRN_NOW '%s': use YYYY-MM-DD or an "
+			        "RFC 3339 time (2026-12-02T21:00:00+01:00)",
+			        env);
 	}
 	tt = (time_t)t;
 	if (localtime_r(&tt, &tm) == NULL)
@@ -725,8 +726,9 @@ plan_status(struct cli *c, int argc, char **argv)
 	if ((rc = pstatus_compute(t, today, &s)) != CAIRN_OK)
 		goto out;
 	/* Predictions still open after their week are due too. */
-	if ((rc = model_build(c->st, user != NULL ? user : c->handle, NULL,
-	                      today, today, today, NULL, &m)) != CAIRN_OK)
+	if ((rc = model_build_predictions(c->st,
+	                                  user != NULL ? user : c->handle,
+	                                  today, &m)) != CAIRN_OK)
 		goto out;
 	for (i = 0; i < m.n_preds; i++)
 		due += model_pred_due(&m, i);

@@ -21,8 +21,7 @@
 
 #define PREDICT_DEFAULT_CONF 70
 
-static const char *const outcome_names[] = {"open", "right", "wrong",
-                                            "partly"};
+static const char *const outcome_names[] = {"open", "right", "wrong", "partly"};
 
 static const char *
 outcome_name(int o)
@@ -158,8 +157,9 @@ predict_resolve(struct cli *c, int argc, char **argv)
 		               "no prediction %s; see 'cairn predict ls'",
 		               argv[cli_optind()]);
 	if (rc == CAIRN_EAMBIGUOUS)
-		return cli_err(rc, "'%s' matches several predictions; give "
-		                   "more of the ID",
+		return cli_err(rc,
+		               "'%s' matches several predictions; give "
+		               "more of the ID",
 		               argv[cli_optind()]);
 	if (rc != CAIRN_OK)
 		return cli_err(rc, "cannot read the store: %s",
@@ -233,8 +233,9 @@ calib_print(FILE *f, const char *label, const struct model_calib *c)
 		fprintf(f, "%s: nothing resolved yet\n", label);
 		return;
 	}
-	fprintf(f, "%s: %u resolved, Brier score %.3f (0 is perfect, 0.25 "
-	           "is always saying 50%%)\n",
+	fprintf(f,
+	        "%s: %u resolved, Brier score %.3f (0 is perfect, 0.25 "
+	        "is always saying 50%%)\n",
 	        label, c->n, c->brier);
 	for (b = 0; b < MODEL_BANDS; b++) {
 		if (c->band[b].n == 0)
@@ -277,7 +278,7 @@ predict_ls(struct cli *c, int argc, char **argv)
 		return rc;
 	if (wk != NULL && (rc = week_arg(wk, today, &monday, &err)) != 0)
 		return cli_errbuf(rc, &err);
-	if ((rc = model_build(c->st, user, NULL, today, today, today, NULL, &m)))
+	if ((rc = model_build_predictions(c->st, user, today, &m)) != 0)
 		return cli_err(rc, "cannot read %s's predictions: %s", user,
 		               store_errmsg(c->st));
 	if (c->json && (arr = json_array()) == NULL) {
@@ -382,7 +383,8 @@ cmd_commit(struct cli *c, int argc, char **argv)
 			return cli_err(rc, "cannot read the store: %s",
 			               store_errmsg(c->st));
 		if (m.n_commits == 0)
-			printf("no commitments: e.g. cairn commit --max-gap 2\n");
+			printf("no commitments: e.g. cairn commit --max-gap "
+			       "2\n");
 		for (i = 0; i < m.n_commits; i++) {
 			planrec_days_date(m.commits[i].since, since);
 			printf("%s %g since %s\n",

@@ -158,7 +158,8 @@ report_head(struct report *r)
 			md_text(r->f, r->m.plan);
 			fputs("  \n", r->f);
 		}
-		fprintf(r->f, "Made %s by cairn. Streak %d days (longest %d).\n",
+		fprintf(r->f,
+		        "Made %s by cairn. Streak %d days (longest %d).\n",
 		        today, r->m.streak, r->m.longest);
 		return;
 	}
@@ -169,8 +170,9 @@ report_head(struct report *r)
 	      "content=\"width=device-width\">\n<title>Progress report: ",
 	      r->f);
 	html_text(r->f, who);
-	fprintf(r->f, "</title>\n<style>%s</style></head>\n<body>\n<h1>"
-	              "Progress report: ",
+	fprintf(r->f,
+	        "</title>\n<style>%s</style></head>\n<body>\n<h1>"
+	        "Progress report: ",
 	        report_css);
 	html_text(r->f, who);
 	fprintf(r->f, ", %s to %s</h1>\n<p class=\"muted\">", from, to);
@@ -237,16 +239,16 @@ report_weeks(struct report *r)
 		        "data-minutes=\"%llu\"><rect x=\"%d\" y=\"%.1f\" "
 		        "width=\"%d\" height=\"%.1f\"><title>%s: %s</title>"
 		        "</rect></g>\n",
-		        name, (unsigned long long)min, x, h + 5 - y, bw, y, name,
-		        dur);
+		        name, (unsigned long long)min, x, h + 5 - y, bw, y,
+		        name, dur);
 		if (r->m.has_plan && target > 0)
 			fprintf(r->f,
 			        "<line class=\"target\" x1=\"%d\" y1=\"%.1f\" "
 			        "x2=\"%d\" y2=\"%.1f\"/>\n",
 			        x - 3, h + 5 - h * (target / most), x + bw + 3,
 			        h + 5 - h * (target / most));
-		fprintf(r->f, "<text x=\"%d\" y=\"%d\">W%s</text>\n", x,
-		        h + 22, name + 6);
+		fprintf(r->f, "<text x=\"%d\" y=\"%d\">W%s</text>\n", x, h + 22,
+		        name + 6);
 	}
 	fputs("</svg>\n<p class=\"muted\">Bars: hours logged; red marks: "
 	      "what the plan's schedule asks.</p></section>\n",
@@ -303,7 +305,8 @@ report_heatmap(struct report *r)
 			fprintf(r->f,
 			        "<rect class=\"day l%d\" data-date=\"%s\" "
 			        "data-minutes=\"%u\" x=\"%d\" y=\"%d\" "
-			        "width=\"%d\" height=\"%d\" rx=\"2\"><title>%s: "
+			        "width=\"%d\" height=\"%d\" "
+			        "rx=\"2\"><title>%s: "
 			        "%u min</title></rect>\n",
 			        lv, date, day->minutes, left + w * cell,
 			        d * cell, cell - 2, cell - 2, date,
@@ -373,8 +376,8 @@ report_activity_chart(struct report *r)
 		        "<rect class=\"act-bar\" x=\"%d\" y=\"%d\" "
 		        "width=\"%.1f\" height=\"%d\"/><text x=\"%.1f\" "
 		        "y=\"%d\">%.0f%%</text>\n",
-		        left, y + 6, w * share, row - 12,
-		        left + w * share + 4, y + 14, share * 100);
+		        left, y + 6, w * share, row - 12, left + w * share + 4,
+		        y + 14, share * 100);
 	}
 	fprintf(r->f,
 	        "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
@@ -382,9 +385,8 @@ report_activity_chart(struct report *r)
 	        "x=\"%d\" y=\"%d\">100%%</text></svg>\n<p class=\"muted\">"
 	        "Bars: share of the time; bands: the plan's allocation.</p>\n",
 	        left, (int)r->m.n_acts * row + 2, left + w,
-	        (int)r->m.n_acts * row + 2, left,
-	        (int)r->m.n_acts * row + 16, left + w - 20,
-	        (int)r->m.n_acts * row + 16);
+	        (int)r->m.n_acts * row + 2, left, (int)r->m.n_acts * row + 16,
+	        left + w - 20, (int)r->m.n_acts * row + 16);
 }
 
 static void
@@ -402,15 +404,14 @@ report_activities(struct report *r)
 		fputs("<table><tr><th>activity</th><th>time</th><th>share"
 		      "</th><th>plan</th></tr>\n",
 		      r->f);
-	}
-	else
+	} else
 		fputs("\n## Time per activity\n\n| activity | time | share | "
 		      "plan |\n| --- | ---: | ---: | ---: |\n",
 		      r->f);
 	for (i = 0; i < r->m.n_acts; i++) {
-		double share = r->m.total > 0 ? 100.0 * r->m.act_total[i] /
-		                                        r->m.total
-		                              : 0;
+		double share = r->m.total > 0
+		                       ? 100.0 * r->m.act_total[i] / r->m.total
+		                       : 0;
 
 		duration_format((uint32_t)r->m.act_total[i], dur, sizeof(dur));
 		report_alloc(r, r->m.acts[i], alloc, sizeof(alloc), &lo, &hi);
@@ -499,10 +500,11 @@ report_timeline(struct report *r)
 			fprintf(r->f,
 			        "<rect class=\"%s%s\" x=\"%.1f\" y=\"%d\" "
 			        "width=\"%.1f\" height=\"%d\"/>\n",
-			        m->kind == CAIRN__ITEM_KIND__ITEM_PHASE ? "phase"
-			                                                : "project",
-			        m->done ? " done" : "", x0, y * row + 3, x1 - x0,
-			        row - 6);
+			        m->kind == CAIRN__ITEM_KIND__ITEM_PHASE
+			                ? "phase"
+			                : "project",
+			        m->done ? " done" : "", x0, y * row + 3,
+			        x1 - x0, row - 6);
 		}
 		y++;
 	}
@@ -550,8 +552,8 @@ report_drill_chart(struct report *r, int n)
 		        "x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n",
 		        e->beaten ? "done" : "over", left, y + 3,
 		        w * e->minutes / most, row - 6,
-		        left + w * e->limit / most, y, left + w * e->limit / most,
-		        y + row);
+		        left + w * e->limit / most, y,
+		        left + w * e->limit / most, y + row);
 	}
 	fprintf(r->f,
 	        "<text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" "
@@ -654,8 +656,7 @@ report_calib_chart(struct report *r, const struct model_calib *c)
 }
 
 static void
-report_calib(struct report *r, const char *label,
-             const struct model_calib *c)
+report_calib(struct report *r, const char *label, const struct model_calib *c)
 {
 	int b;
 
@@ -720,8 +721,7 @@ report_sessions(struct report *r)
 	              : "\n## Sessions\n\n| when | time | activity | what |\n"
 	                "| --- | ---: | --- | --- |\n",
 	      r->f);
-	for (i = r->m.n_ents; i-- > 0 && shown < REPORT_SESSIONS_MAX;
-	     shown++) {
+	for (i = r->m.n_ents; i-- > 0 && shown < REPORT_SESSIONS_MAX; shown++) {
 		const struct model_entry *e = &r->m.ents[i];
 
 		rfc3339_format(e->started_at, e->offset, when, sizeof(when));
@@ -780,9 +780,10 @@ cmd_report(struct cli *c, int argc, char **argv)
 			out = arg;
 		} else if (ch == 'f') {
 			if (strcmp(arg, "html") != 0 && strcmp(arg, "md") != 0)
-				return cli_err(CAIRN_EUSAGE,
-				               "--format is html or md, not '%s'",
-				               arg);
+				return cli_err(
+				        CAIRN_EUSAGE,
+				        "--format is html or md, not '%s'",
+				        arg);
 			r.html = strcmp(arg, "html") == 0;
 		} else {
 			r.weeks = (int)strtol(arg, &end, 10);

@@ -36,7 +36,7 @@ struct sync {
 	int progress;   /* stderr is a terminal */
 	uint64_t pushed, pulled, cursor;
 	uint64_t backfilled, forgot, refused;
-	int stuck; /* pushes in a row that cleaned nothing */
+	int stuck;                 /* pushes in a row that cleaned nothing */
 	json_t *shared, *unshared; /* handles granted and revoked */
 	/* CAIRN_TEST_KILL: which event, and the count that kills (or, for
 	 * sigint-push-ack, interrupts as Ctrl-C would). */
@@ -91,8 +91,8 @@ to_wire(const struct rec *r, Cairn__Record *w)
 	w->id = (char *)r->id;
 	w->kind = (Cairn__Kind)r->kind;
 	w->owner = (char *)r->owner;
-	w->subject = (char *)(strcmp(r->subject, r->owner) != 0 ? r->subject
-	                                                        : "");
+	w->subject =
+	        (char *)(strcmp(r->subject, r->owner) != 0 ? r->subject : "");
 	w->hlc = r->hlc;
 	w->device = (char *)r->device;
 	w->deleted = r->deleted;
@@ -332,8 +332,9 @@ apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
 
 		if (a->subject == NULL || !handle_valid(a->subject) ||
 		    backfill != NULL) {
-			rc = cli_err(CAIRN_EPROTO,
-			             "the server sent a malformed access change");
+			rc = cli_err(
+			        CAIRN_EPROTO,
+			        "the server sent a malformed access change");
 			goto out;
 		}
 		acc[i].seq = a->seq;
@@ -658,10 +659,10 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		        "{s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "pushed",
 		        (json_int_t)s.pushed, "pulled",
 		        (json_int_t)(s.pulled + s.backfilled), "backfilled",
-		        (json_int_t)s.backfilled, "forgot", (json_int_t)s.forgot,
-		        "undelivered", (json_int_t)s.refused, "cursor",
-		        (json_int_t)s.cursor, "shared",
-		        s.shared, "unshared", s.unshared));
+		        (json_int_t)s.backfilled, "forgot",
+		        (json_int_t)s.forgot, "undelivered",
+		        (json_int_t)s.refused, "cursor", (json_int_t)s.cursor,
+		        "shared", s.shared, "unshared", s.unshared));
 		goto out;
 	}
 	printf("pushed %llu, pulled %llu\n", (unsigned long long)s.pushed,

@@ -62,7 +62,8 @@ view_open(struct cli *c, const char *user, int64_t from, int64_t to,
 	}
 	if (!me && m->entries_total == 0 && t == NULL)
 		fprintf(stderr,
-		        "cairn: nothing of %s's here; run 'cairn sync' (and see "
+		        "cairn: nothing of %s's here; run 'cairn sync' (and "
+		        "see "
 		        "'cairn people': do you see their log?)\n",
 		        user);
 	if (plan != NULL)
@@ -143,24 +144,26 @@ week_json(struct cli *c, const struct model *m, const struct ptree *t,
 		planrec_days_date(m->days[i].day, date);
 		json_array_append_new(
 		        days,
-		        json_pack("{s:s, s:s, s:i, s:o, s:o, s:b}", "date", date,
-		                  "day", day_names[i], "minutes",
-		                  (int)m->days[i].minutes, "by_activity", acts,
-		                  "target_minutes",
-		                  t != NULL ? json_integer((json_int_t)(
-		                                      m->days[i].target_h * 60 +
-		                                      0.5))
-		                            : json_null(),
-		                  "free", m->days[i].free));
+		        json_pack(
+		                "{s:s, s:s, s:i, s:o, s:o, s:b}", "date", date,
+		                "day", day_names[i], "minutes",
+		                (int)m->days[i].minutes, "by_activity", acts,
+		                "target_minutes",
+		                t != NULL
+		                        ? json_integer((
+		                                  json_int_t)(m->days[i].target_h *
+		                                                      60 +
+		                                              0.5))
+		                        : json_null(),
+		                "free", m->days[i].free));
 	}
 	items = json_array();
 	for (i = 0; i < w->n_items; i++)
 		json_array_append_new(
-		        items, json_pack("{s:s, s:o, s:I}", "id", w->items[i].id,
-		                         "title",
-		                         out_str_or_null(w->items[i].title),
-		                         "minutes",
-		                         (json_int_t)w->items[i].minutes));
+		        items,
+		        json_pack("{s:s, s:o, s:I}", "id", w->items[i].id,
+		                  "title", out_str_or_null(w->items[i].title),
+		                  "minutes", (json_int_t)w->items[i].minutes));
 	drills = json_array();
 	for (i = 0; i < m->n_ents; i++) {
 		const struct model_entry *e = &m->ents[i];
@@ -169,11 +172,11 @@ week_json(struct cli *c, const struct model *m, const struct ptree *t,
 			continue;
 		planrec_days_date(e->day, date);
 		json_array_append_new(
-		        drills, json_pack("{s:s, s:s, s:i, s:i, s:b, s:s}", "id",
-		                          e->id, "date", date, "minutes",
-		                          (int)e->minutes, "limit_minutes",
-		                          (int)e->limit, "beaten", e->beaten,
-		                          "text", e->text));
+		        drills,
+		        json_pack("{s:s, s:s, s:i, s:i, s:b, s:s}", "id", e->id,
+		                  "date", date, "minutes", (int)e->minutes,
+		                  "limit_minutes", (int)e->limit, "beaten",
+		                  e->beaten, "text", e->text));
 	}
 	preds = json_array();
 	for (i = 0; i < m->n_preds; i++) {
@@ -208,25 +211,26 @@ week_json(struct cli *c, const struct model *m, const struct ptree *t,
 		planrec_days_date(b->from, from);
 		planrec_days_date(b->to, to);
 		json_array_append_new(
-		        br, json_pack("{s:s, s:f, s:f, s:s, s:s}", "rule",
-		                      model_rule_name(b->rule), "value", b->value,
-		                      "got", b->got, "from", from, "to", to));
+		        br,
+		        json_pack("{s:s, s:f, s:f, s:s, s:s}", "rule",
+		                  model_rule_name(b->rule), "value", b->value,
+		                  "got", b->got, "from", from, "to", to));
 	}
 	planrec_days_date(m->from, date);
-	o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:o, "
-	              "s:o, s:o, s:o, s:o, s:o}",
-	              "user", m->user, "week", week, "monday", date, "days",
-	              days, "minutes", (json_int_t)m->total, "target_minutes",
-	              t != NULL ? json_integer((json_int_t)(w->target_h * 60 +
-	                                                    0.5))
-	                        : json_null(),
-	              "due_minutes",
-	              t != NULL ? json_integer((json_int_t)(w->due_h * 60 + 0.5))
-	                        : json_null(),
-	              "streak", m->streak, "longest_streak", m->longest,
-	              "items", items, "drills", drills, "predictions", preds,
-	              "comments", comments, "broken_commitments", br, "plan",
-	              out_str_or_null(m->has_plan ? m->plan : NULL));
+	o = json_pack(
+	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:o, "
+	        "s:o, s:o, s:o, s:o, s:o}",
+	        "user", m->user, "week", week, "monday", date, "days", days,
+	        "minutes", (json_int_t)m->total, "target_minutes",
+	        t != NULL ? json_integer((json_int_t)(w->target_h * 60 + 0.5))
+	                  : json_null(),
+	        "due_minutes",
+	        t != NULL ? json_integer((json_int_t)(w->due_h * 60 + 0.5))
+	                  : json_null(),
+	        "streak", m->streak, "longest_streak", m->longest, "items",
+	        items, "drills", drills, "predictions", preds, "comments",
+	        comments, "broken_commitments", br, "plan",
+	        out_str_or_null(m->has_plan ? m->plan : NULL));
 	return out_json(o);
 fail:
 	json_decref(days);
@@ -403,7 +407,8 @@ cmd_week(struct cli *c, int argc, char **argv)
 		       p->monday != monday ? " (an earlier week)" : "");
 	}
 	for (i = 0, ch = 0; i < m.n_breaches; i++) {
-		if (m.breaches[i].to < monday || m.breaches[i].from > monday + 6)
+		if (m.breaches[i].to < monday ||
+		    m.breaches[i].from > monday + 6)
 			continue;
 		if (ch++ == 0)
 			printf("commitments broken:\n");
@@ -440,9 +445,10 @@ cmd_streak(struct cli *c, int argc, char **argv)
 		if (ch == 'u')
 			user = arg;
 		else if (duration_parse(arg, &min) != CAIRN_OK)
-			return cli_err(CAIRN_EINVAL,
-			               "bad --min '%s': a duration like 15m or 1h",
-			               arg);
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "bad --min '%s': a duration like 15m or 1h",
+			        arg);
 	}
 	if (cli_optind() < argc)
 		return cli_usage(c, "unexpected argument");
@@ -547,10 +553,12 @@ cmd_heatmap(struct cli *c, int argc, char **argv)
 		for (w = 0; w < weeks; w++) {
 			int64_t day = from + 7 * w + d;
 
-			term_cell(stdout, day > today ? -1
-			                              : term_level(
-			                                        m.days[day - from]
-			                                                .minutes));
+			term_cell(
+			        stdout,
+			        day > today
+			                ? -1
+			                : term_level(
+			                          m.days[day - from].minutes));
 			printf(" ");
 		}
 		printf("\n");

@@ -211,13 +211,12 @@ static const struct cmd commands[] = {
          "--json: [{handle, role, incoming, at, group}].\n"},
         {"accept", cmd_accept,
          CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "accept HANDLE [--as partner|mentor]",
-         "accept HANDLE's invitation",
+         "accept HANDLE [--as partner|mentor]", "accept HANDLE's invitation",
          "Your next 'cairn sync' brings the log you can now see.\n"},
         {"decline", cmd_decline,
          CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "decline HANDLE [--as partner|mentor]",
-         "decline HANDLE's invitation", ""},
+         "decline HANDLE [--as partner|mentor]", "decline HANDLE's invitation",
+         ""},
         {"people", cmd_people,
          CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
          "people [--offline]", "list your partners, mentors and mentees",
@@ -246,13 +245,14 @@ static const struct cmd commands[] = {
          "can see. WEEK is this, last, YYYY-Www or a date in it. Works\n"
          "offline; 'cairn sync' sends it.\n"},
         {"inbox", cmd_inbox, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
-         "inbox [--all]", "new comments and reviews on your work, and "
-                          "invitations",
+         "inbox [--all]",
+         "new comments and reviews on your work, and "
+         "invitations",
          "  --all             every comment, not only new ones\n"
          "Reads this home (run 'cairn sync' first) and marks what it\n"
          "shows as read. --json: {comments: [...], invites: [...]}.\n"},
-        {"mentees", cmd_mentees, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN,
-         "mentees", "your mentees at a glance",
+        {"mentees", cmd_mentees, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN, "mentees",
+         "your mentees at a glance",
          "One line each: hours this week against their plan's target,\n"
          "last check-in, streak, behind or on track, weeks you have not\n"
          "reviewed. Behind: fewer hours so far this week than the plan\n"

@@ -40,8 +40,8 @@ struct net_conn {
 	char handle[HANDLE_MAX + 1]; /* for the hints, or "" */
 	char epoch[NET_EPOCH_MAX + 1];
 	uint32_t max_batch;
-	int timeout_ms;                 /* a wait for the server */
-	char refused[UUID_LEN + 1];     /* record named by the last refusal */
+	int timeout_ms;             /* a wait for the server */
+	char refused[UUID_LEN + 1]; /* record named by the last refusal */
 };
 
 int
@@ -285,7 +285,7 @@ status_error(struct net_conn *n, const Cairn__Status *s, struct errbuf *err)
 		code = CAIRN_EPROTO;
 	snprintf(n->refused, sizeof(n->refused), "%.36s",
 	         s->record_id != NULL && uuid_valid(s->record_id) ? s->record_id
-	                                                         : "");
+	                                                          : "");
 	msg = s->message != NULL && s->message[0] != '\0' ? s->message
 	                                                  : err_message(code);
 	who = n->handle[0] != '\0' ? n->handle : "HANDLE";
@@ -347,9 +347,10 @@ net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err)
 			return CAIRN_OK;
 		}
 		if (got < 0)
-			return errbuf_set(err, CAIRN_ETOOBIG,
-			                  "%s sent a frame larger than the limit",
-			                  n->where);
+			return errbuf_set(
+			        err, CAIRN_ETOOBIG,
+			        "%s sent a frame larger than the limit",
+			        n->where);
 		got = tls_read(n->tls, chunk, sizeof(chunk));
 		if (got > 0) {
 			rc = frame_decoder_feed(&n->dec, chunk, (size_t)got);

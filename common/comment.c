@@ -107,7 +107,8 @@ comment_validate(const Cairn__Comment *c, char *why, size_t whylen)
 		return validate_fail(why, whylen,
 		                     "comment text is not valid UTF-8");
 	if (c->at < COMMENT_AT_MIN)
-		return validate_fail(why, whylen, "comment time is before 2000");
+		return validate_fail(why, whylen,
+		                     "comment time is before 2000");
 	return CAIRN_OK;
 }
 

@@ -15,9 +15,9 @@
 #define FRAME_MAX (4u * 1024 * 1024) /* default maximum payload */
 
 struct frame_decoder {
-	struct buf in;	/* bytes received, not yet consumed */
-	size_t max;	/* maximum payload length */
-	size_t skip;	/* bytes of the last returned frame to drop */
+	struct buf in; /* bytes received, not yet consumed */
+	size_t max;    /* maximum payload length */
+	size_t skip;   /* bytes of the last returned frame to drop */
 };
 
 /* Initialises a decoder for payloads up to max bytes. */
@@ -38,11 +38,10 @@ int frame_decoder_feed(struct frame_decoder *d, const void *p, size_t len);
  * allocates again), so an idle decoder holds no memory.
  */
 int frame_decoder_next(struct frame_decoder *d, const uint8_t **payload,
-    size_t *len);
+                       size_t *len);
 /* Bytes buffered and not yet returned as frames. */
 size_t frame_decoder_pending(const struct frame_decoder *d);
 /* Appends header and payload to out. CAIRN_ETOOBIG if len > max. */
-int frame_encode(struct buf *out, const void *payload, size_t len,
-    size_t max);
+int frame_encode(struct buf *out, const void *payload, size_t len, size_t max);
 
 #endif

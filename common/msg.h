@@ -13,7 +13,7 @@
 
 #define PROTOCOL_VERSION 2     /* the newest version this build speaks */
 #define PROTOCOL_VERSION_MIN 1 /* the oldest the server still serves */
-#define MSG_MAX_BATCH 1000             /* most records in one Push or PullOk */
+#define MSG_MAX_BATCH 1000     /* most records in one Push or PullOk */
 #define MSG_BATCH_BYTES (1024u * 1024) /* aim for batches below this */
 
 /* Packs and frames m, appending to out. CAIRN_ETOOBIG past FRAME_MAX. */

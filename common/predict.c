@@ -38,8 +38,8 @@ prediction_validate(const Cairn__Prediction *p, char *why, size_t whylen)
 	if (p->week == NULL || !week_valid(p->week))
 		return validate_fail(why, whylen,
 		                     "week is not YYYY-Www (e.g. 2026-W48)");
-	if ((rc = predict_text(p->text, 0, "prediction text", why,
-	                       whylen)) != CAIRN_OK ||
+	if ((rc = predict_text(p->text, 0, "prediction text", why, whylen)) !=
+	            CAIRN_OK ||
 	    (rc = predict_text(p->note, 1, "note", why, whylen)) != CAIRN_OK)
 		return rc;
 	if (p->confidence < PREDICT_CONF_MIN ||

@@ -13,7 +13,7 @@
 #define PREDICT_TEXT_MAX 1024 /* bytes of a prediction or its note */
 #define PREDICT_CONF_MIN 50   /* percent: below, predict the opposite */
 #define PREDICT_CONF_MAX 100
-#define COMMIT_GAP_MAX 365    /* days in a row without practice */
+#define COMMIT_GAP_MAX 365 /* days in a row without practice */
 
 /*
  * Checks p: week an ISO week name, text 1..PREDICT_TEXT_MAX bytes of

@@ -291,8 +291,9 @@ rfc3339_parse(const char *s, int64_t *t)
 	struct tm tm;
 	time_t u;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h,
-	                        &mi, &sec, &n) != 6 ||
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+	           &n) != 6 ||
 	    n != 19)
 		return CAIRN_EINVAL;
 	date.y = y;

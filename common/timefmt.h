@@ -34,8 +34,8 @@ int clock_parse(const char *s, int *hour, int *minute);
  * The UTC instant of a local wall time on a date, and the local UTC offset
  * in minutes at that instant. CAIRN_EINVAL if it does not exist.
  */
-int local_to_instant(const struct ymd *date, int hour, int minute,
-    int64_t *utc, int *offset_min);
+int local_to_instant(const struct ymd *date, int hour, int minute, int64_t *utc,
+                     int *offset_min);
 /* Local UTC offset in minutes at instant t. */
 int local_offset(int64_t t);
 /* Formats t shifted by offset as RFC 3339, e.g. 2026-11-22T09:30:00+01:00. */

@@ -73,11 +73,11 @@ struct server {
 	uint8_t *pbuf; /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
 	char epoch[UUID_LEN + 1];
 	unsigned max_version; /* newest protocol version spoken */
-	uint64_t hlc;       /* server clock: seen by pushes, sent back */
-	struct conn *conns; /* open connections (list, not owned here) */
+	uint64_t hlc;         /* server clock: seen by pushes, sent back */
+	struct conn *conns;   /* open connections (list, not owned here) */
 	unsigned nconns;
 	uint64_t next_conn_id;
-	unsigned inflight; /* requests not yet answered, on any connection */
+	unsigned inflight;   /* requests not yet answered, on any connection */
 	unsigned nfollowers; /* connections that sent Follow */
 	int follow_running;  /* a follow round is queued or running */
 	int follow_again;    /* the log moved during that round */

@@ -184,7 +184,8 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 		        (int)req->body_case);
 	} else if ((row->flags & DF_V2) && c->version < 2) {
 		rq_fail(rq, CAIRN_EVERSION, NULL,
-		        "%s needs protocol version 2; upgrade cairn", row->name);
+		        "%s needs protocol version 2; upgrade cairn",
+		        row->name);
 	} else if ((row->flags & DF_NEEDS_AUTH) && !c->authed) {
 		rq_fail(rq, CAIRN_EAUTHREQ, NULL,
 		        "not logged in; run 'cairn "

@@ -22,8 +22,8 @@
 #include "log.h"
 #include "msg.h"
 
-#define FOLLOW_BATCH 200              /* changes per follower per round */
-#define FOLLOW_WQ_MAX (64u * 1024)    /* queued bytes that skip a round */
+#define FOLLOW_BATCH 200                 /* changes per follower per round */
+#define FOLLOW_WQ_MAX (64u * 1024)       /* queued bytes that skip a round */
 #define FOLLOW_ROUND_BYTES (512u * 1024) /* records per follower per round */
 
 /* One follower's share of a round. */
@@ -35,7 +35,7 @@ struct follow_slot {
 	size_t seen;
 	size_t bytes;
 	int more;
-	Cairn__Record **recs; /* owned, FOLLOW_BATCH long */
+	Cairn__Record **recs; /* owned, FOLLOW_BATCH long once it has one */
 	size_t n;
 };
 
@@ -83,6 +83,10 @@ follow_cb(void *arg, const struct store_change *ch)
 		return 0;
 	if ((rc = sync_record_to_wire(ch->rec, s->user_id, &w)) != CAIRN_OK)
 		return rc;
+	/* Most followers see nothing of a round: no array until they do. */
+	if (s->recs == NULL &&
+	    (s->recs = calloc(FOLLOW_BATCH, sizeof(*s->recs))) == NULL)
+		return CAIRN_ENOMEM;
 	if ((s->recs[s->n] = sync_record_copy(&w)) == NULL)
 		return CAIRN_ENOMEM;
 	s->bytes += cairn__record__get_packed_size(&w);
@@ -209,8 +213,6 @@ follow_notify(struct server *srv)
 			c->follow_lagging = 1; /* served when it drains */
 			continue;
 		}
-		if ((s->recs = calloc(FOLLOW_BATCH, sizeof(*s->recs))) == NULL)
-			goto fail;
 		c->follow_lagging = 0;
 		s->c = c;
 		conn_ref(c);
@@ -251,7 +253,8 @@ follow_heartbeat(struct server *srv)
 		    now - c->follow_sent_ms < every)
 			continue;
 		if (c->wq_bytes > FOLLOW_WQ_MAX)
-			continue; /* it is not reading; the write will time out */
+			continue; /* it is not reading; the write will time out
+			           */
 		follow_send(c, NULL, 0, c->follow_cursor, 1);
 	}
 }

@@ -49,7 +49,7 @@ struct people_op {
 	char fail_msg[200];
 	struct vis_pair pairs[PEOPLE_PAIRS_MAX];
 	size_t npairs;
-	unsigned events; /* access events appended */
+	unsigned events;    /* access events appended */
 	struct arena arena; /* the answer */
 	Cairn__PeopleOk ok;
 };
@@ -88,8 +88,7 @@ people_op_new(struct rq *rq, const char *what)
 }
 
 /* Fails the job with code and a one-line reason for the caller. */
-static int
-people_refuse(struct people_op *op, int code, const char *fmt, ...)
+static int people_refuse(struct people_op *op, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static int
@@ -186,8 +185,8 @@ add_person(struct people_op *op, const char *handle, int role, int64_t since,
 }
 
 static int
-add_invitation(struct people_op *op, const char *handle, int role,
-               int incoming, int64_t at, const char *group)
+add_invitation(struct people_op *op, const char *handle, int role, int incoming,
+               int64_t at, const char *group)
 {
 	Cairn__Invitation *v;
 
@@ -246,8 +245,8 @@ build_member(void *arg, const struct store_member *m)
 	if (m->state == STORE_PENDING)
 		return arena_push(&op->arena, (void ***)&gb->g->invited,
 		                  &gb->g->n_invited, h);
-	if (arena_push(&op->arena, (void ***)&gb->g->members,
-	               &gb->g->n_members, h) != CAIRN_OK)
+	if (arena_push(&op->arena, (void ***)&gb->g->members, &gb->g->n_members,
+	               h) != CAIRN_OK)
 		return CAIRN_ENOMEM;
 	if (m->user_id == op->user_id)
 		return CAIRN_OK;
@@ -411,8 +410,8 @@ act_answer(struct store *st, struct people_op *op)
 		if (op->role != 0 && op->role != roles[i])
 			continue;
 		rc = st->ops->relation_get(st, u.id, op->user_id, roles[i], &r);
-		if (rc == CAIRN_ENOTFOUND || (rc == CAIRN_OK &&
-		                              r.state != STORE_PENDING)) {
+		if (rc == CAIRN_ENOTFOUND ||
+		    (rc == CAIRN_OK && r.state != STORE_PENDING)) {
 			rc = CAIRN_OK;
 			continue;
 		}
@@ -494,8 +493,8 @@ group_find(struct store *st, struct people_op *op, struct store_group *g)
 	int rc = st->ops->group_get(st, op->group, g);
 
 	if (rc == CAIRN_ENOTFOUND)
-		return people_refuse(op, CAIRN_ENOTFOUND, "there is no group '%s'",
-		                     op->group);
+		return people_refuse(op, CAIRN_ENOTFOUND,
+		                     "there is no group '%s'", op->group);
 	return rc;
 }
 
@@ -546,8 +545,8 @@ act_group_invite(struct store *st, struct people_op *op)
 	if ((rc = group_find(st, op, &g)) != CAIRN_OK)
 		return rc;
 	rc = st->ops->member_get(st, g.id, op->user_id, &me);
-	if (rc == CAIRN_ENOTFOUND || (rc == CAIRN_OK &&
-	                              me.state != STORE_ACTIVE))
+	if (rc == CAIRN_ENOTFOUND ||
+	    (rc == CAIRN_OK && me.state != STORE_ACTIVE))
 		return people_refuse(op, CAIRN_EFORBIDDEN,
 		                     "you are not a member of group '%s'",
 		                     op->group);
@@ -567,8 +566,8 @@ act_group_invite(struct store *st, struct people_op *op)
 		return rc;
 	if (n >= PEOPLE_GROUP_MAX)
 		return people_refuse(op, CAIRN_ETOOBIG,
-		                     "group '%s' is full (%d people)", op->group,
-		                     PEOPLE_GROUP_MAX);
+		                     "group '%s' is full (%d people)",
+		                     op->group, PEOPLE_GROUP_MAX);
 	memset(&m, 0, sizeof(m));
 	m.group_id = g.id;
 	m.user_id = u.id;
@@ -611,7 +610,8 @@ act_group_join_leave(struct store *st, struct people_op *op, int join)
 		return rc;
 	if (join && m.state == STORE_ACTIVE)
 		return people_refuse(op, CAIRN_EEXIST,
-		                     "you are already in group '%s'", op->group);
+		                     "you are already in group '%s'",
+		                     op->group);
 	if ((rc = st->ops->member_list(st, g.id, 0, note_member, &b)) != 0)
 		return rc;
 	if (join) {

@@ -190,7 +190,8 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 		cairn__prediction__free_unpacked(pr, NULL);
 		return rc;
 	case CAIRN__KIND__KIND_COMMITMENT:
-		cmt = cairn__commitment__unpack(NULL, r->body.len, r->body.data);
+		cmt = cairn__commitment__unpack(NULL, r->body.len,
+		                                r->body.data);
 		if (cmt == NULL)
 			break;
 		rc = commitment_validate(cmt, why, whylen);
@@ -282,9 +283,9 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 }
 
 /* Fails the job for record id with code and a one-line reason. */
-static int
-push_refuse(struct sync_op *op, const char *id, int code, const char *fmt,
-            ...) __attribute__((format(printf, 4, 5)));
+static int push_refuse(struct sync_op *op, const char *id, int code,
+                       const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 static int
 push_refuse(struct sync_op *op, const char *id, int code, const char *fmt, ...)
@@ -355,10 +356,9 @@ push_comment_subject(struct store *st, struct sync_op *op,
 	if (cm == NULL)
 		return CAIRN_EINVAL; /* checked on the loop already */
 	if (cm->target[0] == '\0') {
-		rc = push_visible_user(st, op,
-		                       p->subject[0] != '\0' ? p->subject
-		                                             : p->owner,
-		                       subject, &mask);
+		rc = push_visible_user(
+		        st, op, p->subject[0] != '\0' ? p->subject : p->owner,
+		        subject, &mask);
 		if (rc == CAIRN_OK && mask == 0)
 			rc = push_refuse(op, p->id, CAIRN_EFORBIDDEN,
 			                 "comment %s is on the week of someone "
@@ -368,8 +368,7 @@ push_comment_subject(struct store *st, struct sync_op *op,
 	}
 	rc = st->ops->record_get(st, cm->target, &h);
 	if (rc == CAIRN_OK && (h.kind == CAIRN__KIND__KIND_COMMENT ||
-	                       h.kind == CAIRN__KIND__KIND_REVIEW ||
-	                       h.deleted))
+	                       h.kind == CAIRN__KIND__KIND_REVIEW || h.deleted))
 		rc = CAIRN_ENOTFOUND;
 	if (rc == CAIRN_OK && h.owner_id != op->user_id &&
 	    (rc = st->ops->visibility(st, op->user_id, h.owner_id, &mask)) ==
@@ -456,8 +455,8 @@ push_one(struct store *st, struct sync_op *op, const Cairn__Record *p)
 		return CAIRN_OK;
 	}
 	memset(&r, 0, sizeof(r));
-	if ((rc = push_subject(st, op, p, have ? &cur : NULL,
-	                       &r.subject_id)) != CAIRN_OK)
+	if ((rc = push_subject(st, op, p, have ? &cur : NULL, &r.subject_id)) !=
+	    CAIRN_OK)
 		return rc;
 	r.id = p->id;
 	r.kind = (int)p->kind;
@@ -631,8 +630,8 @@ sync_record_to_wire(const struct store_record *s, int64_t viewer,
 	r->id = (char *)s->id;
 	r->kind = (Cairn__Kind)s->kind;
 	r->owner = (char *)s->owner;
-	r->subject = (char *)(strcmp(s->subject, s->owner) != 0 ? s->subject
-	                                                        : "");
+	r->subject =
+	        (char *)(strcmp(s->subject, s->owner) != 0 ? s->subject : "");
 	r->hlc = s->hlc;
 	r->device = (char *)s->device;
 	r->deleted = s->deleted != 0;

@@ -286,8 +286,8 @@ server_run(const struct config *cfg)
 		rc = EXIT_FAIL;
 		goto stop_loop;
 	}
-	srv.heartbeat_s = cfg->heartbeat > 0 ? cfg->heartbeat
-	                                     : SERVER_HEARTBEAT_DEFAULT;
+	srv.heartbeat_s =
+	        cfg->heartbeat > 0 ? cfg->heartbeat : SERVER_HEARTBEAT_DEFAULT;
 	hb = (uint64_t)srv.heartbeat_s * 1000;
 	uv_timer_start(&srv.heartbeat, server_on_heartbeat, hb, hb);
 	uv_signal_start(&srv.sigint, server_on_signal, SIGINT);

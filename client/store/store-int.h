@@ -10,8 +10,8 @@
 #include "cairn.h"
 
 /* The columns store_row_to_rec reads, in its order. */
-#define REC_COLUMNS                                                        \
-	"id, kind, owner, hlc, device, deleted, private, body, at, dirty, "    \
+#define REC_COLUMNS \
+	"id, kind, owner, hlc, device, deleted, private, body, at, dirty, " \
 	"subject, target, arrived"
 
 struct store {

@@ -54,8 +54,10 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 		if (store_prepare(st, sql[pass], &s))
 			goto out;
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)(max_n - count));
-		while (count < max_n && (step = sqlite3_step(s)) == SQLITE_ROW) {
-			need = (size_t)sqlite3_column_bytes(s, 7) + REC_OVERHEAD;
+		while (count < max_n &&
+		       (step = sqlite3_step(s)) == SQLITE_ROW) {
+			need = (size_t)sqlite3_column_bytes(s, 7) +
+			       REC_OVERHEAD;
 			if (count > 0 && bytes + need > max_bytes) {
 				full = 1;
 				break;
@@ -178,10 +180,11 @@ forget(struct store *st, const char *subject, const char *me, size_t *n)
 	sqlite3_stmt *s = NULL;
 	int rc = CAIRN_ESTORAGE;
 
-	if (store_prepare(st,
-	                  "DELETE FROM records WHERE subject = ?1 AND owner <> ?2"
-	                  " AND owner <> ''",
-	                  &s))
+	if (store_prepare(
+	            st,
+	            "DELETE FROM records WHERE subject = ?1 AND owner <> ?2"
+	            " AND owner <> ''",
+	            &s))
 		goto out;
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, me, -1, SQLITE_STATIC);
@@ -244,8 +247,8 @@ merge_all(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
 }
 
 int
-store_apply_pull(struct store *st, const struct store_batch *b,
-                 size_t *applied, size_t *forgot)
+store_apply_pull(struct store *st, const struct store_batch *b, size_t *applied,
+                 size_t *forgot)
 {
 	sqlite3_stmt *sel = NULL, *clean = NULL;
 	uint64_t last, seen = 0, arrived = 0;
@@ -289,7 +292,8 @@ store_apply_pull(struct store *st, const struct store_batch *b,
 	if (b->merge_only) {
 		rc = CAIRN_OK;
 	} else if (b->backfill != NULL) {
-		rc = store_backfill_advance(st, b->backfill, b->cursor, b->done);
+		rc = store_backfill_advance(st, b->backfill, b->cursor,
+		                            b->done);
 		if (rc != CAIRN_OK)
 			goto fail;
 	} else if ((rc = store_meta_set_u64(st, "cursor", b->cursor)) !=

@@ -265,23 +265,36 @@ store_close(struct store *st)
 	free(st);
 }
 
+/*
+ * Runs a one-column query keyed by key (?1): CAIRN_OK with the row ready
+ * in *s, CAIRN_ENOTFOUND without one, CAIRN_ESTORAGE. The caller reads
+ * the value and finalizes *s in every case.
+ */
+static int
+select_value(struct store *st, const char *sql, const char *key,
+             sqlite3_stmt **s)
+{
+	int step;
+
+	if (store_prepare(st, sql, s))
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(*s, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(*s);
+	if (step == SQLITE_ROW)
+		return CAIRN_OK;
+	return step == SQLITE_DONE ? CAIRN_ENOTFOUND : CAIRN_ESTORAGE;
+}
+
 int
 store_meta_get(struct store *st, const char *key, char *out, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	const unsigned char *v;
-	int rc = CAIRN_ESTORAGE, step;
 	size_t n;
+	int rc;
 
-	if (store_prepare(st, "SELECT value FROM meta WHERE key = ?1", &s))
-		goto out;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-		goto out;
-	}
-	if (step != SQLITE_ROW)
+	rc = select_value(st, "SELECT value FROM meta WHERE key = ?1", key, &s);
+	if (rc != CAIRN_OK)
 		goto out;
 	v = sqlite3_column_text(s, 0);
 	n = (size_t)sqlite3_column_bytes(s, 0);
@@ -291,7 +304,6 @@ store_meta_get(struct store *st, const char *key, char *out, size_t len)
 	}
 	memcpy(out, v, n);
 	out[n] = '\0';
-	rc = CAIRN_OK;
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -716,9 +728,9 @@ store_drop_cache(struct store *st, const char *handle)
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		return rc;
 	rc = CAIRN_ESTORAGE;
-	if (store_prepare(st,
-	                  "DELETE FROM records WHERE owner <> '' AND owner <> ?1",
-	                  &s))
+	if (store_prepare(
+	            st, "DELETE FROM records WHERE owner <> '' AND owner <> ?1",
+	            &s))
 		goto fail;
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE ||
@@ -743,18 +755,12 @@ store_cache_get(struct store *st, const char *key, uint8_t **out, size_t *len)
 {
 	sqlite3_stmt *s = NULL;
 	const void *b;
-	int rc = CAIRN_ESTORAGE, step;
 	size_t n;
+	int rc;
 
-	if (store_prepare(st, "SELECT value FROM cache WHERE key = ?1", &s))
-		goto out;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
-		rc = CAIRN_ENOTFOUND;
-		goto out;
-	}
-	if (step != SQLITE_ROW)
+	rc = select_value(st, "SELECT value FROM cache WHERE key = ?1", key,
+	                  &s);
+	if (rc != CAIRN_OK)
 		goto out;
 	b = sqlite3_column_blob(s, 0);
 	n = (size_t)sqlite3_column_bytes(s, 0);
@@ -765,23 +771,22 @@ store_cache_get(struct store *st, const char *key, uint8_t **out, size_t *len)
 	if (n > 0)
 		memcpy(*out, b, n);
 	*len = n;
-	rc = CAIRN_OK;
 out:
 	sqlite3_finalize(s);
 	return rc;
 }
 
 int
-store_cache_put(struct store *st, const char *key, const uint8_t *p,
-                size_t len)
+store_cache_put(struct store *st, const char *key, const uint8_t *p, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = CAIRN_ESTORAGE;
 
-	if (store_prepare(st,
-	                  "INSERT INTO cache(key, value) VALUES(?1, ?2) "
-	                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	                  &s))
+	if (store_prepare(
+	            st,
+	            "INSERT INTO cache(key, value) VALUES(?1, ?2) "
+	            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	            &s))
 		goto out;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, len > 0 ? (const void *)p : "", (int)len,
@@ -886,12 +891,13 @@ int
 store_list_about(struct store *st, const char *me, uint64_t after,
                  int (*cb)(void *arg, const struct rec *r), void *arg)
 {
-	return list_query(st,
-	                  "SELECT " REC_COLUMNS " FROM records"
-	                  " WHERE subject = ?1 AND owner <> ?1 AND kind IN (4, 5)"
-	                  " AND deleted = 0 AND arrived > ?3"
-	                  " ORDER BY arrived DESC, id LIMIT 1000",
-	                  me, NULL, (int64_t)after, cb, arg);
+	return list_query(
+	        st,
+	        "SELECT " REC_COLUMNS " FROM records"
+	        " WHERE subject = ?1 AND owner <> ?1 AND kind IN (4, 5)"
+	        " AND deleted = 0 AND arrived > ?3"
+	        " ORDER BY arrived DESC, id LIMIT 1000",
+	        me, NULL, (int64_t)after, cb, arg);
 }
 
 int

@@ -21,7 +21,6 @@
 #include "planrec.h"
 
 #define MODEL_HISTORY_MAX 36600 /* days of history a streak looks at */
-#define MODEL_ENTRIES_MAX 2000000
 
 int64_t
 model_entry_day(int64_t started_at, int utc_offset)
@@ -50,50 +49,91 @@ model_act(struct model *m, const char *a)
 	return (int)m->n_acts++;
 }
 
-/* Every entry of the user, collected (oldest last, as store_list gives). */
+/*
+ * One pass over the user's sessions (newest first, as store_list gives):
+ * minutes per day of the whole history, counted back from today, for
+ * streaks and commitments; the sessions of the span kept whole.
+ */
 struct model_scan {
 	struct model *m;
-	struct model_entry *all;
-	size_t n, cap;
+	uint32_t *back;  /* minutes of day today - i; owned */
+	size_t n_back;   /* days counted back so far */
 	int shared_only; /* leave private entries out */
 };
+
+/* Makes back[] hold at least n days (zeroed). */
+static int
+model_back(struct model_scan *sc, size_t n)
+{
+	uint32_t *nv;
+	size_t cap = sc->n_back;
+
+	if (n <= sc->n_back)
+		return CAIRN_OK;
+	while (cap < n)
+		cap = cap == 0 ? 64 : cap * 2;
+	if (cap > MODEL_HISTORY_MAX)
+		cap = MODEL_HISTORY_MAX;
+	if ((nv = realloc(sc->back, cap * sizeof(*nv))) == NULL)
+		return CAIRN_ENOMEM;
+	memset(nv + sc->n_back, 0, (cap - sc->n_back) * sizeof(*nv));
+	sc->back = nv;
+	sc->n_back = cap;
+	return CAIRN_OK;
+}
 
 static int
 model_collect(void *arg, const struct rec *r)
 {
 	struct model_scan *sc = arg;
+	struct model *m = sc->m;
 	struct model_entry *e, *nv;
 	Cairn__Entry *en;
-	size_t cap;
+	int64_t day, back;
+	int rc = 0;
 
 	if (sc->shared_only && r->priv)
 		return 0;
 	if ((en = entryrec_unpack(r)) == NULL)
 		return 0; /* unreadable: skipped, as ls does */
-	if (sc->n == sc->cap) {
-		cap = sc->cap == 0 ? 256 : sc->cap * 2;
-		if (cap > MODEL_ENTRIES_MAX ||
-		    (nv = realloc(sc->all, cap * sizeof(*nv))) == NULL) {
-			cairn__entry__free_unpacked(en, NULL);
-			return CAIRN_ENOMEM;
-		}
-		sc->all = nv;
-		sc->cap = cap;
+	day = model_entry_day(en->started_at, en->utc_offset);
+	m->entries_total++;
+	if (en->started_at > m->last_at)
+		m->last_at = en->started_at;
+	if (m->first_day < 0 || day < m->first_day)
+		m->first_day = day;
+	back = m->today - day;
+	if (back >= 0 && back < MODEL_HISTORY_MAX) {
+		if ((rc = model_back(sc, (size_t)back + 1)) != CAIRN_OK)
+			goto out;
+		sc->back[back] += en->minutes;
 	}
-	e = &sc->all[sc->n++];
+	if (day < m->from || day > m->to)
+		goto out;
+	if ((m->n_ents & (m->n_ents - 1)) == 0) {
+		nv = realloc(m->ents, (m->n_ents == 0 ? 1 : m->n_ents * 2) *
+		                              sizeof(*nv));
+		if (nv == NULL) {
+			rc = CAIRN_ENOMEM;
+			goto out;
+		}
+		m->ents = nv;
+	}
+	e = &m->ents[m->n_ents++];
 	memset(e, 0, sizeof(*e));
 	memcpy(e->id, r->id, sizeof(e->id));
 	e->started_at = en->started_at;
 	e->offset = en->utc_offset;
-	e->day = model_entry_day(en->started_at, en->utc_offset);
+	e->day = day;
 	e->minutes = en->minutes;
 	e->limit = en->limit_minutes;
 	e->beaten = en->beaten;
 	snprintf(e->activity, sizeof(e->activity), "%s", en->activity);
 	snprintf(e->item, sizeof(e->item), "%s", en->item);
 	snprintf(e->text, sizeof(e->text), "%s", en->text);
+out:
 	cairn__entry__free_unpacked(en, NULL);
-	return 0;
+	return rc;
 }
 
 /* 1 when the plan has a schedule and it asks nothing of day. */
@@ -244,16 +284,15 @@ model_commit_one(void *arg, const struct rec *r)
 }
 
 static int
-model_breach(struct model *m, int rule, double value, int64_t from,
-             int64_t to, double got)
+model_breach(struct model *m, int rule, double value, int64_t from, int64_t to,
+             double got)
 {
 	struct model_breach *b, *nv;
 
 	if ((m->n_breaches & (m->n_breaches - 1)) == 0) {
-		nv = realloc(m->breaches, (m->n_breaches == 0
-		                                   ? 1
-		                                   : m->n_breaches * 2) *
-		                                  sizeof(*nv));
+		nv = realloc(m->breaches,
+		             (m->n_breaches == 0 ? 1 : m->n_breaches * 2) *
+		                     sizeof(*nv));
 		if (nv == NULL)
 			return CAIRN_ENOMEM;
 		m->breaches = nv;
@@ -334,12 +373,48 @@ model_breaches(struct model *m, const uint32_t *per, int64_t first)
 	return CAIRN_OK;
 }
 
+/* Every prediction of m->user, and their calibration as of m->today. */
+static int
+model_predictions(struct store *st, struct model *m)
+{
+	int64_t monday;
+	int rc;
+
+	if ((rc = store_list_kind(st, CAIRN__KIND__KIND_PREDICTION, m->user,
+	                          model_pred_one, m)) != CAIRN_OK)
+		return rc;
+	model_calibrate(m->preds, m->n_preds, INT64_MIN, &m->all);
+	week_of_day(m->today, m->recent_week, &monday);
+	model_calibrate(m->preds, m->n_preds,
+	                monday - 7 * (MODEL_RECENT_WEEKS - 1), &m->recent);
+	return CAIRN_OK;
+}
+
+int
+model_build_predictions(struct store *st, const char *user, int64_t today,
+                        struct model *out)
+{
+	struct model m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.user, sizeof(m.user), "%s", user);
+	m.from = m.to = m.today = today;
+	m.first_day = -1;
+	if ((rc = model_predictions(st, &m)) != CAIRN_OK) {
+		model_release(&m);
+		return rc;
+	}
+	*out = m;
+	return CAIRN_OK;
+}
+
 /* ---- the model ---- */
 
 int
 model_build(struct store *st, const char *user, const struct ptree *t,
-            int64_t from, int64_t to, int64_t today,
-            const struct model_opts *o, struct model *out)
+            int64_t from, int64_t to, int64_t today, const struct model_opts *o,
+            struct model *out)
 {
 	unsigned streak_min = o != NULL ? o->streak_min : 0;
 	struct store_filter f = {INT64_MIN, INT64_MAX, 0, user};
@@ -372,17 +447,13 @@ model_build(struct store *st, const char *user, const struct ptree *t,
 	if ((rc = store_list(st, &f, model_collect, &sc)) != CAIRN_OK)
 		goto fail;
 	/* History per day, oldest first, for streaks and commitments. */
-	first = today;
-	for (i = 0; i < sc.n; i++)
-		if (sc.all[i].day < first)
-			first = sc.all[i].day;
-	if (today - first >= MODEL_HISTORY_MAX)
-		first = today - MODEL_HISTORY_MAX + 1;
-	if ((per = calloc((size_t)(today - first + 1), sizeof(*per))) ==
-	    NULL) {
+	first = today - (int64_t)(sc.n_back > 0 ? sc.n_back - 1 : 0);
+	if ((per = calloc((size_t)(today - first + 1), sizeof(*per))) == NULL) {
 		rc = CAIRN_ENOMEM;
 		goto fail;
 	}
+	for (i = 0; i < sc.n_back; i++)
+		per[today - first - (int64_t)i] = sc.back[i];
 	for (i = 0; i < m.n_days; i++) {
 		m.days[i].day = m.from + (int64_t)i;
 		if (t != NULL) {
@@ -391,37 +462,22 @@ model_build(struct store *st, const char *user, const struct ptree *t,
 			m.days[i].free = model_free_day(t, m.days[i].day);
 		}
 	}
-	/* store_list gives newest first: walk backwards, oldest first. */
-	for (i = sc.n; i-- > 0;) {
-		const struct model_entry *e = &sc.all[i];
+	/* The span's sessions came newest first: turn them, then count. */
+	for (i = 0; i < m.n_ents / 2; i++) {
+		struct model_entry tmp = m.ents[i];
 
-		m.entries_total++;
-		if (e->started_at > m.last_at)
-			m.last_at = e->started_at;
-		if (m.first_day < 0 || e->day < m.first_day)
-			m.first_day = e->day;
-		if (e->day >= first && e->day <= today)
-			per[e->day - first] += e->minutes;
-		if (e->day < m.from || e->day > m.to)
-			continue;
+		m.ents[i] = m.ents[m.n_ents - 1 - i];
+		m.ents[m.n_ents - 1 - i] = tmp;
+	}
+	for (i = 0; i < m.n_ents; i++) {
+		struct model_entry *e = &m.ents[i];
+
 		a = model_act(&m, e->activity);
+		e->act = a;
 		m.days[e->day - m.from].minutes += e->minutes;
 		m.days[e->day - m.from].act[a] += e->minutes;
 		m.act_total[a] += e->minutes;
 		m.total += e->minutes;
-		if ((m.n_ents & (m.n_ents - 1)) == 0) {
-			struct model_entry *nv = realloc(
-			        m.ents, (m.n_ents == 0 ? 1 : m.n_ents * 2) *
-			                        sizeof(*nv));
-
-			if (nv == NULL) {
-				rc = CAIRN_ENOMEM;
-				goto fail;
-			}
-			m.ents = nv;
-		}
-		m.ents[m.n_ents] = *e;
-		m.ents[m.n_ents++].act = a;
 	}
 	model_streaks(&m, t, per, first);
 	if (t != NULL) {
@@ -430,24 +486,19 @@ model_build(struct store *st, const char *user, const struct ptree *t,
 		for (d = 0; d < 7; d++)
 			m.week_target_h += pstatus_day_hours(t->plan, d);
 	}
-	if ((rc = store_list_kind(st, CAIRN__KIND__KIND_PREDICTION, user,
-	                          model_pred_one, &m)) != CAIRN_OK ||
+	if ((rc = model_predictions(st, &m)) != CAIRN_OK ||
 	    (rc = store_list_kind(st, CAIRN__KIND__KIND_COMMITMENT, user,
 	                          model_commit_one, &m)) != CAIRN_OK)
 		goto fail;
-	model_calibrate(m.preds, m.n_preds, INT64_MIN, &m.all);
-	week_of_day(today, m.recent_week, &d);
-	model_calibrate(m.preds, m.n_preds, d - 7 * (MODEL_RECENT_WEEKS - 1),
-	                &m.recent);
 	if ((rc = model_breaches(&m, per, first)) != CAIRN_OK)
 		goto fail;
 	free(per);
-	free(sc.all);
+	free(sc.back);
 	*out = m;
 	return CAIRN_OK;
 fail:
 	free(per);
-	free(sc.all);
+	free(sc.back);
 	model_release(&m);
 	return rc;
 }

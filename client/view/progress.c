@@ -51,7 +51,8 @@ progress_compute(struct store *st, const char *user, const struct ptree *t,
 	size_t i;
 	int rc;
 
-	if ((rc = model_build(st, user, t, monday, monday + 6, today, NULL, &m)))
+	if ((rc = model_build(st, user, t, monday, monday + 6, today, NULL,
+	                      &m)))
 		return rc;
 	memset(&p, 0, sizeof(p));
 	snprintf(p.user, sizeof(p.user), "%s", user);
@@ -106,24 +107,20 @@ progress_json(const struct progress *p)
 	week_of_day(p->monday, week, NULL);
 	for (i = 0; days != NULL && i < 7; i++)
 		json_array_append_new(days, json_integer(p->day_minutes[i]));
-	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:o, "
-	                 "s:i, s:b, s:i}",
-	                 "user", p->user, "week", week, "monday", mon,
-	                 "days", days, "minutes", (json_int_t)p->week_minutes,
-	                 "target_minutes",
-	                 p->has_plan ? json_integer((json_int_t)(p->target_h *
-	                                                         60.0 +
-	                                                         0.5))
-	                             : json_null(),
-	                 "due_minutes",
-	                 p->has_plan ? json_integer((json_int_t)(p->due_h *
-	                                                         60.0 +
-	                                                         0.5))
-	                             : json_null(),
-	                 "streak", p->streak, "last_checkin",
-	                 out_time_or_null(p->last_at), "overdue", p->overdue,
-	                 "behind", p->behind, "broken_commitments",
-	                 p->breaches);
+	return json_pack(
+	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:o, "
+	        "s:i, s:b, s:i}",
+	        "user", p->user, "week", week, "monday", mon, "days", days,
+	        "minutes", (json_int_t)p->week_minutes, "target_minutes",
+	        p->has_plan
+	                ? json_integer((json_int_t)(p->target_h * 60.0 + 0.5))
+	                : json_null(),
+	        "due_minutes",
+	        p->has_plan ? json_integer((json_int_t)(p->due_h * 60.0 + 0.5))
+	                    : json_null(),
+	        "streak", p->streak, "last_checkin",
+	        out_time_or_null(p->last_at), "overdue", p->overdue, "behind",
+	        p->behind, "broken_commitments", p->breaches);
 }
 
 void

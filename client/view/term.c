@@ -24,12 +24,12 @@ term_width(void)
 	const char *cols = getenv("COLUMNS");
 	int w = TERM_WIDTH_DEFAULT;
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-	    ws.ws_col > 0)
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		w = ws.ws_col;
 	else if (cols != NULL && atoi(cols) > 0)
 		w = atoi(cols);
-	return w < TERM_WIDTH_MIN ? TERM_WIDTH_MIN
+	return w < TERM_WIDTH_MIN   ? TERM_WIDTH_MIN
 	       : w > TERM_WIDTH_MAX ? TERM_WIDTH_MAX
 	                            : w;
 }
@@ -125,9 +125,11 @@ term_legend(FILE *f, const struct model *m)
 int
 term_level(uint32_t minutes)
 {
-	return minutes == 0 ? 0 : minutes < 30 ? 1 : minutes < 60 ? 2
-	                      : minutes < 120 ? 3
-	                                      : 4;
+	return minutes == 0    ? 0
+	       : minutes < 30  ? 1
+	       : minutes < 60  ? 2
+	       : minutes < 120 ? 3
+	                       : 4;
 }
 
 void

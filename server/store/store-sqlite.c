@@ -841,8 +841,8 @@ sq_record_put(struct store *st, const struct store_record *r)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_text(q, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, r->owner_id);
-	sqlite3_bind_int64(q, 3, r->subject_id != 0 ? r->subject_id
-	                                           : r->owner_id);
+	sqlite3_bind_int64(q, 3,
+	                   r->subject_id != 0 ? r->subject_id : r->owner_id);
 	sqlite3_bind_int(q, 4, r->kind);
 	sqlite3_bind_int64(q, 5, (sqlite3_int64)r->hlc);
 	sqlite3_bind_text(q, 6, r->device, -1, SQLITE_STATIC);
@@ -990,8 +990,7 @@ sq_exists(struct sq_store *s, enum sq_stmt id, int64_t a, int64_t b, int *yes)
 }
 
 static int
-sq_visibility(struct store *st, int64_t viewer, int64_t subject,
-              unsigned *mask)
+sq_visibility(struct store *st, int64_t viewer, int64_t subject, unsigned *mask)
 {
 	struct sq_store *s = sq(st);
 	unsigned m = 0;
@@ -1069,8 +1068,8 @@ sort:
 
 /* Phase two for one record: read it, apply the private rule, report it. */
 static int
-sq_change_record(struct sq_store *s, const struct store_query *q,
-                 uint64_t seq, store_change_cb cb, void *arg)
+sq_change_record(struct sq_store *s, const struct store_query *q, uint64_t seq,
+                 store_change_cb cb, void *arg)
 {
 	struct store_change ch;
 	struct store_record r;
@@ -1082,7 +1081,8 @@ sq_change_record(struct sq_store *s, const struct store_query *q,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		rc = CAIRN_OK; /* replaced since phase one: a later seq has it */
+		rc = CAIRN_OK; /* replaced since phase one: a later seq has it
+		                */
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
@@ -1126,8 +1126,7 @@ out:
 }
 
 static int
-sq_change_event(struct sq_store *s, uint64_t seq, store_change_cb cb,
-                void *arg)
+sq_change_event(struct sq_store *s, uint64_t seq, store_change_cb cb, void *arg)
 {
 	struct store_change ch;
 	sqlite3_stmt *st;
@@ -1186,8 +1185,7 @@ out:
 }
 
 static int
-sq_access_event(struct store *st, int64_t viewer, int64_t subject,
-                int granted)
+sq_access_event(struct store *st, int64_t viewer, int64_t subject, int granted)
 {
 	struct sq_store *s = sq(st);
 	sqlite3_stmt *q;
@@ -1428,8 +1426,8 @@ sq_member_list(struct store *st, int64_t group_id, int64_t user_id,
 	sqlite3_stmt *q;
 	int rc;
 
-	q = sq_get(s, group_id != 0 ? SQ_MEMBER_LIST_GROUP
-	                            : SQ_MEMBER_LIST_USER);
+	q = sq_get(s,
+	           group_id != 0 ? SQ_MEMBER_LIST_GROUP : SQ_MEMBER_LIST_USER);
 	if (q == NULL)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_int64(q, 1, group_id != 0 ? group_id : user_id);

@@ -56,7 +56,7 @@ struct store_record {
 	const char *id;
 	int kind;
 	int64_t owner_id;
-	int64_t subject_id; /* whose data it is about (docs/sync.md) */
+	int64_t subject_id;  /* whose data it is about (docs/sync.md) */
 	const char *owner;   /* owner's handle; filled in changes only */
 	const char *subject; /* subject's handle; filled in changes only */
 	uint64_t hlc;
@@ -112,8 +112,8 @@ struct store_member {
 	int64_t group_id, user_id;
 	int state;
 	int64_t invited_by;
-	int64_t at; /* invited, then joined */
-	char handle[HANDLE_MAX + 1]; /* filled by member_list */
+	int64_t at;                           /* invited, then joined */
+	char handle[HANDLE_MAX + 1];          /* filled by member_list */
 	char group[STORE_GROUP_NAME_MAX + 1]; /* filled by member_list */
 };
 
@@ -122,8 +122,9 @@ struct store_member {
 #define STORE_SEE_PARTNER 0x2 /* active partners */
 #define STORE_SEE_MENTOR 0x4  /* viewer is subject's mentor */
 #define STORE_SEE_GROUP 0x8   /* members of one group */
-#define STORE_SEE_ANY (STORE_SEE_SELF | STORE_SEE_PARTNER | STORE_SEE_MENTOR \
-                       | STORE_SEE_GROUP)
+#define STORE_SEE_ANY \
+	(STORE_SEE_SELF | STORE_SEE_PARTNER | STORE_SEE_MENTOR | \
+	 STORE_SEE_GROUP)
 
 /*
  * A changes query: what the viewer may see of the change log after
@@ -135,11 +136,11 @@ struct store_member {
 struct store_query {
 	int64_t viewer;
 	uint64_t cursor;
-	uint64_t upto;      /* 0: no bound */
-	int64_t subject;    /* 0: everything visible */
+	uint64_t upto;   /* 0: no bound */
+	int64_t subject; /* 0: everything visible */
 	int own_only;
-	int max_kind;       /* 0: every kind */
-	size_t limit;       /* most changes reported, at least 1 */
+	int max_kind; /* 0: every kind */
+	size_t limit; /* most changes reported, at least 1 */
 };
 
 /* One change of a viewer's change log (a changes callback's argument). */
@@ -248,8 +249,8 @@ struct store_ops {
 	int (*relation_get)(struct store *st, int64_t from_id, int64_t to_id,
 	                    int role, struct store_relation *out);
 	int (*relation_put)(struct store *st, const struct store_relation *r);
-	int (*relation_delete)(struct store *st, int64_t from_id,
-	                       int64_t to_id, int role);
+	int (*relation_delete)(struct store *st, int64_t from_id, int64_t to_id,
+	                       int role);
 	/* Calls cb for every relationship user_id is part of, oldest first. */
 	int (*relation_list)(struct store *st, int64_t user_id,
 	                     store_relation_cb cb, void *arg);

@@ -229,13 +229,13 @@ test_brier(void **state)
 	assert_int_equal(m.recent.n, 4);
 	assert_true(m.recent.brier > 0.1625 - 1e-9 &&
 	            m.recent.brier < 0.1625 + 1e-9);
-	assert_int_equal(m.recent.band[0].n, 0);      /* 50-60 */
-	assert_int_equal(m.recent.band[1].n, 1);      /* 60: wrong */
+	assert_int_equal(m.recent.band[0].n, 0); /* 50-60 */
+	assert_int_equal(m.recent.band[1].n, 1); /* 60: wrong */
 	assert_true(m.recent.band[1].came_true == 0);
-	assert_int_equal(m.recent.band[2].n, 1);      /* 70: right */
+	assert_int_equal(m.recent.band[2].n, 1); /* 70: right */
 	assert_true(m.recent.band[2].came_true == 1);
 	assert_true(m.recent.band[4].came_true == 0.5); /* 90: partly */
-	assert_int_equal(m.all.band[4].n, 2);         /* 90 and 100 */
+	assert_int_equal(m.all.band[4].n, 2);           /* 90 and 100 */
 	assert_true(m.all.band[4].came_true == 0.25);
 	/* The open one of last week is due now. */
 	for (i = 0; i < m.n_preds; i++)

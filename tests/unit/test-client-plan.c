@@ -541,8 +541,8 @@ test_progress(void **state)
 	log_at(st, "2025-01-13", 23, 30, -300, 60);
 	log_at(st, "2025-01-14", 8, 0, 60, 30);
 	log_at(st, "2025-01-14", 9, 0, 60, 10); /* the day: 40m */
-	log_at(st, "2025-01-11", 12, 0, 0, 20);  /* Saturday before */
-	log_at(st, "2025-01-20", 12, 0, 0, 45);  /* the next week */
+	log_at(st, "2025-01-11", 12, 0, 0, 20); /* Saturday before */
+	log_at(st, "2025-01-20", 12, 0, 0, 45); /* the next week */
 	assert_int_equal(week_arg("2025-W03", day_of("2025-01-15"), &mon, &err),
 	                 CAIRN_OK);
 	assert_int_equal(mon, day_of("2025-01-13"));

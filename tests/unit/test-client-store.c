@@ -79,8 +79,8 @@ put(struct store *st, const char *id, int64_t at, const char *body)
 /* A pulled version as the server would send it. */
 /* A main pull's batch of n records (no access events) as alice. */
 static int
-apply_pull(struct store *st, const struct rec *recs, size_t n,
-           uint64_t cursor, const char *epoch, size_t *applied)
+apply_pull(struct store *st, const struct rec *recs, size_t n, uint64_t cursor,
+           const char *epoch, size_t *applied)
 {
 	struct store_batch b;
 
@@ -324,8 +324,7 @@ test_list(void **state)
 	/* Owner filter: a pulled record of bob shows only for bob. */
 	r = remote(ID_C, hlc_make(1000, 0), "dev-bob", "bob's", 0);
 	snprintf(r.owner, sizeof(r.owner), "bob");
-	assert_int_equal(apply_pull(f->st, &r, 1, 1, "e1", NULL),
-	                 CAIRN_OK);
+	assert_int_equal(apply_pull(f->st, &r, 1, 1, "e1", NULL), CAIRN_OK);
 	flt = all;
 	flt.owner = "bob";
 	memset(&s, 0, sizeof(s));
@@ -397,8 +396,7 @@ test_apply_merge(void **state)
 	/* New records are stored clean. */
 	in[0] = remote(ID_A1, h0 + 10, "dev-x", "v1", 0);
 	in[1] = remote(ID_B, h0 + 10, "dev-x", "b1", 0);
-	assert_int_equal(apply_pull(f->st, in, 2, 7, "e1", &applied),
-	                 CAIRN_OK);
+	assert_int_equal(apply_pull(f->st, in, 2, 7, "e1", &applied), CAIRN_OK);
 	assert_int_equal(applied, 2);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
 	                    &deleted));
@@ -415,8 +413,7 @@ test_apply_merge(void **state)
 	in[0] = remote(ID_A1, h0 + 20, "dev-x", "v2", 0);
 	in[1] = remote(ID_B, h0 + 5, "dev-x", "b-old", 0);
 	in[2] = remote(ID_B, h0 + 10, "dev-a", "b-tie-loses", 0);
-	assert_int_equal(apply_pull(f->st, in, 3, 9, "e1", &applied),
-	                 CAIRN_OK);
+	assert_int_equal(apply_pull(f->st, in, 3, 9, "e1", &applied), CAIRN_OK);
 	assert_int_equal(applied, 1);
 	assert_true(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
 	                    &deleted));
@@ -499,16 +496,14 @@ test_apply_atomic(void **state)
 	sqlite3_close(db);
 	in[0] = remote(ID_A1, hlc_make(1000, 0), "dev-x", "a", 0);
 	in[1] = remote(ID_B, hlc_make(1000, 0), "dev-x", "b", 0);
-	assert_int_not_equal(apply_pull(f->st, in, 2, 9, "e1", NULL),
-	                     CAIRN_OK);
+	assert_int_not_equal(apply_pull(f->st, in, 2, 9, "e1", NULL), CAIRN_OK);
 	assert_false(raw_row(f->path, ID_A1, &hlc, body, sizeof(body), &dirty,
 	                     &deleted));
 	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
 	                 CAIRN_OK);
 	assert_int_equal(cursor, 3);
 	/* The store still works after the failed transaction. */
-	assert_int_equal(apply_pull(f->st, in, 1, 4, "e1", NULL),
-	                 CAIRN_OK);
+	assert_int_equal(apply_pull(f->st, in, 1, 4, "e1", NULL), CAIRN_OK);
 	assert_int_equal(store_meta_get_u64(f->st, "cursor", &cursor),
 	                 CAIRN_OK);
 	assert_int_equal(cursor, 4);
@@ -526,8 +521,7 @@ test_reset_and_restamp(void **state)
 	in[0] = remote(ID_A1, hlc_make(1000, 0), "dev-x", "mine", 0);
 	in[1] = remote(ID_B, hlc_make(1000, 0), "dev-y", "bob's", 0);
 	snprintf(in[1].owner, sizeof(in[1].owner), "bob");
-	assert_int_equal(apply_pull(f->st, in, 2, 50, "e1", NULL),
-	                 CAIRN_OK);
+	assert_int_equal(apply_pull(f->st, in, 2, 50, "e1", NULL), CAIRN_OK);
 	assert_int_equal(store_count_dirty(f->st, &count), CAIRN_OK);
 	assert_int_equal(count, 0);
 

@@ -563,11 +563,11 @@ test_visibility(void **state)
 	carol = make_user(st, "carol");
 	mia = make_user(st, "mia");
 	zed = make_user(st, "zed");
-	put(st, alice, REC_1, t, DEV_A, 0);               /* 1 shared */
-	put_full(st, alice, 0, REC_2, t, DEV_A, 0, 1);    /* 2 private */
-	put_full(st, bob, alice, REC_3, t, DEV_B, 0, 0);  /* 3 bob on alice */
-	put_full(st, alice, bob, REC_4, t, DEV_A, 0, 0);  /* 4 alice on bob */
-	put(st, bob, REC_5, t, DEV_B, 0);                 /* 5 bob's own */
+	put(st, alice, REC_1, t, DEV_A, 0);              /* 1 shared */
+	put_full(st, alice, 0, REC_2, t, DEV_A, 0, 1);   /* 2 private */
+	put_full(st, bob, alice, REC_3, t, DEV_B, 0, 0); /* 3 bob on alice */
+	put_full(st, alice, bob, REC_4, t, DEV_A, 0, 0); /* 4 alice on bob */
+	put(st, bob, REC_5, t, DEV_B, 0);                /* 5 bob's own */
 
 	/* Nobody sees anybody yet; a pending invitation changes nothing. */
 	relate(st, alice, bob, STORE_ROLE_PARTNER, STORE_PENDING);
@@ -633,17 +633,17 @@ test_visibility(void **state)
 	assert_int_equal(p.n, 0);
 
 	/* Relations are listed with handles, and dropped. */
-	assert_int_equal(st->ops->relation_get(st, alice, mia,
-	                                       STORE_ROLE_MENTOR, &r),
-	                 CAIRN_OK);
+	assert_int_equal(
+	        st->ops->relation_get(st, alice, mia, STORE_ROLE_MENTOR, &r),
+	        CAIRN_OK);
 	assert_string_equal(r.to, "mia");
-	assert_int_equal(st->ops->relation_delete(st, alice, bob,
-	                                          STORE_ROLE_PARTNER),
-	                 CAIRN_OK);
+	assert_int_equal(
+	        st->ops->relation_delete(st, alice, bob, STORE_ROLE_PARTNER),
+	        CAIRN_OK);
 	assert_int_equal(see(st, bob, alice), 0);
-	assert_int_equal(st->ops->relation_get(st, alice, bob,
-	                                       STORE_ROLE_PARTNER, &r),
-	                 CAIRN_ENOTFOUND);
+	assert_int_equal(
+	        st->ops->relation_get(st, alice, bob, STORE_ROLE_PARTNER, &r),
+	        CAIRN_ENOTFOUND);
 }
 
 static void
@@ -659,8 +659,8 @@ test_private_and_events(void **state)
 	alice = make_user(st, "alice");
 	bob = make_user(st, "bob");
 	relate(st, alice, bob, STORE_ROLE_PARTNER, STORE_ACTIVE);
-	put_full(st, alice, 0, REC_1, t, DEV_A, 0, 1);     /* 1 never shared */
-	put(st, alice, REC_2, t, DEV_A, 0);                /* 2 shared */
+	put_full(st, alice, 0, REC_1, t, DEV_A, 0, 1); /* 1 never shared */
+	put(st, alice, REC_2, t, DEV_A, 0);            /* 2 shared */
 	assert_int_equal(changes(st, bob, 0, 100, &p), CAIRN_OK);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.ids[0], REC_2);
@@ -678,7 +678,7 @@ test_private_and_events(void **state)
 
 	/* Access events come in seq order with the records. */
 	assert_int_equal(st->ops->access_event(st, bob, alice, 0), CAIRN_OK);
-	put(st, alice, REC_3, t, DEV_A, 0);                /* 5 */
+	put(st, alice, REC_3, t, DEV_A, 0); /* 5 */
 	assert_int_equal(st->ops->access_event(st, bob, alice, 1), CAIRN_OK);
 	assert_int_equal(changes(st, bob, 3, 100, &p), CAIRN_OK);
 	assert_int_equal(p.n, 3);
@@ -762,17 +762,24 @@ test_migration_from_v1(void **state)
 	static const char *v1 =
 	        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	        "CREATE TABLE users (id INTEGER PRIMARY KEY, handle TEXT NOT "
-	        "NULL UNIQUE, salt BLOB NOT NULL, hash BLOB NOT NULL, n INTEGER "
+	        "NULL UNIQUE, salt BLOB NOT NULL, hash BLOB NOT NULL, n "
+	        "INTEGER "
 	        "NOT NULL, r INTEGER NOT NULL, p INTEGER NOT NULL, created_at "
 	        "INTEGER NOT NULL);"
-	        "CREATE TABLE devices (id TEXT PRIMARY KEY, user_id INTEGER NOT "
-	        "NULL REFERENCES users (id), name TEXT NOT NULL, token_hash BLOB "
-	        "NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen INTEGER "
+	        "CREATE TABLE devices (id TEXT PRIMARY KEY, user_id INTEGER "
+	        "NOT "
+	        "NULL REFERENCES users (id), name TEXT NOT NULL, token_hash "
+	        "BLOB "
+	        "NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen "
+	        "INTEGER "
 	        "NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);"
-	        "CREATE TABLE invites (code TEXT PRIMARY KEY, uses_left INTEGER "
+	        "CREATE TABLE invites (code TEXT PRIMARY KEY, uses_left "
+	        "INTEGER "
 	        "NOT NULL, created_at INTEGER NOT NULL);"
-	        "CREATE TABLE records (id TEXT PRIMARY KEY, owner_id INTEGER NOT "
-	        "NULL REFERENCES users (id), kind INTEGER NOT NULL, hlc INTEGER "
+	        "CREATE TABLE records (id TEXT PRIMARY KEY, owner_id INTEGER "
+	        "NOT "
+	        "NULL REFERENCES users (id), kind INTEGER NOT NULL, hlc "
+	        "INTEGER "
 	        "NOT NULL, device TEXT NOT NULL, deleted INTEGER NOT NULL, "
 	        "private INTEGER NOT NULL, body BLOB NOT NULL, seq INTEGER NOT "
 	        "NULL UNIQUE);"

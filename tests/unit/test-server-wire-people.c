@@ -38,8 +38,8 @@ struct user {
 };
 
 static struct user olive = {"olive"}, olive2 = {"olive"}, pat = {"pat"},
-                   mona = {"mona"}, mel = {"mel"}, gus = {"gus"},
-                   sid = {"sid"}, dan = {"dan"}, pen = {"pen"};
+                   mona = {"mona"}, mel = {"mel"}, gus = {"gus"}, sid = {"sid"},
+                   dan = {"dan"}, pen = {"pen"};
 
 /* Olive's records. */
 #define E_SHARED "0e000000-0000-4000-8000-000000000001"
@@ -226,9 +226,8 @@ user_up(struct user *u, int reg)
 {
 	cl_connect(&u->c);
 	cl_hello(&u->c);
-	assert_int_equal(cl_account(&u->c, reg, u->handle, PASSWORD, u->dev,
-	                            u->tok),
-	                 0);
+	assert_int_equal(
+	        cl_account(&u->c, reg, u->handle, PASSWORD, u->dev, u->tok), 0);
 }
 
 /* What a full pull (from 0, all batches) brings u of olive's records. */
@@ -432,8 +431,8 @@ follow(struct user *u)
 static void
 test_matrix(void **state)
 {
-	struct user *all[] = {&olive, &pat,  &mona, &mel, &gus,
-	                      &sid,   &dan, &pen};
+	struct user *all[] = {&olive, &pat, &mona, &mel,
+	                      &gus,   &sid, &dan,  &pen};
 	struct row rows[] = {
 	        {&olive2, "self", 1, 1, 0, 1},
 	        {&pat, "partner", 1, 1, 0, 0},
@@ -494,24 +493,23 @@ test_matrix(void **state)
 	assert_int_equal(answer(&mona, "olive", 1), 0);
 	assert_int_equal(invite(&mel, "olive", CAIRN__ROLE__ROLE_MENTOR), 0);
 	assert_int_equal(answer(&olive, "mel", 1), 0);
-	assert_int_equal(group(&olive, CAIRN__GROUP_ACTION__GROUP_CREATE, "g1",
-	                       NULL),
-	                 0);
-	assert_int_equal(group(&gus, CAIRN__GROUP_ACTION__GROUP_CREATE, "g1",
-	                       NULL),
-	                 CAIRN_EEXIST);
-	assert_int_equal(group(&gus, CAIRN__GROUP_ACTION__GROUP_JOIN, "g1",
-	                       NULL),
-	                 CAIRN_EFORBIDDEN);
-	assert_int_equal(group(&sid, CAIRN__GROUP_ACTION__GROUP_INVITE, "g1",
-	                       "gus"),
-	                 CAIRN_EFORBIDDEN);
-	assert_int_equal(group(&olive, CAIRN__GROUP_ACTION__GROUP_INVITE, "g1",
-	                       "gus"),
-	                 0);
-	assert_int_equal(group(&gus, CAIRN__GROUP_ACTION__GROUP_JOIN, "g1",
-	                       NULL),
-	                 0);
+	assert_int_equal(
+	        group(&olive, CAIRN__GROUP_ACTION__GROUP_CREATE, "g1", NULL),
+	        0);
+	assert_int_equal(
+	        group(&gus, CAIRN__GROUP_ACTION__GROUP_CREATE, "g1", NULL),
+	        CAIRN_EEXIST);
+	assert_int_equal(
+	        group(&gus, CAIRN__GROUP_ACTION__GROUP_JOIN, "g1", NULL),
+	        CAIRN_EFORBIDDEN);
+	assert_int_equal(
+	        group(&sid, CAIRN__GROUP_ACTION__GROUP_INVITE, "g1", "gus"),
+	        CAIRN_EFORBIDDEN);
+	assert_int_equal(
+	        group(&olive, CAIRN__GROUP_ACTION__GROUP_INVITE, "g1", "gus"),
+	        0);
+	assert_int_equal(
+	        group(&gus, CAIRN__GROUP_ACTION__GROUP_JOIN, "g1", NULL), 0);
 	assert_int_equal(invite(&dan, "olive", CAIRN__ROLE__ROLE_PARTNER), 0);
 	assert_int_equal(answer(&olive, "dan", 1), 0);
 	assert_int_equal(drop(&olive, "dan"), 0);
@@ -611,8 +609,9 @@ test_version1(void **state)
 	req.body_case = CAIRN__REQUEST__BODY_PEOPLE;
 	req.people = &pl;
 	call_expect(&v1.c, &req, CAIRN_EVERSION);
-	assert_int_equal(push_comment(&v1, "0d000000-0000-4000-8000-00000000000"
-	                                   "3",
+	assert_int_equal(push_comment(&v1,
+	                              "0d000000-0000-4000-8000-00000000000"
+	                              "3",
 	                              NULL, NULL),
 	                 CAIRN_EINVAL);
 	cl_close(&v1.c);

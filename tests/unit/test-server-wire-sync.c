@@ -226,9 +226,9 @@ test_merge_rule(void **state)
 	lo = strcmp(d1, d2) < 0 ? d1 : d2;
 	hi = lo == d1 ? d2 : d1;
 	assert_int_equal(push_applied(&c, id, lo, t, 0), 1);
-	assert_int_equal(push_applied(&c, id, lo, t, 0), 0);  /* identical */
+	assert_int_equal(push_applied(&c, id, lo, t, 0), 0);     /* identical */
 	assert_int_equal(push_applied(&c, id, hi, t - 1, 0), 0); /* older */
-	assert_int_equal(push_applied(&c, id, hi, t, 0), 1);  /* tie: device */
+	assert_int_equal(push_applied(&c, id, hi, t, 0), 1); /* tie: device */
 	assert_int_equal(push_applied(&c, id, lo, t, 0), 0);
 	assert_int_equal(push_applied(&c, id, lo, t + 5, 1), 1); /* delete */
 	assert_int_equal(push_applied(&c, id, hi, t + 4, 0), 0); /* too old */
