@@ -44,7 +44,9 @@
 	X(ESTATE, -24, EXIT_NET, "request not valid in this state")            \
 	X(ENOCONFIG, -25, EXIT_USAGE, "home not initialised")                  \
 	X(ECLOSED, -26, EXIT_NET, "connection closed by peer")                 \
-	X(EINTR, -27, EXIT_FAIL, "interrupted")
+	X(EINTR, -27, EXIT_FAIL, "interrupted")                                \
+	X(EQUOTA, -28, EXIT_SERVER, "storage quota reached")                   \
+	X(ESERVERFULL, -29, EXIT_SERVER, "server storage full")
 
 enum cairn_err {
 #define CAIRN_ERR_ENUM(name, code, exit, msg) CAIRN_##name = (code),

@@ -41,9 +41,19 @@ struct config {
 	char key[CONFIG_PATH_MAX];
 	int invite_only;
 	unsigned max_conns;
+	unsigned max_conns_ip;      /* per peer address */
 	unsigned idle_timeout;      /* seconds */
 	unsigned handshake_timeout; /* seconds */
+	unsigned auth_timeout;      /* seconds from accept to a session */
+	unsigned write_timeout;     /* seconds a reply may wait unread */
 	unsigned heartbeat;         /* seconds; 0 means the default */
+	unsigned login_limit;       /* password checks per handle a minute */
+	unsigned login_ip_limit;    /* password checks per address a minute */
+	unsigned register_limit;    /* registrations per address an hour */
+	unsigned hash_limit;        /* password hashes in flight */
+	unsigned input_budget_mb;   /* buffered request bytes, all conns */
+	unsigned quota_records;     /* per user; 0: none */
+	unsigned quota_mb;          /* record bytes per user; 0: none */
 	enum log_level log_level;
 };
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,12 @@
 static const char main_usage[] =
         "usage: cairnd --listen ADDR:PORT --db PATH --cert FILE --key FILE\n"
         "              [--registration open|invite] [--config FILE]\n"
-        "              [--max-conns N] [--idle-timeout SECONDS]\n"
-        "              [--handshake-timeout SECONDS] [--heartbeat SECONDS]\n"
+        "              [--max-conns N] [--max-conns-per-ip N]\n"
+        "              [--handshake-timeout S] [--auth-timeout S]\n"
+        "              [--idle-timeout S] [--write-timeout S] [--heartbeat S]\n"
+        "              [--login-limit N] [--login-ip-limit N]\n"
+        "              [--register-limit N] [--hash-limit N]\n"
+        "              [--input-budget MB] [--quota-records N] [--quota-mb MB]\n"
         "              [--log-level debug|info|warn|error]\n"
         "       cairnd invite-code --db PATH [--uses N]\n"
         "       cairnd --help | --version\n"
@@ -36,21 +41,50 @@ static const char main_usage[] =
         "  --db PATH             SQLite database, created if missing\n"
         "  --cert FILE           server certificate chain (PEM)\n"
         "  --key FILE            server private key (PEM)\n"
-        "  --registration MODE   open (default): anyone may register;\n"
-        "                        invite: register needs a code from\n"
-        "                        'cairnd invite-code'\n"
+        "  --registration MODE   open (default): anyone who reaches the\n"
+        "                        port may create accounts (limited by\n"
+        "                        --register-limit and the quotas) and fill\n"
+        "                        the disk up to them; invite: register\n"
+        "                        needs a code from 'cairnd invite-code'\n"
         "  --config FILE         read \"key = value\" lines with these long\n"
         "                        option names (listen, db, cert, key, ...);\n"
         "                        options on the command line win\n"
-        "  --max-conns N         most open connections; more are closed at\n"
-        "                        once (default 1024)\n"
-        "  --idle-timeout S      close a connection silent for S seconds\n"
-        "                        (default 300)\n"
+        "\n"
+        "Connections (defaults hold 1,024 hostile connections in under\n"
+        "256 MB; see docs/security.md):\n"
+        "  --max-conns N         most open connections (default 1024); when\n"
+        "                        full, the oldest connection that has not\n"
+        "                        logged in is closed to make room\n"
+        "  --max-conns-per-ip N  most connections from one address (default\n"
+        "                        64; raise it for learners behind one NAT)\n"
         "  --handshake-timeout S close a connection that has not finished the\n"
         "                        TLS handshake in S seconds (default 10)\n"
+        "  --auth-timeout S      close a connection not logged in S seconds\n"
+        "                        after it opened (default 30)\n"
+        "  --idle-timeout S      close a connection silent for S seconds\n"
+        "                        (default 300)\n"
+        "  --write-timeout S     close a connection that reads none of its\n"
+        "                        replies for S seconds (default 30)\n"
         "  --heartbeat S         live-feed followers ('cairn feed --follow')\n"
         "                        are not timed out; they get a heartbeat\n"
         "                        after S quiet seconds (default 25)\n"
+        "  --input-budget MB     most request bytes buffered across all\n"
+        "                        connections (default 64)\n"
+        "\n"
+        "Accounts:\n"
+        "  --login-limit N       password checks per handle a minute,\n"
+        "                        counted when they start (default 5)\n"
+        "  --login-ip-limit N    password checks per address a minute\n"
+        "                        (default 20)\n"
+        "  --register-limit N    registrations per address an hour\n"
+        "                        (default 20)\n"
+        "  --hash-limit N        password hashes in flight at once (default\n"
+        "                        8; each takes 16 MiB and ~50 ms of a core)\n"
+        "  --quota-records N     most records one learner may store (default\n"
+        "                        200000; 0: no limit)\n"
+        "  --quota-mb MB         most record bytes one learner may store\n"
+        "                        (default 256; 0: no limit)\n"
+        "\n"
         "  --log-level LEVEL     debug, info (default), warn or error; logs\n"
         "                        go to stderr, one line per event\n"
         "  -h, --help            show this help\n"
@@ -108,6 +142,34 @@ main_copy(char *dst, size_t len, const char *key, const char *value)
 	return EXIT_OK;
 }
 
+/* The numeric settings: name, field, range and unit for the message. */
+struct main_number_opt {
+	const char *name;
+	size_t offset;
+	unsigned lo, hi;
+	const char *unit;
+};
+
+#define MAIN_NUM(name, field, lo, hi, unit) \
+	{name, offsetof(struct config, field), lo, hi, unit}
+
+static const struct main_number_opt main_numbers[] = {
+        MAIN_NUM("max-conns", max_conns, 1, 1000000, ""),
+        MAIN_NUM("max-conns-per-ip", max_conns_ip, 1, 1000000, ""),
+        MAIN_NUM("idle-timeout", idle_timeout, 1, 86400, " seconds"),
+        MAIN_NUM("handshake-timeout", handshake_timeout, 1, 3600, " seconds"),
+        MAIN_NUM("auth-timeout", auth_timeout, 1, 3600, " seconds"),
+        MAIN_NUM("write-timeout", write_timeout, 1, 3600, " seconds"),
+        MAIN_NUM("heartbeat", heartbeat, 1, 3600, " seconds"),
+        MAIN_NUM("login-limit", login_limit, 1, 100000, " a minute"),
+        MAIN_NUM("login-ip-limit", login_ip_limit, 1, 100000, " a minute"),
+        MAIN_NUM("register-limit", register_limit, 1, 100000, " an hour"),
+        MAIN_NUM("hash-limit", hash_limit, 1, 1024, ""),
+        MAIN_NUM("input-budget", input_budget_mb, 1, 65536, " MiB"),
+        MAIN_NUM("quota-records", quota_records, 0, 4000000000u, ""),
+        MAIN_NUM("quota-mb", quota_mb, 0, 4000000, " MiB"),
+};
+
 /* Applies one setting. Returns EXIT_OK or EXIT_USAGE (message printed). */
 static int
 main_set(struct config *cfg, const char *key, const char *value)
@@ -134,32 +196,19 @@ main_set(struct config *cfg, const char *key, const char *value)
 			                        value);
 		return EXIT_OK;
 	}
-	if (strcmp(key, "max-conns") == 0) {
-		if (main_number(value, 1, 1000000, &cfg->max_conns) != 0)
-			return main_usage_error("max-conns must be 1 to "
-			                        "1000000, not '%s'",
-			                        value);
-		return EXIT_OK;
-	}
-	if (strcmp(key, "idle-timeout") == 0) {
-		if (main_number(value, 1, 86400, &cfg->idle_timeout) != 0)
-			return main_usage_error("idle-timeout must be 1 to "
-			                        "86400 seconds, not '%s'",
-			                        value);
-		return EXIT_OK;
-	}
-	if (strcmp(key, "handshake-timeout") == 0) {
-		if (main_number(value, 1, 3600, &cfg->handshake_timeout) != 0)
-			return main_usage_error("handshake-timeout must be 1 "
-			                        "to 3600 seconds, not '%s'",
-			                        value);
-		return EXIT_OK;
-	}
-	if (strcmp(key, "heartbeat") == 0) {
-		if (main_number(value, 1, 3600, &cfg->heartbeat) != 0)
-			return main_usage_error("heartbeat must be 1 to 3600 "
-			                        "seconds, not '%s'",
-			                        value);
+	for (i = 0; i < sizeof(main_numbers) / sizeof(main_numbers[0]); i++) {
+		const struct main_number_opt *o = &main_numbers[i];
+		unsigned *field = (unsigned *)(void *)((char *)cfg + o->offset);
+
+		if (strcmp(key, o->name) != 0)
+			continue;
+		if (main_number(value, o->lo, o->hi, field) != 0) {
+			fprintf(stderr,
+			        "cairnd: %s must be %u to %u%s, not '%s' (see "
+			        "cairnd --help)\n",
+			        key, o->lo, o->hi, o->unit, value);
+			return EXIT_USAGE;
+		}
 		return EXIT_OK;
 	}
 	if (strcmp(key, "log-level") == 0) {
@@ -267,9 +316,19 @@ main(int argc, char **argv)
 	        {"registration", required_argument, NULL, 0},
 	        {"config", required_argument, NULL, 0},
 	        {"max-conns", required_argument, NULL, 0},
+	        {"max-conns-per-ip", required_argument, NULL, 0},
 	        {"idle-timeout", required_argument, NULL, 0},
 	        {"handshake-timeout", required_argument, NULL, 0},
+	        {"auth-timeout", required_argument, NULL, 0},
+	        {"write-timeout", required_argument, NULL, 0},
 	        {"heartbeat", required_argument, NULL, 0},
+	        {"login-limit", required_argument, NULL, 0},
+	        {"login-ip-limit", required_argument, NULL, 0},
+	        {"register-limit", required_argument, NULL, 0},
+	        {"hash-limit", required_argument, NULL, 0},
+	        {"input-budget", required_argument, NULL, 0},
+	        {"quota-records", required_argument, NULL, 0},
+	        {"quota-mb", required_argument, NULL, 0},
 	        {"log-level", required_argument, NULL, 0},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
@@ -286,8 +345,18 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "invite-code") == 0)
 		return main_invite_code(argc - 1, argv + 1);
 	cfg.max_conns = 1024;
+	cfg.max_conns_ip = 64;
 	cfg.idle_timeout = 300;
 	cfg.handshake_timeout = 10;
+	cfg.auth_timeout = 30;
+	cfg.write_timeout = 30;
+	cfg.login_limit = 5;
+	cfg.login_ip_limit = 20;
+	cfg.register_limit = 20;
+	cfg.hash_limit = 8;
+	cfg.input_budget_mb = 64;
+	cfg.quota_records = 200000;
+	cfg.quota_mb = 256;
 	cfg.heartbeat = SERVER_HEARTBEAT_DEFAULT;
 	cfg.log_level = LOG_INFO;
 	opterr = 0;
