@@ -146,6 +146,10 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 	Cairn__Commitment *cmt;
 	int rc;
 
+	/* protobuf-c would cut a string at a NUL byte the checks never see. */
+	if (msg_check_body(r->kind, r->body.data, r->body.len, why, whylen) !=
+	    CAIRN_OK)
+		return CAIRN_EINVAL;
 	switch (r->kind) {
 	case CAIRN__KIND__KIND_ENTRY:
 		e = cairn__entry__unpack(NULL, r->body.len, r->body.data);
