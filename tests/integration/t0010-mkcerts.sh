@@ -4,6 +4,8 @@
 # certificate; refuses to overwrite keys without --force; --force keeps the
 # CA (clients keep their pinned ca.pem); --new-ca replaces it. A server with
 # the rotated certificate still serves a client that pinned the old ca.pem.
+# Under umask 000 the directory it makes is still 0700 and keys 0600; a
+# directory others may write to is refused.
 . "$(dirname "$0")/lib.sh"
 
 D="$T/mk"
@@ -23,6 +25,10 @@ ok "mkcerts makes a CA and a server certificate" "$MKCERTS" --out "$D" \
 grep -q "cairn init --server HOST:PORT --ca $D/ca.pem" "$T/ok.out" ||
     fail "mkcerts prints the pin hint" "$(cat "$T/ok.out")"
 pass "mkcerts prints the pin hint"
+fp=$(openssl x509 -in "$D/ca.pem" -noout -fingerprint -sha256 | sed 's/^[^=]*=//')
+grep -q "SHA-256 $fp" "$T/ok.out" ||
+    fail "mkcerts prints the CA's SHA-256 fingerprint" "$(cat "$T/ok.out")"
+pass "mkcerts prints the CA's SHA-256 fingerprint"
 assert_eq 600 "$(stat -c %a "$D/ca.key")" "ca.key is 0600"
 assert_eq 600 "$(stat -c %a "$D/server.key")" "server.key is 0600"
 assert_eq 644 "$(stat -c %a "$D/ca.pem")" "ca.pem is 0644"
@@ -46,6 +52,30 @@ openssl x509 -in "$D/server.pem" -noout -checkend $((824 * 86400)) >/dev/null ||
 pass "the server certificate is valid for 825 days by default"
 
 expect_fail 1 'force' "$MKCERTS" --out "$D" localhost
+
+# A permissive umask changes nothing: a new directory (and its missing
+# parents) 0700, keys 0600, certificates 0644.
+U="$T/umask/certs"
+ok "mkcerts under umask 000" sh -c 'umask 000 && exec "$@"' sh \
+    "$MKCERTS" --out "$U" localhost
+assert_eq 700 "$(stat -c %a "$T/umask")" "umask 000: a parent it makes is 0700"
+assert_eq 700 "$(stat -c %a "$U")" "umask 000: the directory it makes is 0700"
+assert_eq 600 "$(stat -c %a "$U/ca.key")" "umask 000: ca.key is 0600"
+assert_eq 600 "$(stat -c %a "$U/server.key")" "umask 000: server.key is 0600"
+assert_eq 644 "$(stat -c %a "$U/ca.pem")" "umask 000: ca.pem is 0644"
+assert_eq 644 "$(stat -c %a "$U/server.pem")" "umask 000: server.pem is 0644"
+ok "umask 000: --force rotates" sh -c 'umask 000 && exec "$@"' sh \
+    "$MKCERTS" --out "$U" --force --new-ca localhost
+assert_eq 600 "$(stat -c %a "$U/ca.key")" "umask 000: the new ca.key is 0600"
+assert_eq 600 "$(stat -c %a "$U/server.key")" "umask 000: the new server.key is 0600"
+assert_eq 700 "$(stat -c %a "$U")" "umask 000: the directory stays 0700"
+# A directory other users may write to is refused, and nothing written.
+mkdir "$T/open" && chmod 0777 "$T/open"
+expect_fail 1 'writable by other' "$MKCERTS" --out "$T/open" localhost
+mkdir "$T/groupw" && chmod 0775 "$T/groupw"
+expect_fail 1 'writable by other' "$MKCERTS" --out "$T/groupw" localhost
+{ [ -z "$(ls -A "$T/open")" ] && [ -z "$(ls -A "$T/groupw")" ]; } || fail "a refused directory stays empty" "$(ls -la "$T/open" "$T/groupw")"
+pass "a refused directory stays empty"
 cp "$D/ca.pem" "$T/ca.orig"
 cp "$D/server.pem" "$T/server.orig"
 
