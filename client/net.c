@@ -327,6 +327,25 @@ out:
 	return rc;
 }
 
+/*
+ * The line for a message from the server that msg_read_response refused:
+ * malformed, or a string in it (or in a record it carries) with a NUL
+ * byte, named. Such a message is never applied.
+ */
+static int
+bad_message(struct net_conn *n, const uint8_t *p, size_t len,
+            struct errbuf *err)
+{
+	char why[200];
+
+	if (msg_response_refusal(p, len, why, sizeof(why)) == CAIRN_EINVAL)
+		return errbuf_set(err, CAIRN_EPROTO,
+		                  "%s sent a message this cairn refuses: %s",
+		                  n->where, why);
+	return errbuf_set(err, CAIRN_EPROTO, "%s sent a malformed message",
+	                  n->where);
+}
+
 int
 net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err)
 {
@@ -340,9 +359,7 @@ net_recv(struct net_conn *n, Cairn__Response **resp, struct errbuf *err)
 		got = frame_decoder_next(&n->dec, &payload, &len);
 		if (got == 1) {
 			if ((r = msg_read_response(payload, len)) == NULL)
-				return errbuf_set(err, CAIRN_EPROTO,
-				                  "%s sent a malformed message",
-				                  n->where);
+				return bad_message(n, payload, len, err);
 			*resp = r;
 			return CAIRN_OK;
 		}

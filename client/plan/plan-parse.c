@@ -604,7 +604,12 @@ plan_parse(const char *text, size_t len, struct plan **out)
 	}
 	if (text == NULL)
 		text = "";
-	if (!plan_valid_utf8((const unsigned char *)text, len)) {
+	/*
+	 * A NUL byte would cut the strings the plan's records carry (and
+	 * cairnd refuses them): text holding one is not a plan.
+	 */
+	if ((len > 0 && memchr(text, '\0', len) != NULL) ||
+	    !plan_valid_utf8((const unsigned char *)text, len)) {
 		rc = CAIRN_EINVAL;
 		goto out;
 	}

@@ -85,8 +85,8 @@ struct plan {
  * exactly one item's line. A UTF-8 byte order mark is skipped. Returns
  * CAIRN_OK and a new plan in *out (caller frees with plan_free),
  * CAIRN_ETOOBIG past PLAN_MAX_BYTES or PLAN_MAX_ITEMS or for a single line
- * longer than PLAN_LINE_MAX, CAIRN_EINVAL if the text is not UTF-8,
- * CAIRN_ENOMEM. text is borrowed.
+ * longer than PLAN_LINE_MAX, CAIRN_EINVAL if the text is not UTF-8 or
+ * holds a NUL byte, CAIRN_ENOMEM. text is borrowed.
  */
 int plan_parse(const char *text, size_t len, struct plan **out);
 /* Frees a plan. Accepts NULL. */

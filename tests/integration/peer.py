@@ -483,6 +483,118 @@ def cmd_revoked_session(port, ca, handle, password, ctlfile):
     print(json.dumps(out), flush=True)
 
 
+
+def still_open(s, rid=99):
+    """True if the server still answers on s: a repeated Hello."""
+    try:
+        send_frame(s, request(rid, 10, hello(2)))
+        r = recv_frame(s)
+    except (OSError, ssl.SSLError, ValueError):
+        return False
+    return r is not None and r["id"] == rid and r["code"] == 0
+
+
+def cmd_register_nul(port, ca, handle, password):
+    """Hello, then Register{handle: HANDLE + "\\0evil"}: prints the answer
+    (its id, code, message) and whether the connection stays open."""
+    s = connect_tls(port, ca)
+    send_frame(s, request(1, 10, hello(2)))
+    recv_frame(s)
+    body = (f_bytes(1, handle.encode() + b"\0evil") + f_bytes(2, password) +
+            f_bytes(4, "peer.py"))
+    send_frame(s, request(5, 11, body))
+    r = recv_frame(s)
+    if r is None:
+        report(answered=False, open=False)
+        return
+    report(answered=True, id=r["id"], code=r["code"], message=r["message"],
+           open=still_open(s))
+
+
+def cmd_push_nul(port, ca, handle, password, rid, tail_kib="200"):
+    """Logs in and pushes one entry RID whose text is "ok\\0" and TAIL_KIB
+    KiB after it; prints the status and whether the connection stays
+    open."""
+    s, device = session(port, ca, handle, password)
+    text = b"ok\0" + b"x" * (int(tail_kib) * 1024)
+    hlc = int(time.time() * 1000) << 16
+    rec = (f_bytes(1, rid) + f_varint(2, 1) + f_bytes(3, handle) +
+           f_varint(4, hlc) + f_bytes(5, device) + f_bytes(8, entry(text)))
+    send_frame(s, request(3, 17, f_bytes(1, rec)))
+    r = recv_frame(s)
+    if r is None:
+        report(answered=False, open=False)
+        return
+    out = {"answered": True, "code": r["code"], "message": r["message"],
+           "record_id": r["record_id"]}
+    if r["body"].get("kind") == "push":
+        m = r["body"]["msg"]
+        out.update(applied=first(m, 1, 0), ignored=first(m, 2, 0))
+    out["open"] = still_open(s)
+    report(**out)
+
+
+def cmd_fake_server(port, certdir, mode, portfile):
+    """A TLS server with CERTDIR's server.pem and key on PORT (0: any; the
+    port is written to PORTFILE) that serves one connection as a cairnd
+    that misbehaves: MODE "hello" answers Hello with a server name holding
+    a NUL byte; MODE "pull" answers properly but a Pull with one record
+    whose entry text holds a NUL byte. Requests it does not expect get an
+    empty answer; it exits when the client closes."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(os.path.join(certdir, "server.pem"),
+                        os.path.join(certdir, "server.key"))
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((HOST, port))
+    ls.listen(1)
+    ls.settimeout(30)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    raw, _ = ls.accept()
+    raw.settimeout(30)
+    s = ctx.wrap_socket(raw, server_side=True)
+    rid = "3f2a9c1e-0000-4000-8000-00000000f00d"
+    while True:
+        try:
+            head = recv_exact(s, 4)
+            if head is None:
+                break
+            (n,) = struct.unpack(">I", head)
+            m = parse(recv_exact(s, n) or b"")
+        except (OSError, ssl.SSLError, ValueError):
+            break
+        req_id = first(m, 1, 0)
+        if 10 in m:
+            name = b"cairnd\0evil" if mode == "hello" else b"fake"
+            body = f_bytes(10, f_varint(1, 2) + f_bytes(2, name) +
+                           f_bytes(3, "e" * 8) + f_varint(4, 4194304) +
+                           f_varint(5, 1000) +
+                           f_varint(6, int(time.time() * 1000)))
+        elif 13 in m:
+            body = f_bytes(11, f_bytes(1, "alice") +
+                           f_bytes(2, first(parse(m[13][0]), 1, b"")))
+        elif 17 in m:
+            body = f_bytes(17, f_varint(1, 0))
+        elif 18 in m:
+            rec = (f_bytes(1, rid) + f_varint(2, 1) + f_bytes(3, "alice") +
+                   f_varint(4, int(time.time() * 1000) << 16) +
+                   f_bytes(5, "a410" * 9) + f_varint(9, 1) +
+                   f_bytes(8, entry(b"fine\0hidden")))
+            body = f_bytes(18, f_bytes(1, rec) + f_varint(2, 1) +
+                           f_bytes(5, "e" * 8))
+        else:
+            body = b""
+        resp = f_varint(1, req_id) + body
+        try:
+            send_frame(s, resp)
+        except (OSError, ssl.SSLError):
+            break
+    s.close()
+
+
 COMMANDS = {
     "revoked-session": cmd_revoked_session,
     "fill": cmd_fill,
@@ -498,6 +610,9 @@ COMMANDS = {
     "pipeline": cmd_pipeline,
     "push": cmd_push,
     "v1sync": cmd_v1sync,
+    "register-nul": cmd_register_nul,
+    "push-nul": cmd_push_nul,
+    "fake-server": cmd_fake_server,
 }
 
 
