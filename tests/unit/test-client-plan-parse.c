@@ -627,11 +627,14 @@ test_refusals_and_odd_bytes(void **state)
 	                 CAIRN_ETOOBIG);
 	free(big);
 	assert_null(p);
-	/* A NUL byte is read as U+FFFD; a byte order mark is skipped. */
-	p = parse_ok(nul, sizeof(nul) - 1);
-	assert_string_equal(p->items[1].line, "mid\xef\xbf\xbd"
-	                                      "dle line");
-	plan_free(p);
+	/*
+	 * A NUL byte is refused (it would cut the records' strings), even
+	 * as the last byte; a byte order mark is skipped.
+	 */
+	assert_int_equal(plan_parse(nul, sizeof(nul) - 1, &p), CAIRN_EINVAL);
+	assert_int_equal(plan_parse(nul, sizeof(nul), &p), CAIRN_EINVAL);
+	assert_int_equal(plan_parse("# T\n\0", 5, &p), CAIRN_EINVAL);
+	assert_null(p);
 	p = parse_ok("\xef\xbb\xbf# Title\n", 11);
 	assert_string_equal(p->title, "Title");
 	assert_string_equal(p->items[0].line, "# Title");
