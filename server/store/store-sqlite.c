@@ -5,6 +5,7 @@
  * a committed transaction survives a power cut: the server acknowledges a
  * push only after the commit returns.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ enum sq_stmt {
 	SQ_MEMBER_DELETE,
 	SQ_MEMBER_LIST_GROUP,
 	SQ_MEMBER_LIST_USER,
+	SQ_USAGE_GET,
 	SQ_COUNT
 };
 
@@ -100,7 +102,8 @@ static const char *sq_sql[SQ_COUNT] = {
         [SQ_INVITE_USE] = "UPDATE invites SET uses_left = uses_left - 1 "
                           "WHERE code = ?1 AND uses_left > 0",
         [SQ_RECORD_GET] = "SELECT owner_id, subject_id, kind, hlc, device, "
-                          "deleted, private, seq FROM records WHERE id = ?1",
+                          "deleted, private, seq, length(body) FROM records "
+                          "WHERE id = ?1",
         /* One counter for records and access events (docs/sync.md). */
         [SQ_NEXT_SEQ] = "UPDATE counter SET seq = ?1 WHERE id = 1",
         [SQ_RECORD_UPSERT] =
@@ -211,6 +214,9 @@ static const char *sq_sql[SQ_COUNT] = {
                 "u.handle, g.name FROM group_members m JOIN users u ON "
                 "u.id = m.user_id JOIN groups g ON g.id = m.group_id WHERE "
                 "m.user_id = ?1 ORDER BY g.name",
+        /* Kept by the triggers of schema 3. */
+        [SQ_USAGE_GET] = "SELECT used_records, used_bytes FROM users WHERE "
+                         "id = ?1",
 };
 
 /* Schema migrations: step i brings user_version from i to i + 1. */
@@ -265,7 +271,46 @@ static const char *sq_migrations[] = {
         "  NOT NULL);"
         "CREATE INDEX access_events_viewer ON access_events (viewer_id,"
         "  seq);",
+        /*
+         * 3: per-user usage for quotas (store.h, struct store_usage):
+         * counted for existing data, then kept by triggers in the
+         * statement that writes a record, so no write path can miss it.
+         * 64 is STORE_RECORD_OVERHEAD at schema 3; changing it needs a
+         * migration.
+         */
+        "ALTER TABLE users ADD COLUMN used_records INTEGER NOT NULL"
+        "  DEFAULT 0;"
+        "ALTER TABLE users ADD COLUMN used_bytes INTEGER NOT NULL"
+        "  DEFAULT 0;"
+        "UPDATE users SET used_records = (SELECT count(*) FROM records"
+        "  WHERE owner_id = users.id AND deleted = 0), used_bytes ="
+        "  (SELECT COALESCE(SUM(length(body) + 64), 0) FROM records"
+        "  WHERE owner_id = users.id);"
+        "CREATE TRIGGER records_usage_insert AFTER INSERT ON records BEGIN"
+        "  UPDATE users SET used_records = used_records + (NEW.deleted = 0),"
+        "  used_bytes = used_bytes + length(NEW.body) + 64"
+        "  WHERE id = NEW.owner_id; END;"
+        "CREATE TRIGGER records_usage_update AFTER UPDATE OF deleted, body"
+        "  ON records WHEN NEW.owner_id = OLD.owner_id BEGIN"
+        "  UPDATE users SET used_records = used_records + (NEW.deleted = 0)"
+        "  - (OLD.deleted = 0), used_bytes = used_bytes + length(NEW.body)"
+        "  - length(OLD.body) WHERE id = NEW.owner_id; END;"
+        "CREATE TRIGGER records_usage_owner AFTER UPDATE OF owner_id ON"
+        "  records WHEN NEW.owner_id <> OLD.owner_id BEGIN"
+        "  UPDATE users SET used_records = used_records - (OLD.deleted = 0),"
+        "  used_bytes = used_bytes - length(OLD.body) - 64"
+        "  WHERE id = OLD.owner_id;"
+        "  UPDATE users SET used_records = used_records + (NEW.deleted = 0),"
+        "  used_bytes = used_bytes + length(NEW.body) + 64"
+        "  WHERE id = NEW.owner_id; END;"
+        "CREATE TRIGGER records_usage_delete AFTER DELETE ON records BEGIN"
+        "  UPDATE users SET used_records = used_records - (OLD.deleted = 0),"
+        "  used_bytes = used_bytes - length(OLD.body) - 64"
+        "  WHERE id = OLD.owner_id; END;",
 };
+_Static_assert(STORE_RECORD_OVERHEAD == 64,
+               "schema 3 counts 64 bytes a record; a new overhead needs a "
+               "migration");
 #define SQ_SCHEMA_VERSION \
 	((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
 
@@ -292,12 +337,24 @@ sq(struct store *st)
 	return (struct sq_store *)st;
 }
 
-/* Logs a SQLite failure and maps it to a cairn code. */
+/*
+ * Logs a SQLite failure and maps it to a cairn code. A full disk (or a
+ * database at its size limit) is CAIRN_ESERVERFULL: SQLite has rolled the
+ * statement back and the database is intact, and the client says it is
+ * the server's problem, not its own.
+ */
 static int
 sq_fail(struct sq_store *s, int rc, const char *what)
 {
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return CAIRN_EEXIST;
+	if ((rc & 0xff) == SQLITE_FULL ||
+	    ((rc & 0xff) == SQLITE_IOERR &&
+	     sqlite3_system_errno(s->db) == ENOSPC)) {
+		log_event(LOG_ERROR, "db.full", "op=%s rc=%d msg=\"%s\"", what,
+		          rc, sqlite3_errmsg(s->db));
+		return CAIRN_ESERVERFULL;
+	}
 	log_event(LOG_ERROR, "db.error", "op=%s rc=%d msg=\"%s\"", what, rc,
 	          sqlite3_errmsg(s->db));
 	return CAIRN_ESTORAGE;
@@ -778,6 +835,7 @@ sq_record_get(struct store *st, const char *id, struct store_record_head *out)
 		h.deleted = sqlite3_column_int(q, 5);
 		h.private_ = sqlite3_column_int(q, 6);
 		h.seq = (uint64_t)sqlite3_column_int64(q, 7);
+		h.body_len = (size_t)sqlite3_column_int64(q, 8);
 		if (rc == CAIRN_OK)
 			*out = h;
 	}
@@ -1215,6 +1273,29 @@ sq_max_seq(struct store *st, uint64_t *out)
 	return sq_one_u64(s, SQ_MAX_SEQ, out);
 }
 
+static int
+sq_usage_get(struct store *st, int64_t user_id, struct store_usage *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_usage u = {0, 0};
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = sq_get(s, SQ_USAGE_GET)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, user_id);
+	rc = sq_step_row(s, q, "usage_get");
+	if (rc == CAIRN_OK) {
+		u.records = (uint64_t)sqlite3_column_int64(q, 0);
+		u.bytes = (uint64_t)sqlite3_column_int64(q, 1);
+	}
+	sq_done(q);
+	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
+		return rc;
+	*out = u;
+	return CAIRN_OK;
+}
+
 /* ---- relationships and groups ---- */
 
 /* Fills r from a row of SQ_REL_GET or SQ_REL_LIST. */
@@ -1493,6 +1574,7 @@ static const struct store_ops sq_ops = {
         .member_delete = sq_member_delete,
         .member_list = sq_member_list,
         .max_seq = sq_max_seq,
+        .usage_get = sq_usage_get,
 };
 
 /* Reads PRAGMA user_version. */
@@ -1616,6 +1698,37 @@ sq_migrate(struct sq_store *s, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * CAIRND_TEST_DB_HEADROOM=N (tests only): the database may grow by N
+ * pages and no more (PRAGMA max_page_count), so that a test sees what a
+ * full disk does to a push: SQLITE_FULL, the statement rolled back.
+ */
+static void
+sq_test_headroom(struct sq_store *s)
+{
+	const char *v = getenv("CAIRND_TEST_DB_HEADROOM");
+	sqlite3_stmt *q = NULL;
+	char sql[64], *end;
+	long long pages = -1, n;
+
+	if (v == NULL || *v == '\0')
+		return;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < 0)
+		return;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_count", -1, &q, NULL) ==
+	            SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		pages = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (pages < 0)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", pages + n);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		log_event(LOG_WARN, "test.headroom", "pages=%lld max=%lld",
+		          pages, pages + n);
+}
+
 int
 store_sqlite_open(const char *path, struct store **out, char *err,
                   size_t errlen)
@@ -1656,6 +1769,7 @@ store_sqlite_open(const char *path, struct store **out, char *err,
 		goto fail;
 	if (s->mark != NULL && sq_max_seq(&s->base, &seq) == CAIRN_OK)
 		store_mark_write(s->mark, s->epoch, seq);
+	sq_test_headroom(s);
 	*out = &s->base;
 	return CAIRN_OK;
 fail:

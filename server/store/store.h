@@ -78,7 +78,35 @@ struct store_record_head {
 	int deleted;
 	int private_;
 	uint64_t seq;
+	size_t body_len; /* bytes of the stored body (0 for a tombstone) */
 };
+
+/*
+ * What a user's records take on the server, the figures a quota is checked
+ * against (h-sync.c). Every record counts for its owner, whoever it is
+ * about (a mentor's comment on a mentee's week is the mentor's). records:
+ * the owner's stored records that are not tombstones, so deleting frees
+ * one. bytes: for every stored record of the owner, tombstones too, its
+ * body and STORE_RECORD_OVERHEAD for its id, clock and device, so that
+ * tombstones are bounded as well. record_put keeps both in the same
+ * transaction as the write, and a migration computes them for existing
+ * data; store_usage_of says what one version counts for.
+ */
+#define STORE_RECORD_OVERHEAD 64
+struct store_usage {
+	uint64_t records;
+	uint64_t bytes;
+};
+
+static inline struct store_usage
+store_usage_of(int deleted, size_t body_len)
+{
+	struct store_usage u;
+
+	u.records = deleted ? 0 : 1;
+	u.bytes = (uint64_t)body_len + STORE_RECORD_OVERHEAD;
+	return u;
+}
 
 /* Relationship roles and states (the relations table). */
 #define STORE_ROLE_PARTNER 1 /* mutual */
@@ -221,7 +249,10 @@ struct store_ops {
 	 * Stores r as the current version of its id, with the next seq. The
 	 * merge rule is the caller's (h-sync.c compares with record_get
 	 * first), so every backend shares it. Remembers whether any version
-	 * was ever stored as not private (docs/sync.md, private records).
+	 * was ever stored as not private (docs/sync.md, private records),
+	 * and moves the owner's usage (struct store_usage) from what the
+	 * replaced version counted for to what r counts for, in the same
+	 * transaction.
 	 */
 	int (*record_put)(struct store *st, const struct store_record *r);
 	/*
@@ -273,6 +304,12 @@ struct store_ops {
 	                   store_member_cb cb, void *arg);
 	/* The highest seq ever given, to records or events (0 for none). */
 	int (*max_seq)(struct store *st, uint64_t *out);
+	/*
+	 * A user's usage as record_put keeps it, writes of the current
+	 * transaction included (zeros for a user without records).
+	 */
+	int (*usage_get)(struct store *st, int64_t user_id,
+	                 struct store_usage *out);
 };
 
 struct store {
