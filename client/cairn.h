@@ -127,7 +127,11 @@ int cli_net_open(struct cli *c, int auth, struct net_conn **out);
 
 /* Picks the home: opt, $CAIRN_HOME, $XDG_DATA_HOME/cairn, ~/.local/share. */
 int home_resolve(const char *opt, char *out, size_t len, struct errbuf *err);
-/* Creates dir and missing parents with mode 0700. */
+/*
+ * Creates dir and missing parents with mode 0700. An existing dir is made
+ * 0700 and the files of a home in it 0600 (the token and the pin are in
+ * there); one owned by another user, or shared (sticky), is refused.
+ */
 int home_prepare(const char *dir, struct errbuf *err);
 /* Joins home and name into out; CAIRN_ETOOBIG if it does not fit. */
 int home_path(const char *home, const char *name, char *out, size_t len,

@@ -1,6 +1,7 @@
 /*
- * The client's home directory: where it is, creating it (0700), its
- * config file ("key = value" lines, 0600) and the pinned CA copy (0600).
+ * The client's home directory: where it is, creating it (0700) or making
+ * an existing one private, its config file ("key = value" lines, 0600)
+ * and the pinned CA copy (0600).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,12 @@
 #include "cairn.h"
 #include "conf.h"
 #include "err.h"
+
+/* Files of a home that must stay private (the store holds the token). */
+static const char *const home_files[] = {
+        "config",       "ca.pem",       "cairn.db",
+        "cairn.db-wal", "cairn.db-shm", "cairn.db-journal",
+};
 
 int
 home_path(const char *home, const char *name, char *out, size_t len,
@@ -54,6 +61,50 @@ home_resolve(const char *opt, char *out, size_t len, struct errbuf *err)
 	return CAIRN_OK;
 }
 
+/*
+ * Makes the home dir (stat in sb) 0700 and its files 0600, as ssh wants
+ * of ~/.ssh: it holds the device token and the CA pin. A directory of
+ * another user, or a shared one like /tmp, is not made anyone's home.
+ */
+static int
+home_private(const char *dir, const struct stat *sb, struct errbuf *err)
+{
+	char path[CLI_PATH_MAX];
+	struct stat fsb;
+	size_t i;
+	int rc;
+
+	if (sb->st_uid != geteuid())
+		return errbuf_set(err, CAIRN_EFORBIDDEN,
+		                  "%s belongs to another user (uid %lu); use a "
+		                  "home of your own (--home DIR)",
+		                  dir, (unsigned long)sb->st_uid);
+	if (sb->st_mode & S_ISVTX)
+		return errbuf_set(
+		        err, CAIRN_EFORBIDDEN,
+		        "%s is a shared directory (sticky bit); use a "
+		        "directory of its own as the home (--home DIR)",
+		        dir);
+	if ((sb->st_mode & 07777) != 0700 && chmod(dir, 0700) != 0)
+		return errbuf_set(err, CAIRN_EIO,
+		                  "cannot make %s private (mode 0700): %s", dir,
+		                  strerror(errno));
+	for (i = 0; i < sizeof(home_files) / sizeof(home_files[0]); i++) {
+		if ((rc = home_path(dir, home_files[i], path, sizeof(path),
+		                    err)) != CAIRN_OK)
+			return rc;
+		if (lstat(path, &fsb) != 0 || !S_ISREG(fsb.st_mode) ||
+		    (fsb.st_mode & 077) == 0)
+			continue;
+		if (chmod(path, fsb.st_mode & 0600) != 0)
+			return errbuf_set(err, CAIRN_EIO,
+			                  "cannot make %s private (mode 0600): "
+			                  "%s",
+			                  path, strerror(errno));
+	}
+	return CAIRN_OK;
+}
+
 int
 home_prepare(const char *dir, struct errbuf *err)
 {
@@ -76,7 +127,7 @@ home_prepare(const char *dir, struct errbuf *err)
 	}
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return errbuf_set(err, CAIRN_EIO, "%s is not a directory", dir);
-	return CAIRN_OK;
+	return home_private(dir, &sb, err);
 }
 
 int
