@@ -6,8 +6,10 @@
  * then the backfills of people who became visible, each batch with its
  * position; then the people list, cached for the commands that work
  * offline. A reset from the server (unknown cursor or epoch) marks every
- * own record dirty, pushes again and pulls from zero. Ctrl-C stops between
- * batches.
+ * own record dirty, pushes again and pulls from zero. A server over the
+ * account's quota or with a full disk stops the pushes (the changes stay
+ * queued) but not the pull, and the sync ends with its words, exit 6.
+ * Ctrl-C stops between batches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +39,8 @@ struct sync {
 	uint64_t pushed, pulled, cursor;
 	uint64_t backfilled, forgot, refused;
 	int stuck;                 /* pushes in a row that cleaned nothing */
+	int held;                  /* EQUOTA or ESERVERFULL: pushes wait */
+	char held_msg[ERRBUF_MAX]; /* the server's words for it */
 	json_t *shared, *unshared; /* handles granted and revoked */
 	/* CAIRN_TEST_KILL: which event, and the count that kills (or, for
 	 * sigint-push-ack, interrupts as Ctrl-C would). */
@@ -530,6 +534,36 @@ people_refresh(struct sync *s)
 	return rc;
 }
 
+/*
+ * The server took no more of this home's changes: over the account's
+ * quota, or its disk is full. They stay queued (dirty) for a later sync;
+ * this one still pulls, and ends with the server's words and what waits.
+ */
+static void
+sync_hold(struct sync *s, int rc)
+{
+	const char *msg = cli_errmsg();
+
+	s->held = rc;
+	snprintf(s->held_msg, sizeof(s->held_msg), "%s",
+	         msg != NULL ? msg : err_message(rc));
+	cli_err_clear();
+}
+
+static int
+sync_held(struct sync *s)
+{
+	uint64_t n = 0;
+
+	if (store_count_dirty(s->c->st, &n) != CAIRN_OK)
+		return cli_err(s->held, "%s", s->held_msg);
+	return cli_err(s->held,
+	               "%s; %llu change%s stay%s queued on this "
+	               "machine for the next 'cairn sync'",
+	               s->held_msg, (unsigned long long)n, n == 1 ? "" : "s",
+	               n == 1 ? "s" : "");
+}
+
 static int
 sync_run(struct sync *s)
 {
@@ -540,7 +574,12 @@ sync_run(struct sync *s)
 	if (net_max_batch(s->n) < s->batch)
 		s->batch = net_max_batch(s->n);
 	for (;;) {
-		if ((rc = push_all(s)) || (rc = pull_all(s, &reset)))
+		rc = push_all(s);
+		if (rc == CAIRN_EQUOTA || rc == CAIRN_ESERVERFULL) {
+			sync_hold(s, rc);
+			rc = CAIRN_OK;
+		}
+		if (rc != CAIRN_OK || (rc = pull_all(s, &reset)) != CAIRN_OK)
 			return rc;
 		if (!reset)
 			break;
@@ -551,6 +590,8 @@ sync_run(struct sync *s)
 	if ((rc = backfill_all(s)) != CAIRN_OK ||
 	    (rc = people_refresh(s)) != CAIRN_OK)
 		return rc;
+	if (s->held)
+		return sync_held(s);
 	if ((rc = store_meta_set_u64(s->c->st, "last_sync",
 	                             (uint64_t)time(NULL))) != CAIRN_OK)
 		return cli_err(rc, "cannot save the sync time");

@@ -298,6 +298,9 @@ status_error(struct net_conn *n, const Cairn__Status *s, struct errbuf *err)
 		                  who);
 	if (code == CAIRN_EBUSY)
 		return errbuf_set(err, code, "%s; try again in a moment", msg);
+	/* About the account or the server, not the record it stopped at. */
+	if (code == CAIRN_EQUOTA || code == CAIRN_ESERVERFULL)
+		return errbuf_set(err, code, "%s", msg);
 	if (s->record_id != NULL && s->record_id[0] != '\0')
 		return errbuf_set(err, code, "record %.8s: %s", s->record_id,
 		                  msg);

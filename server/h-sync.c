@@ -2,7 +2,9 @@
  * Push and pull, the server half of docs/sync.md. A push is validated as a
  * whole on the loop before anything is written, then applied by one
  * database job inside its own savepoint, merged by the one merge rule
- * (here, not in a backend), and acknowledged only after the commit. A pull
+ * (here, not in a backend), and acknowledged only after the commit; a
+ * version that would take its owner over the quota is left out and the
+ * push answered EQUOTA after the commit of the rest. A pull
  * reads the change log as the caller may see it (records and access
  * events, the store's changes operation) after the client's cursor, in
  * bounded batches; a backfill pull reads one newly visible user's history.
@@ -30,6 +32,8 @@
  */
 #define SYNC_RECORD_MAX (256u * 1024)
 #define PULL_RECORD_OVERHEAD 8 /* tag and length of a record in PullOk */
+/* A record of someone else, whether named so or by its stored owner. */
+#define PUSH_NOT_OWNER_FMT "record %s is not owned by %s"
 
 struct sync_op {
 	struct rq *rq; /* borrowed: the request owns this op */
@@ -44,6 +48,12 @@ struct sync_op {
 	unsigned applied, ignored;
 	uint64_t max_hlc;
 	Cairn__PushOk push_ok;
+	/* The quota (0: none) and the user's usage as the batch goes. */
+	uint64_t quota_records, quota_bytes;
+	unsigned quota_mb;
+	struct store_usage usage;
+	unsigned over_quota;              /* versions refused for it */
+	char over_quota_id[UUID_LEN + 1]; /* the first of them */
 	/* Pull. */
 	uint64_t cursor, upto;
 	char subject[HANDLE_MAX + 1]; /* a backfill's subject, or "" */
@@ -120,6 +130,12 @@ sync_job_fail(struct sync_op *op, int rc)
 		rq_fail(rq, CAIRN_EREVOKED, NULL,
 		        "this device's token was "
 		        "revoked; run 'cairn login HANDLE'");
+	} else if (rc == CAIRN_ESERVERFULL) {
+		/* The store rolled the write back: nothing half-done. */
+		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
+		        "the server's disk is full; nothing was lost; tell "
+		        "the server's operator");
+		log_event(LOG_ERROR, "sync.full", "user=%s", rq->c->handle);
 	} else {
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
 		        "server storage error; "
@@ -234,10 +250,8 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		return CAIRN_EINVAL;
 	}
 	if (strcmp(r->owner, c->handle) != 0) {
-		rq_fail(rq, CAIRN_EFORBIDDEN, id,
-		        "record %s is not owned by "
-		        "%s",
-		        id, c->handle);
+		rq_fail(rq, CAIRN_EFORBIDDEN, id, PUSH_NOT_OWNER_FMT, id,
+		        c->handle);
 		return CAIRN_EFORBIDDEN;
 	}
 	/*
@@ -435,6 +449,38 @@ push_subject(struct store *st, struct sync_op *op, const Cairn__Record *p,
 	}
 }
 
+/*
+ * Whether the user's usage may take version p in place of cur (NULL: a new
+ * record), counting it in op->usage if so. Only growth is checked: a
+ * delete, a smaller edit or an ignored version always fits, so a user
+ * over the quota (lowered by the operator) can still make room. A version
+ * that does not fit is left out and counted, and the batch goes on: what
+ * fits is stored, and push_done answers EQUOTA after the commit.
+ */
+static int
+push_fits(struct sync_op *op, const Cairn__Record *p,
+          const struct store_record_head *cur)
+{
+	struct store_usage now = store_usage_of(p->deleted, p->body.len);
+	struct store_usage was = {0, 0};
+
+	if (cur != NULL)
+		was = store_usage_of(cur->deleted, cur->body_len);
+	if ((op->quota_records > 0 && now.records > was.records &&
+	     op->usage.records + now.records - was.records >
+	             op->quota_records) ||
+	    (op->quota_bytes > 0 && now.bytes > was.bytes &&
+	     op->usage.bytes + now.bytes - was.bytes > op->quota_bytes)) {
+		if (op->over_quota++ == 0)
+			snprintf(op->over_quota_id, sizeof(op->over_quota_id),
+			         "%s", p->id);
+		return 0;
+	}
+	op->usage.records = op->usage.records + now.records - was.records;
+	op->usage.bytes = op->usage.bytes + now.bytes - was.bytes;
+	return 1;
+}
+
 /* Merges one pushed version (the merge rule lives here, not in a store). */
 static int
 push_one(struct store *st, struct sync_op *op, const Cairn__Record *p)
@@ -450,9 +496,15 @@ push_one(struct store *st, struct sync_op *op, const Cairn__Record *p)
 	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
 		return rc;
 	have = rc == CAIRN_OK;
+	/*
+	 * An id another user holds: the same answer as a record that names
+	 * another owner (push_check), so that the refusal itself does not
+	 * say the id exists.
+	 */
 	if (have && cur.owner_id != op->user_id)
 		return push_refuse(op, p->id, CAIRN_EFORBIDDEN,
-		                   "record %s belongs to another user", p->id);
+		                   PUSH_NOT_OWNER_FMT, p->id,
+		                   op->rq->c->handle);
 	if (have &&
 	    hlc_version_cmp(p->hlc, p->device, cur.hlc, cur.device) <= 0) {
 		op->ignored++;
@@ -462,6 +514,8 @@ push_one(struct store *st, struct sync_op *op, const Cairn__Record *p)
 	if ((rc = push_subject(st, op, p, have ? &cur : NULL, &r.subject_id)) !=
 	    CAIRN_OK)
 		return rc;
+	if (!push_fits(op, p, have ? &cur : NULL))
+		return CAIRN_OK;
 	r.id = p->id;
 	r.kind = (int)p->kind;
 	r.owner_id = op->user_id;
@@ -487,7 +541,11 @@ push_run(struct store *st, struct dbq_job *job)
 
 	if ((rc = sync_device_active(st, op)) != CAIRN_OK)
 		return rc;
-	op->applied = op->ignored = 0;
+	op->applied = op->ignored = op->over_quota = 0;
+	op->over_quota_id[0] = '\0';
+	if ((op->quota_records > 0 || op->quota_bytes > 0) &&
+	    (rc = st->ops->usage_get(st, op->user_id, &op->usage)) != CAIRN_OK)
+		return rc;
 	for (i = 0; i < m->n_records; i++) {
 		if ((rc = push_one(st, op, m->records[i])) != CAIRN_OK) {
 			if (op->fail_id[0] == '\0')
@@ -518,13 +576,46 @@ push_answer(struct sync_op *op)
 	          op->ignored, (unsigned long long)(now_mono_ms() - op->t0));
 }
 
+/*
+ * Refuses what did not fit the quota (after the commit of what did), in
+ * words that say what to do about it.
+ */
+static void
+push_over_quota(struct sync_op *op)
+{
+	struct rq *rq = op->rq;
+	char limits[64];
+
+	if (op->quota_records > 0 && op->quota_mb > 0)
+		snprintf(limits, sizeof(limits), "%llu records / %u MiB",
+		         (unsigned long long)op->quota_records, op->quota_mb);
+	else if (op->quota_records > 0)
+		snprintf(limits, sizeof(limits), "%llu records",
+		         (unsigned long long)op->quota_records);
+	else
+		snprintf(limits, sizeof(limits), "%u MiB", op->quota_mb);
+	rq_fail(rq, CAIRN_EQUOTA, op->over_quota_id,
+	        "your account is over its storage quota on this server (%s); "
+	        "remove old entries or ask the server's operator to raise "
+	        "--quota-records/--quota-mb",
+	        limits);
+	log_event(LOG_WARN, "sync.quota",
+	          "user=%s record=%s refused=%u applied=%u records=%llu "
+	          "bytes=%llu",
+	          rq->c->handle, op->over_quota_id, op->over_quota, op->applied,
+	          (unsigned long long)op->usage.records,
+	          (unsigned long long)op->usage.bytes);
+}
+
 static void
 push_done(struct dbq_job *job)
 {
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	struct rq *rq = op->rq;
 
-	if (job->rc < 0 && op->fail_msg[0] != '\0') {
+	if (job->rc >= 0 && op->over_quota > 0) {
+		push_over_quota(op);
+	} else if (job->rc < 0 && op->fail_msg[0] != '\0') {
 		rq_fail(rq, job->rc, op->fail_id, "%s", op->fail_msg);
 		log_event(LOG_INFO, "sync.refused", "user=%s record=%s code=%s",
 		          rq->c->handle, op->fail_id, err_name(job->rc));
@@ -564,6 +655,9 @@ h_push(struct rq *rq)
 	}
 	if ((op = sync_op_new(rq)) == NULL)
 		return RQ_DONE;
+	op->quota_records = rq->c->srv->cfg->quota_records;
+	op->quota_mb = rq->c->srv->cfg->quota_mb;
+	op->quota_bytes = (uint64_t)op->quota_mb * 1024 * 1024;
 	for (i = 0; i < m->n_records; i++) {
 		if (m->records[i]->hlc > op->max_hlc)
 			op->max_hlc = m->records[i]->hlc;
@@ -702,14 +796,47 @@ pull_cb(void *arg, const struct store_change *ch)
 	return 0;
 }
 
+/* Notes the seq of the first change reported (store.h callback). */
+static int
+pull_first_cb(void *arg, const struct store_change *ch)
+{
+	uint64_t *seq = arg;
+
+	*seq = ch->seq;
+	return 1;
+}
+
+/*
+ * Whether a cursor with nothing after it is one this viewer was given: a
+ * pull hands out the seq of the last change it reported, so the change at
+ * that seq is one the viewer may see (a newer version of it would come
+ * after the cursor, and a change of access is an event the viewer sees).
+ * Anything else (a database restored from a backup, or a number made up)
+ * is answered with a reset. Comparing with the database-wide highest seq
+ * instead would tell any user how many changes everyone made.
+ */
+static int
+pull_cursor_known(struct store *st, const struct store_query *q, int *known)
+{
+	struct store_query at = *q;
+	uint64_t first = 0;
+	int rc;
+
+	at.cursor = q->cursor - 1;
+	at.limit = 1;
+	if ((rc = st->ops->changes(st, &at, pull_first_cb, &first)) != 0)
+		return rc;
+	*known = first == q->cursor;
+	return CAIRN_OK;
+}
+
 static int
 pull_run(struct store *st, struct dbq_job *job)
 {
 	struct sync_op *op = container_of(job, struct sync_op, job);
 	struct store_query q;
 	struct store_user u;
-	uint64_t max;
-	int rc;
+	int rc, known = 1;
 
 	if ((rc = sync_device_active(st, op)) != CAIRN_OK)
 		return rc;
@@ -733,18 +860,17 @@ pull_run(struct store *st, struct dbq_job *job)
 		}
 		goto out;
 	}
-	if ((rc = st->ops->max_seq(st, &max)) != CAIRN_OK)
-		return rc;
-	if (op->cursor > max) {
-		op->reset = 1;
-		return CAIRN_OK;
-	}
 	if (op->version < 2) {
 		/* The version 1 contract: own records of its kinds only. */
 		q.own_only = 1;
 		q.max_kind = CAIRN__KIND__KIND_PLAN_ITEM;
 	}
 	rc = st->ops->changes(st, &q, pull_cb, op);
+	if (rc == CAIRN_OK && op->seen == 0 && q.cursor > 0 &&
+	    (rc = pull_cursor_known(st, &q, &known)) == CAIRN_OK && !known) {
+		op->reset = 1;
+		return CAIRN_OK;
+	}
 out:
 	if (rc == CAIRN_OK && op->seen >= op->limit)
 		op->more = 1;
