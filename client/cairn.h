@@ -143,6 +143,24 @@ int home_config_read(const char *home, char *server, size_t len,
 int home_config_write(const char *home, const char *server, struct errbuf *err);
 /* Copies the PEM file src to HOME/ca.pem (0600), atomically. */
 int home_copy_ca(const char *home, const char *src, struct errbuf *err);
+/*
+ * What a home trusts, from its ca.pem (path; NULL or "" when it has
+ * none): HOME_TRUST_PINNED, the certificates in it and nothing else;
+ * HOME_TRUST_SYSTEM, the system's CA store ('cairn init --system-ca'
+ * wrote a ca.pem saying so); HOME_TRUST_NONE, nothing: no connection.
+ */
+#define HOME_TRUST_NONE 0
+#define HOME_TRUST_PINNED 1
+#define HOME_TRUST_SYSTEM 2
+int home_trust(const char *path);
+/* Writes HOME/ca.pem (0600) saying to trust the system's CA store. */
+int home_trust_system(const char *home, struct errbuf *err);
+/*
+ * Describes the first certificate in the PEM file path into out: its
+ * subject and SHA-256 fingerprint, "and N more" when there are more.
+ * CAIRN_EINVAL (out "") when it holds none that OpenSSL can read.
+ */
+int home_ca_describe(const char *path, char *out, size_t len);
 /* Splits "HOST:PORT" or "[V6]:PORT"; CAIRN_EINVAL if malformed. */
 int home_split_server(const char *s, char *host, size_t hostlen, char *port,
                       size_t portlen);
@@ -841,7 +859,8 @@ struct net_conn;
  */
 struct net_target {
 	const char *server;   /* "HOST:PORT" or "[V6]:PORT" */
-	const char *ca;       /* pinned CA file; NULL or "": system store */
+	const char *ca;       /* the home's ca.pem (home_trust); NULL or "":
+	                       * none, and net_open refuses to connect */
 	const char *handle;   /* for the "run 'cairn login'" hints, or NULL */
 	const char *device;   /* device id, for Auth */
 	const uint8_t *token; /* device token, for Auth */

@@ -1,7 +1,8 @@
 /*
  * The client's home directory: where it is, creating it (0700) or making
  * an existing one private, its config file ("key = value" lines, 0600)
- * and the pinned CA copy (0600).
+ * and ca.pem (0600), which says what the home trusts: the pinned CA's
+ * certificate, or in words, the system's CA store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "cairn.h"
 #include "conf.h"
 #include "err.h"
+
+/*
+ * The first line of a ca.pem that trusts the system's CA store. It holds
+ * no certificate, so no other cairn reads it as a pin.
+ */
+#define HOME_SYSTEM_MARK "# cairn: trust the system's CA store"
 
 /* Files of a home that must stay private (the store holds the token). */
 static const char *const home_files[] = {
@@ -276,6 +288,8 @@ home_copy_ca(const char *home, const char *src, struct errbuf *err)
 	char *data = NULL;
 	size_t len = 0;
 	FILE *f = NULL;
+	BIO *bio = NULL;
+	X509 *x = NULL;
 	int rc;
 
 	f = fopen(src, "rb");
@@ -307,10 +321,103 @@ home_copy_ca(const char *home, const char *src, struct errbuf *err)
 		        src);
 		goto out;
 	}
+	/* Something that only looks like one would fail every connection. */
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		ERR_clear_error();
+		rc = errbuf_set(err, CAIRN_EINVAL,
+		                "%s holds no certificate that can be read "
+		                "(give the CA's ca.pem)",
+		                src);
+		goto out;
+	}
 	rc = write_atomic(home, "ca.pem", data, len, err);
 out:
+	X509_free(x);
+	BIO_free(bio);
 	if (f != NULL)
 		fclose(f);
 	free(data);
 	return rc;
+}
+
+int
+home_trust(const char *path)
+{
+	char line[sizeof(HOME_SYSTEM_MARK)];
+	size_t n;
+	FILE *f;
+
+	if (path == NULL || path[0] == '\0')
+		return HOME_TRUST_NONE;
+	if ((f = fopen(path, "rb")) == NULL)
+		return HOME_TRUST_PINNED; /* loading it says what is wrong */
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	if (n == sizeof(line) - 1 &&
+	    memcmp(line, HOME_SYSTEM_MARK, sizeof(line) - 1) == 0)
+		return HOME_TRUST_SYSTEM;
+	return HOME_TRUST_PINNED;
+}
+
+int
+home_trust_system(const char *home, struct errbuf *err)
+{
+	static const char text[] = HOME_SYSTEM_MARK
+	        "\n"
+	        "# 'cairn init --system-ca' wrote this file: the server's "
+	        "certificate is\n"
+	        "# verified against the CAs this system trusts, with no CA "
+	        "pinned.\n"
+	        "# Pin one instead with 'cairn init --server HOST:PORT --ca "
+	        "FILE'.\n";
+
+	return write_atomic(home, "ca.pem", text, sizeof(text) - 1, err);
+}
+
+int
+home_ca_describe(const char *path, char *out, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char subject[256], fp[3 * EVP_MAX_MD_SIZE + 1];
+	unsigned mdlen = 0, i;
+	X509 *first = NULL, *x;
+	size_t more = 0;
+	FILE *f;
+
+	out[0] = '\0';
+	if ((f = fopen(path, "rb")) == NULL)
+		return CAIRN_EINVAL;
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (first == NULL)
+			first = x;
+		else {
+			more++;
+			X509_free(x);
+		}
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (first == NULL)
+		return CAIRN_EINVAL;
+	X509_NAME_oneline(X509_get_subject_name(first), subject,
+	                  sizeof(subject));
+	if (X509_digest(first, EVP_sha256(), md, &mdlen) != 1)
+		mdlen = 0;
+	X509_free(first);
+	fp[0] = '\0';
+	for (i = 0; i < mdlen; i++)
+		snprintf(fp + 3 * i, sizeof(fp) - 3 * i, "%02X%s", md[i],
+		         i + 1 < mdlen ? ":" : "");
+	/* "/CN=cairn private CA for x" reads better without the slash. */
+	if (more > 0)
+		snprintf(out, len, "%s, SHA-256 %s, and %zu more",
+		         subject + (subject[0] == '/'), fp, more);
+	else
+		snprintf(out, len, "%s, SHA-256 %s",
+		         subject + (subject[0] == '/'), fp);
+	return CAIRN_OK;
 }

@@ -28,11 +28,19 @@ static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct cmd commands[] = {
         {"init", cmd_init, CMD_NEEDS_HOME | CMD_WRITES,
-         "init --server HOST:PORT [--ca FILE]", "point this home at a server",
+         "init --server HOST:PORT (--ca FILE | --system-ca)",
+         "point this home at a server",
          "Points this home at a cairnd server. HOST may be a name, an IPv4\n"
-         "address or [IPv6]. --ca FILE is the server's CA certificate\n"
-         "(ca.pem); it is copied into the home and every connection is\n"
-         "verified against it alone.\n"},
+         "address or [IPv6].\n"
+         "  --ca FILE         the server's CA certificate (ca.pem from its\n"
+         "                    operator): copied into the home and pinned;\n"
+         "                    every connection is verified against it alone\n"
+         "  --system-ca       trust this system's CA store instead, for a\n"
+         "                    server with a public CA's certificate\n"
+         "One of them is required the first time; init says what the home\n"
+         "trusts (the CA's subject and SHA-256 fingerprint, to compare with\n"
+         "the operator's). Later, init without either keeps what the home\n"
+         "trusts. The home is kept private: 0700, its files 0600.\n"},
         {"register", cmd_register, CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
          "register HANDLE [--password-stdin] [--code CODE] [--device NAME]",
          "create an account and log this device in",

@@ -42,6 +42,7 @@ struct net_conn {
 	uint32_t max_batch;
 	int timeout_ms;             /* a wait for the server */
 	char refused[UUID_LEN + 1]; /* record named by the last refusal */
+	int trust;                  /* HOME_TRUST_PINNED or _SYSTEM */
 };
 
 int
@@ -265,6 +266,15 @@ handshake(struct net_conn *n, struct errbuf *err)
 			return rc;
 		if (r == 1)
 			return CAIRN_OK;
+		if (r < 0 && n->trust == HOME_TRUST_SYSTEM &&
+		    strstr(tls_error(n->tls), "pinned CA") != NULL)
+			return errbuf_set(
+			        err, CAIRN_ETLS,
+			        "TLS with %s failed: server certificate is not "
+			        "signed by a CA this system trusts (this home "
+			        "has no pinned CA: run 'cairn init --server %s "
+			        "--ca FILE' with the server's CA certificate)",
+			        n->where, n->where);
 		if (r < 0)
 			return errbuf_set(err, CAIRN_ETLS,
 			                  "TLS with %s failed: %s", n->where,
@@ -545,11 +555,22 @@ net_open(const struct net_target *t, int auth, struct net_conn **out,
 		goto out;
 	}
 	/*
-	 * The pinned CA when init was given one (nothing else is trusted),
-	 * else the system's trust store; never a fallback to plaintext.
+	 * The pinned CA (nothing else is trusted), or the system's trust
+	 * store when init was told so (--system-ca); a home that says
+	 * neither connects to nothing. Never a fallback to plaintext.
 	 */
+	n->trust = home_trust(ca);
+	if (n->trust == HOME_TRUST_NONE) {
+		rc = errbuf_set(err, CAIRN_ENOCONFIG,
+		                "this home trusts no CA for %s; run 'cairn "
+		                "init --server %s --ca FILE' with the server's "
+		                "CA certificate (or --system-ca)",
+		                server, server);
+		goto out;
+	}
 	why[0] = '\0';
-	n->ctx = tls_ctx_client_new(ca, why, sizeof(why));
+	n->ctx = tls_ctx_client_new(n->trust == HOME_TRUST_SYSTEM ? NULL : ca,
+	                            why, sizeof(why));
 	if (n->ctx == NULL) {
 		rc = errbuf_set(err, CAIRN_ETLS, "cannot set up TLS: %s", why);
 		goto out;
