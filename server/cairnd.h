@@ -57,6 +57,9 @@ struct config {
 	enum log_level log_level;
 };
 
+/* The defaults of every setting (server.c; the documented ones). */
+void config_defaults(struct config *cfg);
+
 /* ---- server.c: loop, listener, signals, shutdown ---- */
 
 #define SERVER_HEARTBEAT_DEFAULT 25 /* seconds between follower heartbeats */
@@ -67,25 +70,44 @@ struct dbq_job;
 struct ratelimit;
 struct tls_ctx;
 
+/* A password hash in flight (h-auth.c): whose address, which handle. */
+struct hash_slot {
+	char ip[48];
+	char handle[HANDLE_MAX + 1];
+	int used;
+};
+
 struct server {
 	uv_loop_t *loop; /* borrowed */
 	uv_tcp_t listener;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t stop_timer; /* forces connections closed on a stalled stop */
 	uv_timer_t heartbeat;  /* follower heartbeats (h-follow.c) */
+	uv_timer_t wake;       /* resumes connections paused for input */
+	uv_timer_t summary;    /* the periodic conn.summary line */
 	unsigned heartbeat_s;  /* its period */
 	const struct config *cfg; /* borrowed */
 	struct tls_ctx *tls;      /* owned */
 	struct store *store;      /* owned; used only by the database thread */
 	struct dbq *dbq;          /* owned */
-	struct ratelimit *rl_handle, *rl_ip; /* owned; login failures */
+	/* Owned attempt counters (h-auth.c): password checks per handle and
+	 * per address, registrations per address, token checks per address
+	 * and device. */
+	struct ratelimit *rl_handle, *rl_ip, *rl_register, *rl_token;
+	struct hash_slot *hash_slots; /* owned, cfg->hash_limit long */
+	unsigned hashing; /* password hashes admitted and not finished */
 	uint8_t *rbuf; /* owned; CONN_BUF_SIZE bytes: every libuv read */
 	uint8_t *pbuf; /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
 	char epoch[UUID_LEN + 1];
 	unsigned max_version; /* newest protocol version spoken */
 	uint64_t hlc;         /* server clock: seen by pushes, sent back */
-	struct conn *conns;   /* open connections (list, not owned here) */
+	struct conn *conns;   /* open connections, newest first (not owned) */
 	unsigned nconns;
+	size_t in_bytes;     /* request bytes buffered, all connections */
+	unsigned in_paused;  /* connections paused for the input budget */
+	struct conn_stats {  /* since the last summary line */
+		uint64_t opened, refused, evicted, timed_out;
+	} stats;
 	uint64_t next_conn_id;
 	unsigned inflight;   /* requests not yet answered, on any connection */
 	unsigned nfollowers; /* connections that sent Follow */
@@ -107,6 +129,13 @@ int server_run(const struct config *cfg);
  * every handle so the loop ends.
  */
 void server_check_stop(struct server *srv);
+/*
+ * The attempt counters and hash slots sized by srv->cfg (h-auth.c uses
+ * them). CAIRN_ENOMEM, with nothing left allocated. Free accepts a
+ * server where new failed or never ran.
+ */
+int server_limits_new(struct server *srv);
+void server_limits_free(struct server *srv);
 /* Advances and returns the server clock after observing remote. */
 uint64_t server_clock(struct server *srv, uint64_t remote);
 
@@ -141,6 +170,11 @@ struct conn {
 	int stop_requested; /* server stopping: close once idle */
 	const char *close_reason;
 	size_t wq_bytes; /* ciphertext queued in uv_write, not yet written */
+	size_t in_bytes; /* decoder bytes counted in srv->in_bytes */
+	int in_paused;   /* not reading: the input budget is spent */
+	uint64_t born_ms;   /* loop time of accept */
+	uint64_t active_ms; /* loop time of the last byte read or reply */
+	uint64_t write_ms;  /* loop time the write queue last moved */
 	struct rq *rq;   /* the request in flight, or NULL */
 	uint64_t id;
 	uint64_t opened_ms;
@@ -175,6 +209,8 @@ int conn_send(struct conn *c, const Cairn__Response *resp);
 void conn_request_done(struct conn *c);
 /* Server shutdown: close once the request in flight is answered. */
 void conn_stop(struct conn *c);
+/* Logs the conn.summary line of the churn since the last one. */
+void conn_summary(struct server *srv);
 
 /* ---- dispatch.c: unpack once, check state, call handler, free once ---- */
 
@@ -263,6 +299,7 @@ void follow_forget(struct conn *c);
 
 #define DBQ_WRITE 0x1 /* the job writes: it runs inside a savepoint */
 #define DBQ_PUSH 0x2  /* counts for CAIRND_TEST_KILL_AFTER_COMMITS */
+#define DBQ_DRYRUN 0x4 /* a write job always rolled back: a check */
 
 /*
  * A unit of disk work, embedded in the caller's state. run() executes on
@@ -292,20 +329,22 @@ int dbq_submit(struct dbq *q, struct dbq_job *job);
  */
 void dbq_close(struct dbq *q);
 
-/* ---- ratelimit.c: login failure counters in bounded memory ---- */
+/* ---- ratelimit.c: attempt counters in bounded memory ---- */
 
-#define RATELIMIT_KEY_MAX 64
+#define RATELIMIT_KEY_MAX 96
+#define RATELIMIT_OK 0
+#define RATELIMIT_BLOCKED 1 /* max attempts already in the window */
+#define RATELIMIT_FULL 2    /* no room to count a new key: refuse it */
 
-/* A table of slots keys; more than max_fails in window_s seconds blocks. */
-struct ratelimit *ratelimit_new(size_t slots, unsigned max_fails,
-                                unsigned window_s);
+/* At most max attempts per key in any window of window_s seconds. */
+struct ratelimit *ratelimit_new(size_t slots, unsigned max, unsigned window_s);
 void ratelimit_free(struct ratelimit *rl);
-/* 1 if key has reached max_fails within the window ending at now. */
+/* 1 if key already has max attempts within the window ending at now. */
 int ratelimit_blocked(struct ratelimit *rl, const char *key, int64_t now);
-/* Counts one failure (evicting the oldest slot when the table is full). */
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now);
-/* Forgets key (after a success). */
-void ratelimit_clear(struct ratelimit *rl, const char *key);
+/* Counts one attempt starting now unless refused: RATELIMIT_*. */
+int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now);
+/* Takes back key's newest attempt (it succeeded and should not count). */
+void ratelimit_refund(struct ratelimit *rl, const char *key, int64_t now);
 
 /* ---- secret.c: passwords, tokens, invite codes ---- */
 

@@ -6,10 +6,22 @@
  * in the decoder). After every TLS call the session's output is drained
  * into uv_write requests, each owning its bytes until its callback.
  *
- * Back-pressure: reading stops while more than CONN_WQ_HIGH bytes wait to
- * be written or the decoder holds a maximum frame, and resumes when they
- * drain; a peer that stops reading therefore holds bounded memory and is
- * dropped by the idle timer.
+ * Back-pressure: no new request is taken and reading stops while more
+ * than CONN_WQ_HIGH bytes wait to be written, so a peer that sends
+ * requests and reads no replies holds at most one reply beyond that; if
+ * its queue does not move for --write-timeout seconds it is closed.
+ *
+ * Memory before trust: until the connection has a session, a frame may
+ * be at most CONN_PREAUTH_FRAME bytes (a Register with the longest
+ * password fits); full-size frames come after Auth. Bytes buffered by all
+ * decoders are counted in srv->in_bytes: past --input-budget a connection
+ * may buffer only CONN_SMALL_INPUT and stops reading until others drain.
+ *
+ * Slots: --max-conns-per-ip per address; when the server is full the
+ * oldest connection without a session makes room for the new one, and
+ * one without a session is closed --auth-timeout seconds after it opened.
+ * Every deadline of a connection (handshake, session, write progress,
+ * idle, flush) is computed in conn_deadline and served by its one timer.
  *
  * Memory: a connection owns no read buffer. Every connection reads its
  * ciphertext into the server's one read buffer (srv->rbuf) and takes its
@@ -34,9 +46,12 @@
 #include "msg.h"
 #include "tls.h"
 
-#define CONN_WQ_HIGH (8u * 1024 * 1024)
-#define CONN_DECODER_LIMIT (FRAME_MAX + FRAME_HEADER)
+#define CONN_WQ_HIGH (64u * 1024)
+#define CONN_PREAUTH_FRAME (8u * 1024)
+#define CONN_SMALL_INPUT (64u * 1024)
 #define CONN_FLUSH_TIMEOUT_MS 5000
+#define CONN_EVICTED "evicted"
+#define CONN_PER_IP "too many connections from this address"
 
 /* One uv_write with the ciphertext it owns. */
 struct conn_write {
@@ -47,6 +62,7 @@ struct conn_write {
 };
 
 static void conn_pump(struct conn *c);
+static void conn_arm(struct conn *c);
 static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
@@ -76,6 +92,25 @@ conn_on_close(uv_handle_t *h)
 		conn_unref(c);
 }
 
+/*
+ * Closes that are part of normal churn log at debug level (the periodic
+ * conn.summary line counts them); the others at info.
+ */
+static enum log_level
+conn_close_level(const char *reason)
+{
+	static const char *const churn[] = {
+	        "eof",        "peer closed", "server stopping",
+	        "ECONNRESET", CONN_EVICTED,  CONN_PER_IP};
+	size_t i;
+
+	for (i = 0; i < sizeof(churn) / sizeof(churn[0]); i++) {
+		if (strcmp(reason, churn[i]) == 0)
+			return LOG_DEBUG;
+	}
+	return LOG_INFO;
+}
+
 void
 conn_close(struct conn *c, const char *reason)
 {
@@ -85,9 +120,15 @@ conn_close(struct conn *c, const char *reason)
 		return;
 	c->closing = 1;
 	c->reading = 0;
-	log_event(LOG_INFO, "conn.close", "peer=%s reason=\"%s\" ms=%llu",
-	          c->peer, reason,
+	log_event(conn_close_level(reason), "conn.close",
+	          "peer=%s reason=\"%s\" ms=%llu", c->peer, reason,
 	          (unsigned long long)(now_mono_ms() - c->opened_ms));
+	srv->in_bytes -= c->in_bytes;
+	c->in_bytes = 0;
+	if (c->in_paused) {
+		c->in_paused = 0;
+		srv->in_paused--;
+	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -98,21 +139,76 @@ conn_close(struct conn *c, const char *reason)
 	srv->nconns--;
 	follow_forget(c);
 	uv_read_stop((uv_stream_t *)&c->tcp);
-	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->tcp, conn_on_close);
-	uv_close((uv_handle_t *)&c->timer, conn_on_close);
+	if (c->timer.data == c) /* its init may have failed */
+		uv_close((uv_handle_t *)&c->timer, conn_on_close);
 	server_check_stop(srv);
+}
+
+/* The largest frame c may send in its state, with its header. */
+static size_t
+conn_input_limit(const struct conn *c)
+{
+	return (c->authed ? FRAME_MAX : CONN_PREAUTH_FRAME) + FRAME_HEADER;
+}
+
+/* 1 if c may not buffer more input because the budget is spent. */
+static int
+conn_over_budget(const struct conn *c)
+{
+	return frame_decoder_pending(&c->dec) >= CONN_SMALL_INPUT &&
+	       c->srv->in_bytes >= (size_t)c->srv->cfg->input_budget_mb << 20;
+}
+
+static void
+conn_on_wake(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+	struct conn *c, *next;
+
+	for (c = srv->conns; c != NULL && srv->in_paused > 0; c = next) {
+		next = c->next;
+		if (c->in_paused && !conn_over_budget(c)) {
+			c->in_paused = 0;
+			srv->in_paused--;
+			conn_pump(c);
+		}
+	}
+}
+
+/*
+ * Counts c's decoder bytes in the server's total; when the total drops
+ * below the budget, paused connections are pumped again (from a timer,
+ * not from inside this connection's pump).
+ */
+static void
+conn_input_sync(struct conn *c)
+{
+	struct server *srv = c->srv;
+	size_t now = frame_decoder_pending(&c->dec);
+
+	srv->in_bytes = srv->in_bytes - c->in_bytes + now;
+	c->in_bytes = now;
+	if (srv->in_paused > 0 &&
+	    srv->in_bytes < (size_t)srv->cfg->input_budget_mb << 20 &&
+	    !uv_is_active((uv_handle_t *)&srv->wake))
+		uv_timer_start(&srv->wake, conn_on_wake, 0, 0);
 }
 
 /* Starts reading when there is room, stops when there is none. */
 static void
 conn_update_reading(struct conn *c)
 {
-	int want;
+	int want, paused;
 
+	paused = conn_over_budget(c);
 	want = !c->closing && !c->close_after_flush && !c->stop_requested &&
-	       c->wq_bytes < CONN_WQ_HIGH &&
-	       frame_decoder_pending(&c->dec) < CONN_DECODER_LIMIT;
+	       c->wq_bytes < CONN_WQ_HIGH && !paused &&
+	       frame_decoder_pending(&c->dec) < conn_input_limit(c);
+	if (paused && !c->in_paused && !c->closing) {
+		c->in_paused = 1;
+		c->srv->in_paused++;
+	}
 	if (want == c->reading || c->closing)
 		return;
 	if (want) {
@@ -127,25 +223,67 @@ conn_update_reading(struct conn *c)
 	c->reading = want;
 }
 
-static void conn_on_timer(uv_timer_t *t);
-
-static void
-conn_arm_timer(struct conn *c, uint64_t ms)
+/*
+ * The earliest deadline of c in loop time, and *why it closes then. The
+ * handshake and the session are due a fixed time after accept; a reply
+ * queue must move every --write-timeout seconds; a connection with no
+ * request in flight must speak every --idle-timeout seconds (followers
+ * have heartbeats instead, h-follow.c). UINT64_MAX: none.
+ */
+static uint64_t
+conn_deadline(const struct conn *c, const char **why)
 {
-	if (!c->closing && c->timer.data == c)
-		uv_timer_start(&c->timer, conn_on_timer, ms, 0);
+	const struct config *cfg = c->srv->cfg;
+	uint64_t d = UINT64_MAX, t;
+
+	*why = NULL;
+#define CONN_EARLIER(when, reason) \
+	do { \
+		t = (when); \
+		if (t < d) { \
+			d = t; \
+			*why = (reason); \
+		} \
+	} while (0)
+	if (c->close_after_flush) {
+		CONN_EARLIER(c->write_ms + CONN_FLUSH_TIMEOUT_MS,
+		             "flush timeout");
+		return d;
+	}
+	if (!tls_established(c->tls))
+		CONN_EARLIER(c->born_ms +
+		                     (uint64_t)cfg->handshake_timeout * 1000,
+		             "handshake timeout");
+	if (!c->authed)
+		CONN_EARLIER(c->born_ms + (uint64_t)cfg->auth_timeout * 1000,
+		             "not logged in in time");
+	if (c->wq_bytes > 0)
+		CONN_EARLIER(c->write_ms + (uint64_t)cfg->write_timeout * 1000,
+		             "peer not reading");
+	if (tls_established(c->tls) && c->rq == NULL && !c->follower)
+		CONN_EARLIER(c->active_ms + (uint64_t)cfg->idle_timeout * 1000,
+		             "idle timeout");
+#undef CONN_EARLIER
+	return d;
 }
 
-/* The idle timeout; followers have heartbeats instead (h-follow.c). */
+static void conn_on_timer(uv_timer_t *t);
+
+/* Sets c's one timer to its earliest deadline. */
 static void
-conn_arm_idle(struct conn *c)
+conn_arm(struct conn *c)
 {
-	if (c->follower) {
-		if (c->timer.data == c)
-			uv_timer_stop(&c->timer);
+	const char *why;
+	uint64_t d, now;
+
+	if (c->closing || c->timer.data != c)
+		return;
+	if ((d = conn_deadline(c, &why)) == UINT64_MAX) {
+		uv_timer_stop(&c->timer);
 		return;
 	}
-	conn_arm_timer(c, (uint64_t)c->srv->cfg->idle_timeout * 1000);
+	now = uv_now(c->srv->loop);
+	uv_timer_start(&c->timer, conn_on_timer, d > now ? d - now : 0, 0);
 }
 
 static void
@@ -156,6 +294,7 @@ conn_on_write(uv_write_t *req, int status)
 	size_t before = c->wq_bytes;
 
 	c->wq_bytes -= w->len;
+	c->write_ms = uv_now(c->srv->loop);
 	free(w);
 	if (c->closing)
 		return;
@@ -168,8 +307,10 @@ conn_on_write(uv_write_t *req, int status)
 			conn_close(c, c->close_reason);
 		return;
 	}
-	if (tls_established(c->tls) && c->rq == NULL)
-		conn_arm_idle(c);
+	if (c->wq_bytes == 0)
+		c->active_ms =
+		        c->write_ms; /* a reply read counts as activity */
+	conn_arm(c);
 	if (before >= CONN_WQ_HIGH && c->wq_bytes < CONN_WQ_HIGH)
 		conn_pump(c);
 	follow_drained(c);
@@ -203,7 +344,14 @@ conn_flush_tls(struct conn *c)
 			conn_close(c, uv_err_name(rc));
 			return CAIRN_ENET;
 		}
-		c->wq_bytes += w->len;
+		if (c->wq_bytes == 0) {
+			/* The queue starts moving now; its clock starts too. */
+			c->write_ms = uv_now(c->srv->loop);
+			c->wq_bytes = w->len;
+			conn_arm(c);
+		} else {
+			c->wq_bytes += w->len;
+		}
 	}
 	return CAIRN_OK;
 }
@@ -219,10 +367,11 @@ conn_close_after_flush(struct conn *c, const char *reason)
 	if (conn_flush_tls(c) != CAIRN_OK)
 		return;
 	conn_update_reading(c);
+	c->write_ms = uv_now(c->srv->loop);
 	if (c->wq_bytes == 0)
 		conn_close(c, reason);
 	else
-		conn_arm_timer(c, CONN_FLUSH_TIMEOUT_MS);
+		conn_arm(c);
 }
 
 int
@@ -247,20 +396,18 @@ static void
 conn_on_timer(uv_timer_t *t)
 {
 	struct conn *c = t->data;
+	const char *why;
+	uint64_t d = conn_deadline(c, &why);
 
-	if (c->close_after_flush) {
-		conn_close(c, "flush timeout");
-	} else if (!tls_established(c->tls)) {
-		log_event(LOG_INFO, "tls.fail",
-		          "peer=%s reason=\"handshake "
-		          "timeout\"",
-		          c->peer);
-		conn_close(c, "handshake timeout");
-	} else if (c->rq != NULL || c->follower) {
-		conn_arm_idle(c); /* a slow job is not an idle peer */
-	} else {
-		conn_close(c, "idle timeout");
+	if (d > uv_now(c->srv->loop)) {
+		conn_arm(c); /* the state moved on since the timer was set */
+		return;
 	}
+	if (strcmp(why, "handshake timeout") == 0)
+		log_event(LOG_INFO, "tls.fail",
+		          "peer=%s reason=\"handshake timeout\"", c->peer);
+	c->srv->stats.timed_out++;
+	conn_close(c, why);
 }
 
 /*
@@ -273,30 +420,40 @@ conn_pump(struct conn *c)
 {
 	uint8_t *pbuf = c->srv->pbuf;
 	const uint8_t *p;
-	size_t len, room, pending;
+	size_t len, room, pending, limit;
 	int r, n;
 
 	while (!c->closing && !c->close_after_flush && !c->stop_requested) {
+		limit = conn_input_limit(c);
 		if (c->rq == NULL && c->wq_bytes < CONN_WQ_HIGH) {
+			/* The session, not the frame, decides how big. */
+			c->dec.max = limit - FRAME_HEADER;
 			r = frame_decoder_next(&c->dec, &p, &len);
 			if (r < 0) {
 				log_event(LOG_INFO, "conn.bad_frame",
-				          "peer=%s reason=\"length over %u\"",
-				          c->peer, (unsigned)FRAME_MAX);
-				dispatch_error(c, CAIRN_ETOOBIG,
-				               "frame larger than the maximum");
+				          "peer=%s reason=\"length over %zu\"",
+				          c->peer, c->dec.max);
+				if (c->authed)
+					dispatch_error(c, CAIRN_ETOOBIG,
+					               "frame larger than the "
+					               "maximum");
+				else
+					dispatch_error(c, CAIRN_ETOOBIG,
+					               "frame larger than the "
+					               "maximum before login");
 				conn_close_after_flush(c, "frame too large");
 				break;
 			}
 			if (r == 1) {
 				dispatch_frame(c, p, len);
+				conn_input_sync(c);
 				continue;
 			}
 		}
 		pending = frame_decoder_pending(&c->dec);
-		if (pending >= CONN_DECODER_LIMIT)
+		if (pending >= limit || conn_over_budget(c))
 			break;
-		room = CONN_DECODER_LIMIT - pending;
+		room = limit - pending;
 		if (room > CONN_BUF_SIZE)
 			room = CONN_BUF_SIZE;
 		/* The shared pbuf is copied out before any other call. */
@@ -306,6 +463,8 @@ conn_pump(struct conn *c)
 			conn_close(c, "out of memory");
 			return;
 		}
+		if (n > 0)
+			conn_input_sync(c);
 		if (conn_flush_tls(c) != CAIRN_OK)
 			return;
 		if (n == 0)
@@ -367,7 +526,8 @@ conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			return;
 		log_event(LOG_DEBUG, "tls.ok", "peer=%s", c->peer);
 	}
-	conn_arm_idle(c);
+	c->active_ms = uv_now(c->srv->loop);
+	conn_arm(c);
 	conn_pump(c);
 }
 
@@ -380,7 +540,8 @@ conn_request_done(struct conn *c)
 		conn_close_after_flush(c, "server stopping");
 		return;
 	}
-	conn_arm_idle(c);
+	c->active_ms = uv_now(c->srv->loop);
+	conn_arm(c);
 	conn_pump(c);
 }
 
@@ -427,6 +588,20 @@ conn_free_refused(uv_handle_t *h)
 	free(h);
 }
 
+/*
+ * Logs a refused or evicted connection: the first of each summary period
+ * at warn level, the rest at debug (conn.summary counts them all), so a
+ * flood cannot flood the log.
+ */
+static void
+conn_log_refusal(struct server *srv, uint64_t *counter, const char *peer,
+                 const char *why)
+{
+	log_event(*counter == 0 ? LOG_WARN : LOG_DEBUG, "conn.refused",
+	          "peer=%s reason=\"%s\" conns=%u", peer, why, srv->nconns);
+	(*counter)++;
+}
+
 /* Accepts and at once closes a connection over the limit. */
 static void
 conn_refuse(struct server *srv, const char *why)
@@ -446,12 +621,44 @@ conn_refuse(struct server *srv, const char *why)
 		snprintf(peer, sizeof(peer), "?");
 		if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) == 0)
 			conn_name(&ss, peer, sizeof(peer), ip, sizeof(ip));
-		log_event(LOG_WARN, "conn.refused",
-		          "peer=%s reason=\"%s\" "
-		          "conns=%u",
-		          peer, why, srv->nconns);
+		conn_log_refusal(srv, &srv->stats.refused, peer, why);
 	}
 	uv_close((uv_handle_t *)t, conn_free_refused);
+}
+
+/*
+ * The server is full: closes its oldest connection without a session to
+ * make room. 0 when every connection has one.
+ */
+static int
+conn_evict(struct server *srv)
+{
+	struct conn *c, *oldest = NULL;
+
+	for (c = srv->conns; c != NULL; c = c->next) {
+		if (!c->authed && !c->closing)
+			oldest = c; /* the list is newest first */
+	}
+	if (oldest == NULL)
+		return 0;
+	conn_log_refusal(srv, &srv->stats.evicted, oldest->peer,
+	                 "evicted: server full, no session");
+	conn_close(oldest, CONN_EVICTED);
+	return 1;
+}
+
+/* Connections from ip other than c. */
+static unsigned
+conn_count_ip(const struct server *srv, const struct conn *c)
+{
+	const struct conn *o;
+	unsigned n = 0;
+
+	for (o = srv->conns; o != NULL; o = o->next) {
+		if (o != c && strcmp(o->ip, c->ip) == 0)
+			n++;
+	}
+	return n;
 }
 
 void
@@ -465,7 +672,7 @@ conn_accept(struct server *srv)
 		conn_refuse(srv, "server stopping");
 		return;
 	}
-	if (srv->nconns >= srv->cfg->max_conns) {
+	if (srv->nconns >= srv->cfg->max_conns && !conn_evict(srv)) {
 		conn_refuse(srv, "too many connections");
 		return;
 	}
@@ -477,6 +684,8 @@ conn_accept(struct server *srv)
 	c->refs = 1; /* held by the handles until both are closed */
 	c->id = ++srv->next_conn_id;
 	c->opened_ms = now_mono_ms();
+	c->born_ms = c->active_ms = uv_now(srv->loop);
+	/* Its ceiling fits a full frame; conn_pump sets the max by state. */
 	frame_decoder_init(&c->dec, FRAME_MAX);
 	if (uv_tcp_init(srv->loop, &c->tcp) != 0) {
 		free(c);
@@ -495,6 +704,7 @@ conn_accept(struct server *srv)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
+	srv->stats.opened++;
 	if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) !=
 	            0 ||
 	    c->handles != 2) {
@@ -503,13 +713,42 @@ conn_accept(struct server *srv)
 	}
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
 		conn_name(&ss, c->peer, sizeof(c->peer), c->ip, sizeof(c->ip));
+	if (conn_count_ip(srv, c) >= srv->cfg->max_conns_ip) {
+		conn_log_refusal(srv, &srv->stats.refused, c->peer,
+		                 CONN_PER_IP);
+		conn_close(c, CONN_PER_IP);
+		return;
+	}
 	uv_tcp_nodelay(&c->tcp, 1);
-	log_event(LOG_INFO, "conn.open", "peer=%s conns=%u", c->peer,
+	log_event(LOG_DEBUG, "conn.open", "peer=%s conns=%u", c->peer,
 	          srv->nconns);
 	if ((c->tls = tls_session_new(srv->tls, NULL)) == NULL) {
 		conn_close(c, "tls session failed");
 		return;
 	}
-	conn_arm_timer(c, (uint64_t)srv->cfg->handshake_timeout * 1000);
+	conn_arm(c);
 	conn_update_reading(c);
+}
+
+/*
+ * The periodic conn.summary line: what the connection churn logged at
+ * debug level came to since the last one. Silent when nothing happened.
+ */
+void
+conn_summary(struct server *srv)
+{
+	struct conn_stats *st = &srv->stats;
+
+	if (st->opened == 0 && st->refused == 0 && st->evicted == 0 &&
+	    st->timed_out == 0)
+		return;
+	log_event(LOG_INFO, "conn.summary",
+	          "opened=%llu refused=%llu evicted=%llu timed_out=%llu "
+	          "conns=%u in_bytes=%zu hashing=%u",
+	          (unsigned long long)st->opened,
+	          (unsigned long long)st->refused,
+	          (unsigned long long)st->evicted,
+	          (unsigned long long)st->timed_out, srv->nconns, srv->in_bytes,
+	          srv->hashing);
+	memset(st, 0, sizeof(*st));
 }

@@ -53,6 +53,17 @@ dbq_append(struct dbq_job **head, struct dbq_job **tail, struct dbq_job *j)
 	*tail = j;
 }
 
+/*
+ * What a job is told when its transaction failed with rc: a full disk
+ * stays a full disk (the client says so as a server-side state); any other
+ * failure is a storage error.
+ */
+static int
+dbq_failure(int rc)
+{
+	return rc == CAIRN_ESERVERFULL ? rc : CAIRN_ESTORAGE;
+}
+
 /* Runs one batch of jobs in one transaction. */
 static void
 dbq_run_batch(struct dbq *q, struct dbq_job *batch)
@@ -70,7 +81,7 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 	rc = st->ops->begin(st, writes);
 	if (rc != CAIRN_OK) {
 		for (j = batch; j != NULL; j = j->next)
-			j->rc = CAIRN_ESTORAGE;
+			j->rc = dbq_failure(rc);
 		return;
 	}
 	for (j = batch; j != NULL; j = j->next) {
@@ -83,7 +94,8 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 			continue;
 		}
 		j->rc = j->run(st, j);
-		if (j->rc < 0 && st->ops->rollback_to(st, "job") != CAIRN_OK) {
+		if ((j->rc < 0 || (j->flags & DBQ_DRYRUN)) &&
+		    st->ops->rollback_to(st, "job") != CAIRN_OK) {
 			/* The transaction is unusable: give up on all of it. */
 			st->ops->rollback(st);
 			for (j = batch; j != NULL; j = j->next)
@@ -103,7 +115,7 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 		st->ops->rollback(st);
 		for (j = batch; j != NULL; j = j->next) {
 			if (j->rc >= 0)
-				j->rc = CAIRN_ESTORAGE;
+				j->rc = dbq_failure(rc);
 		}
 		return;
 	}

@@ -18,6 +18,7 @@
 
 #define AUTH_DEVICES_MAX 1000
 #define AUTH_DEFAULT_DEVICE "unnamed"
+#define AUTH_HASHES_PER_IP 2 /* password hashes in flight per address */
 
 struct auth_op {
 	struct rq *rq; /* borrowed: the request owns this op */
@@ -26,10 +27,11 @@ struct auth_op {
 	int kdf_rc;
 	int invite_only;
 	int user_found;
+	int hash_slot; /* index in srv->hash_slots + 1, or 0 */
 	int64_t now;
 	const char *password; /* borrowed from the request */
 	size_t pwlen;
-	char code[STORE_INVITE_MAX + 1];
+	char code[RATELIMIT_KEY_MAX + 1]; /* invite code; auth: rate key */
 	char prefix[UUID_LEN + 1];
 	char caller[UUID_LEN + 1]; /* the session's device */
 	struct store_user user;
@@ -45,6 +47,8 @@ struct auth_op {
 	Cairn__DevicesOk devices;
 };
 
+static void auth_hash_release(struct auth_op *op);
+
 static void
 auth_op_free(void *p)
 {
@@ -52,6 +56,7 @@ auth_op_free(void *p)
 
 	if (op == NULL)
 		return;
+	auth_hash_release(op);
 	OPENSSL_cleanse(op->token, sizeof(op->token));
 	free(op->devs);
 	free(op->pb);
@@ -74,6 +79,92 @@ auth_op_new(struct rq *rq)
 	rq->data = op;
 	rq->data_free = auth_op_free;
 	return op;
+}
+
+/* ---- admission: attempts counted when they start, hashes bounded ---- */
+
+/* Frees op's place among the password hashes in flight. */
+static void
+auth_hash_release(struct auth_op *op)
+{
+	struct server *srv = op->rq->c->srv;
+
+	if (op->hash_slot == 0)
+		return;
+	srv->hash_slots[op->hash_slot - 1].used = 0;
+	srv->hashing--;
+	op->hash_slot = 0;
+}
+
+/*
+ * Takes a place among the password hashes in flight for a check of
+ * handle from the connection's address: at most cfg->hash_limit in all,
+ * AUTH_HASHES_PER_IP per address and one per handle. 0 when refused.
+ */
+static int
+auth_hash_admit(struct auth_op *op, const char *handle)
+{
+	struct conn *c = op->rq->c;
+	struct server *srv = c->srv;
+	struct hash_slot *free_slot = NULL, *h;
+	unsigned i, same_ip = 0, same_handle = 0;
+
+	for (i = 0; i < srv->cfg->hash_limit; i++) {
+		h = &srv->hash_slots[i];
+		if (!h->used) {
+			if (free_slot == NULL)
+				free_slot = h;
+			continue;
+		}
+		if (strcmp(h->ip, c->ip) == 0)
+			same_ip++;
+		if (strcmp(h->handle, handle) == 0)
+			same_handle++;
+	}
+	if (free_slot == NULL || same_ip >= AUTH_HASHES_PER_IP ||
+	    same_handle > 0)
+		return 0;
+	free_slot->used = 1;
+	snprintf(free_slot->ip, sizeof(free_slot->ip), "%s", c->ip);
+	snprintf(free_slot->handle, sizeof(free_slot->handle), "%s", handle);
+	op->hash_slot = (int)(free_slot - srv->hash_slots) + 1;
+	srv->hashing++;
+	return 1;
+}
+
+/*
+ * Counts one attempt on each limiter (key and limiter pairs, NULL
+ * ended), taking back the ones already counted when a later one refuses.
+ * Fails rq with CAIRN_ERATELIMIT and why; returns 0 then.
+ */
+static int
+auth_take(struct rq *rq, int64_t now, const char *why, struct ratelimit *rl1,
+          const char *key1, struct ratelimit *rl2, const char *key2)
+{
+	int r;
+
+	if ((r = ratelimit_take(rl1, key1, now)) == RATELIMIT_OK) {
+		if (rl2 == NULL ||
+		    (r = ratelimit_take(rl2, key2, now)) == RATELIMIT_OK)
+			return 1;
+		ratelimit_refund(rl1, key1, now);
+	}
+	log_event(LOG_WARN, "auth.ratelimited", "op=%s key=%s peer=%s%s",
+	          rq->name, r == RATELIMIT_OK ? key2 : key1, rq->c->peer,
+	          r == RATELIMIT_FULL ? " table=full" : "");
+	rq_fail(rq, CAIRN_ERATELIMIT, NULL, "%s", why);
+	return 0;
+}
+
+/* Fails rq as busy: too many password hashes in flight. */
+static void
+auth_busy(struct rq *rq)
+{
+	log_event(LOG_DEBUG, "auth.busy", "op=%s peer=%s hashing=%u", rq->name,
+	          rq->c->peer, rq->c->srv->hashing);
+	rq_fail(rq, CAIRN_EBUSY, NULL,
+	        "the server is busy checking passwords; retry in a few "
+	        "seconds");
 }
 
 /* Checks a device name and copies it (or the default) into op->dev. */
@@ -176,14 +267,41 @@ auth_storage_fail(struct rq *rq, int rc)
 		rq_complete(rq);
 		return;
 	}
-	rq_fail(rq, rc == CAIRN_EBUSY ? CAIRN_EBUSY : CAIRN_ESTORAGE, NULL,
-	        "%s",
-	        rc == CAIRN_EBUSY ? "server is shutting down; retry soon"
-	                          : "server storage error; retry later");
+	if (rc == CAIRN_EBUSY)
+		rq_fail(rq, CAIRN_EBUSY, NULL,
+		        "server is shutting down; retry soon");
+	else if (rc == CAIRN_ESERVERFULL)
+		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
+		        "the server's disk is full; nothing was changed; tell "
+		        "the server's operator");
+	else
+		rq_fail(rq, CAIRN_ESTORAGE, NULL,
+		        "server storage error; retry later");
 	rq_complete(rq);
 }
 
 /* ---- register ---- */
+
+/*
+ * Before any hashing (a dry run: its writes are rolled back): the invite
+ * code is good and the handle is free, so a wrong code or a taken handle
+ * costs the server a lookup, not a password hash.
+ */
+static int
+reg_check_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct store_user u;
+	int rc;
+
+	if (op->invite_only &&
+	    (rc = st->ops->invite_consume(st, op->code)) != CAIRN_OK)
+		return rc;
+	rc = st->ops->user_get(st, op->user.handle, &u);
+	if (rc == CAIRN_OK)
+		return CAIRN_EEXIST;
+	return rc == CAIRN_ENOTFOUND ? CAIRN_OK : rc;
+}
 
 static int
 reg_run(struct store *st, struct dbq_job *job)
@@ -200,31 +318,43 @@ reg_run(struct store *st, struct dbq_job *job)
 	return st->ops->device_create(st, &op->dev);
 }
 
+/* Answers a refused registration; 1 if job->rc was a refusal. */
+static int
+reg_refused(struct auth_op *op, int rc)
+{
+	struct rq *rq = op->rq;
+
+	if (rc == CAIRN_EEXIST) {
+		rq_fail(rq, CAIRN_EEXIST, NULL,
+		        "handle '%s' is taken; pick another", op->user.handle);
+	} else if (rc == CAIRN_EINVITE) {
+		rq_fail(rq, CAIRN_EINVITE, NULL,
+		        "invite code is invalid or used up; ask the server's "
+		        "operator for a new one");
+	} else {
+		return 0;
+	}
+	log_event(LOG_INFO, "auth.fail", "op=register user=%s peer=%s rc=%s",
+	          op->user.handle, rq->c->peer, err_name(rc));
+	rq_complete(rq);
+	return 1;
+}
+
 static void
 reg_done(struct dbq_job *job)
 {
 	struct auth_op *op = container_of(job, struct auth_op, job);
 	struct rq *rq = op->rq;
 
-	if (job->rc == CAIRN_EEXIST) {
-		rq_fail(rq, CAIRN_EEXIST, NULL,
-		        "handle '%s' is taken; pick "
-		        "another",
-		        op->user.handle);
-	} else if (job->rc == CAIRN_EINVITE) {
-		rq_fail(rq, CAIRN_EINVITE, NULL,
-		        "invite code is invalid or "
-		        "used up; ask the server's operator for a new one");
-	} else if (job->rc < 0) {
+	if (reg_refused(op, job->rc))
+		return;
+	if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
 		return;
-	} else {
-		auth_session(op, op->user.handle, op->user.id, op->dev.id, 1);
-		log_event(LOG_INFO, "auth.register",
-		          "user=%s device=%s "
-		          "peer=%s",
-		          op->user.handle, op->dev.id, rq->c->peer);
 	}
+	auth_session(op, op->user.handle, op->user.id, op->dev.id, 1);
+	log_event(LOG_INFO, "auth.register", "user=%s device=%s peer=%s",
+	          op->user.handle, op->dev.id, rq->c->peer);
 	rq_complete(rq);
 }
 
@@ -235,6 +365,7 @@ reg_after_scrypt(uv_work_t *w, int status)
 	struct rq *rq = op->rq;
 	int rc;
 
+	auth_hash_release(op);
 	if (status != 0 || op->kdf_rc != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EINTERNAL, NULL, "password hashing failed");
 		rq_complete(rq);
@@ -243,8 +374,33 @@ reg_after_scrypt(uv_work_t *w, int status)
 	memcpy(op->user.hash, op->hash, STORE_HASH_LEN);
 	op->job.run = reg_run;
 	op->job.done = reg_done;
+	op->job.flags = 0;
 	if ((rc = dbq_submit_rq(rq, &op->job)) != CAIRN_OK)
 		auth_storage_fail(rq, rc);
+}
+
+static void
+reg_check_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+
+	if (reg_refused(op, job->rc))
+		return;
+	if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	}
+	if (!auth_hash_admit(op, op->user.handle)) {
+		auth_busy(rq);
+		rq_complete(rq);
+		return;
+	}
+	if (uv_queue_work(rq->c->srv->loop, &op->work, auth_work_scrypt,
+	                  reg_after_scrypt) != 0) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot start hashing");
+		rq_complete(rq);
+	}
 }
 
 int
@@ -256,8 +412,8 @@ h_register(struct rq *rq)
 
 	if (!handle_valid(m->handle)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "handle must be %d to %d of "
-		        "a-z 0-9 _ -, starting with a letter",
+		        "handle must be %d to %d of a-z 0-9 _ -, starting with "
+		        "a letter",
 		        HANDLE_MIN, HANDLE_MAX);
 		return RQ_DONE;
 	}
@@ -266,13 +422,18 @@ h_register(struct rq *rq)
 	if (srv->cfg->invite_only &&
 	    (m->code[0] == '\0' || strlen(m->code) > STORE_INVITE_MAX)) {
 		rq_fail(rq, CAIRN_EINVITE, NULL,
-		        "this server needs an invite "
-		        "code: cairn register HANDLE --code CODE");
+		        "this server needs an invite code: cairn register "
+		        "HANDLE --code CODE");
 		return RQ_DONE;
 	}
 	if ((op = auth_op_new(rq)) == NULL)
 		return RQ_DONE;
 	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
+		return RQ_DONE;
+	if (!auth_take(rq, op->now,
+	               "too many registrations from your address; try again "
+	               "in an hour",
+	               srv->rl_register, rq->c->ip, NULL, NULL))
 		return RQ_DONE;
 	op->invite_only = srv->cfg->invite_only;
 	snprintf(op->code, sizeof(op->code), "%s", m->code);
@@ -284,10 +445,15 @@ h_register(struct rq *rq)
 	op->password = m->password;
 	op->pwlen = strlen(m->password);
 	if (secret_random(op->user.salt, STORE_SALT_LEN) != CAIRN_OK ||
-	    auth_new_device(op) != CAIRN_OK ||
-	    uv_queue_work(srv->loop, &op->work, auth_work_scrypt,
-	                  reg_after_scrypt) != 0) {
-		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot start hashing");
+	    auth_new_device(op) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot make a token");
+		return RQ_DONE;
+	}
+	op->job.run = reg_check_run;
+	op->job.done = reg_check_done;
+	op->job.flags = DBQ_DRYRUN;
+	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server is shutting down");
 		return RQ_DONE;
 	}
 	return RQ_ASYNC;
@@ -341,29 +507,27 @@ login_after_scrypt(uv_work_t *w, int status)
 	struct auth_op *op = w->data;
 	struct rq *rq = op->rq;
 	struct server *srv = rq->c->srv;
-	char key[RATELIMIT_KEY_MAX + 1];
 	int rc;
 
+	auth_hash_release(op);
 	if (status != 0 || op->kdf_rc != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EINTERNAL, NULL, "password hashing failed");
 		rq_complete(rq);
 		return;
 	}
-	snprintf(key, sizeof(key), "%s", op->user.handle);
 	if (!op->user_found ||
 	    CRYPTO_memcmp(op->hash, op->user.hash, STORE_HASH_LEN) != 0) {
-		ratelimit_fail(srv->rl_handle, key, op->now);
-		ratelimit_fail(srv->rl_ip, rq->c->ip, op->now);
 		log_event(LOG_INFO, "auth.fail",
-		          "op=login user=%s peer=%s "
-		          "reason=\"%s\"",
+		          "op=login user=%s peer=%s reason=\"%s\"",
 		          op->user.handle, rq->c->peer,
 		          op->user_found ? "wrong password" : "unknown handle");
 		rq_fail(rq, CAIRN_ECREDS, NULL, "wrong handle or password");
 		rq_complete(rq);
 		return;
 	}
-	ratelimit_clear(srv->rl_handle, key);
+	/* A success does not count against the handle or the address. */
+	ratelimit_refund(srv->rl_handle, op->user.handle, op->now);
+	ratelimit_refund(srv->rl_ip, rq->c->ip, op->now);
 	op->job.run = login_device_run;
 	op->job.done = login_device_done;
 	op->job.flags = 0;
@@ -397,34 +561,19 @@ login_lookup_done(struct dbq_job *job)
 	}
 }
 
-/* Refuses when the handle or the peer has failed too often. */
-static int
-auth_ratelimited(struct rq *rq, const char *handle, int64_t now)
-{
-	struct server *srv = rq->c->srv;
-
-	if ((handle == NULL ||
-	     !ratelimit_blocked(srv->rl_handle, handle, now)) &&
-	    !ratelimit_blocked(srv->rl_ip, rq->c->ip, now))
-		return 0;
-	log_event(LOG_WARN, "auth.ratelimited", "user=%s peer=%s",
-	          handle != NULL ? handle : "-", rq->c->peer);
-	rq_fail(rq, CAIRN_ERATELIMIT, NULL,
-	        "too many failed attempts; wait "
-	        "a minute and retry");
-	return 1;
-}
-
+/*
+ * A password check is counted when it starts, against the handle and the
+ * address, and takes a place among the hashes in flight: however many
+ * guesses arrive at once, a handle gets cfg->login_limit a minute.
+ */
 int
 h_login(struct rq *rq)
 {
 	const Cairn__Login *m = rq->req->login;
+	struct server *srv = rq->c->srv;
 	struct auth_op *op;
 	int rc;
 
-	if (auth_ratelimited(rq, handle_valid(m->handle) ? m->handle : NULL,
-	                     (int64_t)time(NULL)))
-		return RQ_DONE;
 	if (!handle_valid(m->handle)) {
 		rq_fail(rq, CAIRN_ECREDS, NULL, "wrong handle or password");
 		return RQ_DONE;
@@ -434,6 +583,14 @@ h_login(struct rq *rq)
 	if ((op = auth_op_new(rq)) == NULL)
 		return RQ_DONE;
 	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
+		return RQ_DONE;
+	if (!auth_hash_admit(op, m->handle)) {
+		auth_busy(rq);
+		return RQ_DONE;
+	}
+	if (!auth_take(rq, op->now,
+	               "too many login attempts; wait a minute and retry",
+	               srv->rl_handle, m->handle, srv->rl_ip, rq->c->ip))
 		return RQ_DONE;
 	snprintf(op->user.handle, sizeof(op->user.handle), "%s", m->handle);
 	op->password = m->password;
@@ -445,7 +602,7 @@ h_login(struct rq *rq)
 	}
 	op->job.run = login_lookup_run;
 	op->job.done = login_lookup_done;
-	if ((rc = dbq_submit(rq->c->srv->dbq, &op->job)) != CAIRN_OK) {
+	if ((rc = dbq_submit(srv->dbq, &op->job)) != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EBUSY, NULL, "server is shutting down");
 		return RQ_DONE;
 	}
@@ -479,24 +636,23 @@ authd_done(struct dbq_job *job)
 	struct rq *rq = op->rq;
 
 	if (job->rc == CAIRN_ECREDS || job->rc == CAIRN_EREVOKED) {
-		ratelimit_fail(rq->c->srv->rl_ip, rq->c->ip, op->now);
 		log_event(LOG_INFO, "auth.fail",
-		          "op=auth device=%s peer=%s "
-		          "reason=\"%s\"",
-		          op->prefix, rq->c->peer,
+		          "op=auth device=%s peer=%s reason=\"%s\"", op->prefix,
+		          rq->c->peer,
 		          job->rc == CAIRN_EREVOKED ? "revoked" : "bad token");
 		if (job->rc == CAIRN_EREVOKED)
 			rq_fail(rq, CAIRN_EREVOKED, NULL,
-			        "this device's token "
-			        "was revoked; run 'cairn login HANDLE'");
+			        "this device's token was revoked; run 'cairn "
+			        "login HANDLE'");
 		else
 			rq_fail(rq, CAIRN_ECREDS, NULL,
-			        "unknown device or "
-			        "token; run 'cairn login HANDLE'");
+			        "unknown device or token; run 'cairn login "
+			        "HANDLE'");
 	} else if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
 		return;
 	} else {
+		ratelimit_refund(rq->c->srv->rl_token, op->code, op->now);
 		auth_session(op, op->dev.handle, op->dev.user_id, op->dev.id,
 		             0);
 		log_event(LOG_DEBUG, "auth.ok", "user=%s device=%s peer=%s",
@@ -505,21 +661,30 @@ authd_done(struct dbq_job *job)
 	rq_complete(rq);
 }
 
+/*
+ * Token attempts are counted per address and device together, when they
+ * start, and given back on success: random tokens from one address block
+ * only the device ids they name from that address, never the other
+ * devices behind it, and nobody elsewhere can lock a device out.
+ */
 int
 h_auth(struct rq *rq)
 {
 	const Cairn__Auth *m = rq->req->auth;
 	struct auth_op *op;
 
-	if (auth_ratelimited(rq, NULL, (int64_t)time(NULL)))
-		return RQ_DONE;
 	if (!uuid_valid(m->device_id) || m->token.len != SECRET_TOKEN_LEN) {
 		rq_fail(rq, CAIRN_ECREDS, NULL,
-		        "unknown device or token; run "
-		        "'cairn login HANDLE'");
+		        "unknown device or token; run 'cairn login HANDLE'");
 		return RQ_DONE;
 	}
 	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	snprintf(op->code, sizeof(op->code), "%s|%s", rq->c->ip, m->device_id);
+	if (!auth_take(rq, op->now,
+	               "too many failed attempts for this device; wait a "
+	               "minute and retry",
+	               rq->c->srv->rl_token, op->code, NULL, NULL))
 		return RQ_DONE;
 	snprintf(op->dev.id, sizeof(op->dev.id), "%s", m->device_id);
 	snprintf(op->prefix, sizeof(op->prefix), "%s", m->device_id);

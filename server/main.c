@@ -28,7 +28,8 @@ static const char main_usage[] =
         "              [--idle-timeout S] [--write-timeout S] [--heartbeat S]\n"
         "              [--login-limit N] [--login-ip-limit N]\n"
         "              [--register-limit N] [--hash-limit N]\n"
-        "              [--input-budget MB] [--quota-records N] [--quota-mb MB]\n"
+        "              [--input-budget MB] [--quota-records N] [--quota-mb "
+        "MB]\n"
         "              [--log-level debug|info|warn|error]\n"
         "       cairnd invite-code --db PATH [--uses N]\n"
         "       cairnd --help | --version\n"
@@ -151,7 +152,9 @@ struct main_number_opt {
 };
 
 #define MAIN_NUM(name, field, lo, hi, unit) \
-	{name, offsetof(struct config, field), lo, hi, unit}
+	{ \
+		name, offsetof(struct config, field), lo, hi, unit \
+	}
 
 static const struct main_number_opt main_numbers[] = {
         MAIN_NUM("max-conns", max_conns, 1, 1000000, ""),
@@ -344,21 +347,7 @@ main(int argc, char **argv)
 	umask(077);
 	if (argc > 1 && strcmp(argv[1], "invite-code") == 0)
 		return main_invite_code(argc - 1, argv + 1);
-	cfg.max_conns = 1024;
-	cfg.max_conns_ip = 64;
-	cfg.idle_timeout = 300;
-	cfg.handshake_timeout = 10;
-	cfg.auth_timeout = 30;
-	cfg.write_timeout = 30;
-	cfg.login_limit = 5;
-	cfg.login_ip_limit = 20;
-	cfg.register_limit = 20;
-	cfg.hash_limit = 8;
-	cfg.input_budget_mb = 64;
-	cfg.quota_records = 200000;
-	cfg.quota_mb = 256;
-	cfg.heartbeat = SERVER_HEARTBEAT_DEFAULT;
-	cfg.log_level = LOG_INFO;
+	config_defaults(&cfg);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
 		switch (ch) {

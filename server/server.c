@@ -5,6 +5,7 @@
  * closes the connections, stops the database thread, closes every handle
  * and returns so that main exits 0.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,70 @@
 
 #define SERVER_BACKLOG 511
 #define SERVER_STOP_GRACE_MS 10000
-#define SERVER_RL_SLOTS 4096
+#define SERVER_SUMMARY_MS 60000 /* conn.summary period */
+#define SERVER_RL_SLOTS 16384
+#define SERVER_TOKEN_LIMIT 10 /* token checks per address and device */
+/*
+ * Allocations from this size up are mapped and unmapped: scrypt's 16 MiB
+ * go back to the system after each hash instead of staying in the pool
+ * threads' heaps (glibc would otherwise raise the threshold past them).
+ */
+#define SERVER_MMAP_THRESHOLD (1024 * 1024)
 
 static void server_check_stop_now(struct server *srv);
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_conns = 1024;
+	cfg->max_conns_ip = 64;
+	cfg->idle_timeout = 300;
+	cfg->handshake_timeout = 10;
+	cfg->auth_timeout = 30;
+	cfg->write_timeout = 30;
+	cfg->heartbeat = SERVER_HEARTBEAT_DEFAULT;
+	cfg->login_limit = 5;
+	cfg->login_ip_limit = 20;
+	cfg->register_limit = 20;
+	cfg->hash_limit = 8;
+	cfg->input_budget_mb = 64;
+	cfg->quota_records = 200000;
+	cfg->quota_mb = 256;
+	cfg->log_level = LOG_INFO;
+}
+
+int
+server_limits_new(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+
+	srv->rl_handle = ratelimit_new(SERVER_RL_SLOTS, cfg->login_limit, 60);
+	srv->rl_ip = ratelimit_new(SERVER_RL_SLOTS, cfg->login_ip_limit, 60);
+	srv->rl_register =
+	        ratelimit_new(SERVER_RL_SLOTS, cfg->register_limit, 3600);
+	srv->rl_token = ratelimit_new(SERVER_RL_SLOTS, SERVER_TOKEN_LIMIT, 60);
+	srv->hash_slots = calloc(cfg->hash_limit, sizeof(*srv->hash_slots));
+	if (srv->rl_handle == NULL || srv->rl_ip == NULL ||
+	    srv->rl_register == NULL || srv->rl_token == NULL ||
+	    srv->hash_slots == NULL) {
+		server_limits_free(srv);
+		return CAIRN_ENOMEM;
+	}
+	return CAIRN_OK;
+}
+
+void
+server_limits_free(struct server *srv)
+{
+	ratelimit_free(srv->rl_handle);
+	ratelimit_free(srv->rl_ip);
+	ratelimit_free(srv->rl_register);
+	ratelimit_free(srv->rl_token);
+	free(srv->hash_slots);
+	srv->rl_handle = srv->rl_ip = srv->rl_register = srv->rl_token = NULL;
+	srv->hash_slots = NULL;
+}
 
 uint64_t
 server_clock(struct server *srv, uint64_t remote)
@@ -70,6 +132,12 @@ server_check_stop(struct server *srv)
 }
 
 static void
+server_on_summary(uv_timer_t *t)
+{
+	conn_summary(t->data);
+}
+
+static void
 server_on_heartbeat(uv_timer_t *t)
 {
 	follow_heartbeat(t->data);
@@ -104,6 +172,7 @@ server_on_signal(uv_signal_t *s, int signum)
 	}
 	srv->stopping = 1;
 	uv_timer_stop(&srv->heartbeat);
+	uv_timer_stop(&srv->summary);
 	log_event(LOG_INFO, "server.stopping", "signal=%d conns=%u inflight=%u",
 	          signum, srv->nconns, srv->inflight);
 	uv_close((uv_handle_t *)&srv->listener, NULL);
@@ -194,6 +263,14 @@ server_listen(struct server *srv)
 		          ip, port, srv->cfg->invite_only ? "invite" : "open");
 	}
 	log_set_level(srv->cfg->log_level);
+	if (!srv->cfg->invite_only)
+		log_event(
+		        LOG_INFO, "server.registration",
+		        "mode=open msg=\"anyone who reaches this port may "
+		        "create accounts (%u an hour per address) and store up "
+		        "to the quotas each; use --registration invite on an "
+		        "open network\"",
+		        srv->cfg->register_limit);
 	return EXIT_OK;
 }
 
@@ -239,6 +316,7 @@ server_run(const struct config *cfg)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = cfg;
+	mallopt(M_MMAP_THRESHOLD, SERVER_MMAP_THRESHOLD);
 	srv.kill_after_commits = server_kill_after();
 	srv.max_version = server_max_version();
 	log_set_level(cfg->log_level);
@@ -257,11 +335,9 @@ server_run(const struct config *cfg)
 		fprintf(stderr, "cairnd: database %s has no epoch\n", cfg->db);
 		goto out;
 	}
-	srv.rl_handle = ratelimit_new(SERVER_RL_SLOTS, 5, 60);
-	srv.rl_ip = ratelimit_new(SERVER_RL_SLOTS, 20, 60);
 	srv.rbuf = malloc(CONN_BUF_SIZE);
 	srv.pbuf = malloc(CONN_BUF_SIZE);
-	if (srv.rl_handle == NULL || srv.rl_ip == NULL || srv.rbuf == NULL ||
+	if (server_limits_new(&srv) != CAIRN_OK || srv.rbuf == NULL ||
 	    srv.pbuf == NULL || uv_loop_init(&loop) != 0) {
 		fprintf(stderr, "cairnd: out of memory\n");
 		goto out;
@@ -275,6 +351,10 @@ server_run(const struct config *cfg)
 	srv.stop_timer.data = &srv;
 	uv_timer_init(&loop, &srv.heartbeat);
 	srv.heartbeat.data = &srv;
+	uv_timer_init(&loop, &srv.wake);
+	srv.wake.data = &srv;
+	uv_timer_init(&loop, &srv.summary);
+	srv.summary.data = &srv;
 	uv_signal_init(&loop, &srv.sigint);
 	uv_signal_init(&loop, &srv.sigterm);
 	srv.sigint.data = srv.sigterm.data = &srv;
@@ -290,6 +370,8 @@ server_run(const struct config *cfg)
 	        cfg->heartbeat > 0 ? cfg->heartbeat : SERVER_HEARTBEAT_DEFAULT;
 	hb = (uint64_t)srv.heartbeat_s * 1000;
 	uv_timer_start(&srv.heartbeat, server_on_heartbeat, hb, hb);
+	uv_timer_start(&srv.summary, server_on_summary, SERVER_SUMMARY_MS,
+	               SERVER_SUMMARY_MS);
 	uv_signal_start(&srv.sigint, server_on_signal, SIGINT);
 	uv_signal_start(&srv.sigterm, server_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -306,8 +388,7 @@ out:
 	if (srv.store != NULL)
 		srv.store->ops->close(srv.store);
 	tls_ctx_free(srv.tls);
-	ratelimit_free(srv.rl_handle);
-	ratelimit_free(srv.rl_ip);
+	server_limits_free(&srv);
 	free(srv.rbuf);
 	free(srv.pbuf);
 	if (rc == EXIT_OK) {

@@ -54,7 +54,6 @@ int __wrap_secret_scrypt(const char *pw, size_t pwlen, const uint8_t *salt,
                          size_t saltlen, uint64_t n, uint32_t r, uint32_t p,
                          uint8_t *out);
 
-#define FZ_RL_SLOTS 64
 
 /* What the fuzzer knows of one connection, beside struct conn. */
 struct fz_conn {
@@ -208,6 +207,11 @@ conn_stop(struct conn *c)
 	abort();
 }
 
+void
+conn_summary(struct server *srv)
+{
+}
+
 /* ---- cheap password hashing ---- */
 
 int
@@ -265,6 +269,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	                         SECRET_SCRYPT_R, SECRET_SCRYPT_P,
 	                         F.pw_hash) != CAIRN_OK)
 		abort();
+	config_defaults(&F.cfg);
 	F.cfg.max_conns = 64;
 	F.cfg.idle_timeout = 30;
 	F.cfg.handshake_timeout = 10;
@@ -509,10 +514,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srv->hlc = hlc_make(hlc_wall_ms(), 0);
 	if (st->ops->epoch(st, srv->epoch) != CAIRN_OK)
 		abort();
-	srv->rl_handle = ratelimit_new(FZ_RL_SLOTS, 5, 60);
-	srv->rl_ip = ratelimit_new(FZ_RL_SLOTS, 20, 60);
-	if (srv->rl_handle == NULL || srv->rl_ip == NULL ||
-	    uv_loop_init(&loop) != 0)
+	if (server_limits_new(srv) != CAIRN_OK || uv_loop_init(&loop) != 0)
 		abort();
 	srv->loop = &loop;
 	if (dbq_new(&loop, st, 0, &srv->dbq) != CAIRN_OK)
@@ -555,8 +557,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	fz_check(uv_loop_close(&loop) == 0, "libuv handles left open");
 	st->ops->close(st);
-	ratelimit_free(srv->rl_handle);
-	ratelimit_free(srv->rl_ip);
+	server_limits_free(srv);
 	free(srv);
 	return 0;
 }

@@ -161,22 +161,36 @@ assert_json "B pulls alice's 4 entries" 'd["pulled"] == 4' <<<"$(cj B sync)"
 assert_same_snapshot A B "A and B identical"
 stop_server
 
-# --- --max-conns: one connection too many is refused, and only that one ---------------
+# --- --max-conns: a full server makes room by closing its oldest connection
+# without a session; when every connection has one, the new one is refused.
 DB="$T/maxconns.db" start_server --max-conns 1
 (
 	trap - ERR
-	peer hold "$PORT" "$CA" 4 >"$T/hold.out"
+	peer hold "$PORT" "$CA" 20 >"$T/hold.out"
 ) &
 holder=$!
 hold_open() { [ -s "$T/hold.out" ]; }
 wait_for hold_open || fail "a peer holds the only connection"
 hp=$(json_get .local_port <"$T/hold.out")
 mkhome MC
-expect_fail '3|6' 'connection limit' register MC maxine
-grep -q 'conn\.refused' "$SERVER_LOG" ||
-    fail "the server logs conn.refused" "$(tail -n 5 "$SERVER_LOG")"
-pass "the server logs conn.refused"
+ok "a full server closes the idle peer without a session: maxine registers" \
+    register MC maxine
+evicted() { grep -Eq "conn\.refused peer=127\.0\.0\.1:$hp .*evicted" "$SERVER_LOG"; }
+wait_for evicted || fail "the server logs the eviction" "$(tail -n 5 "$SERVER_LOG")"
+pass "the server logs the eviction of the held connection"
 wait "$holder" || true
-wait_for close_logged "$hp" || fail "the held connection closes"
-ok "once the connection is free, maxine registers" register MC maxine
+bg_start follower "$CAIRN" --home "$T/MC" feed --follow
+following() { grep -q 'follow.start user=maxine' "$SERVER_LOG"; }
+wait_for following || fail "maxine follows her feed" "$(cat "$T/follower.err")"
+mkhome MD
+expect_fail '3|6' 'connection limit' register MD nadia
+grep -q 'conn\.refused.*too many connections' "$SERVER_LOG" ||
+    fail "the server logs conn.refused" "$(tail -n 5 "$SERVER_LOG")"
+pass "with every connection in a session, the new one is refused and logged"
+kill "$(bg_pid follower)"
+bg_wait follower
+# The server sees the follower's close a moment later: poll.
+wait_for register MD nadia >/dev/null 2>&1 ||
+    fail "once the follower has gone, nadia registers"
+pass "once the follower has gone, nadia registers"
 stop_server

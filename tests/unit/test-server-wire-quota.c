@@ -107,6 +107,14 @@ count_stored(const char *handle)
 	return n;
 }
 
+/* The quotas of this test's server. */
+static void
+quota_tune(struct config *cfg)
+{
+	cfg->quota_records = QUOTA_RECORDS;
+	cfg->quota_mb = QUOTA_MB;
+}
+
 static void
 assert_quota_refusal(Cairn__Response *r, const char *id)
 {
@@ -362,7 +370,6 @@ main(void)
 	        cmocka_unit_test(test_pull_cursor_reveals_no_global_count),
 	};
 
-	W.cfg.quota_records = QUOTA_RECORDS;
-	W.cfg.quota_mb = QUOTA_MB;
+	W.tune = quota_tune;
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -176,7 +176,7 @@ test_login_rate_limit(void **state)
 	assert_int_equal(cl_account(&c, 0, "dave", PASSWORD, NULL, NULL),
 	                 CAIRN_ERATELIMIT);
 	cl_close(&c);
-	assert_true(wait_logged("auth.ratelimited user=dave"));
+	assert_true(wait_logged("auth.ratelimited op=login key=dave"));
 }
 
 static void

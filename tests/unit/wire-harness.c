@@ -132,6 +132,7 @@ group_setup(void **state)
 	         SOURCE_DIR, W.dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(W.ca, sizeof(W.ca), "%s/ca.pem", W.dir);
+	config_defaults(&W.cfg);
 	snprintf(W.cfg.listen, sizeof(W.cfg.listen), "127.0.0.1:0");
 	snprintf(W.cfg.db, sizeof(W.cfg.db), "%s/cairnd.db", W.dir);
 	snprintf(W.cfg.cert, sizeof(W.cfg.cert), "%s/server.pem", W.dir);
@@ -140,6 +141,8 @@ group_setup(void **state)
 	W.cfg.idle_timeout = 30;
 	W.cfg.handshake_timeout = 10;
 	W.cfg.log_level = LOG_DEBUG;
+	if (W.tune != NULL)
+		W.tune(&W.cfg);
 	assert_int_equal(pipe(p), 0);
 	W.saved_stderr = dup(2);
 	dup2(p[1], 2);

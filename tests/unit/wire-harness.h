@@ -24,6 +24,8 @@ struct wire_state {
 	char dir[64];
 	char ca[128];
 	struct config cfg;
+	/* Called on cfg after the defaults, before the server starts. */
+	void (*tune)(struct config *cfg);
 	pthread_t server, logger;
 	int server_rc;
 	int log_fd, saved_stderr;
