@@ -66,17 +66,25 @@ dispatch_find(Cairn__Request__BodyCase body)
 	return NULL;
 }
 
-void
-dispatch_error(struct conn *c, int code, const char *message)
+/* Sends a status-only response for request id (0: frame-level). */
+static void
+dispatch_status(struct conn *c, uint32_t id, int code, const char *message)
 {
 	Cairn__Response resp = CAIRN__RESPONSE__INIT;
 	Cairn__Status st = CAIRN__STATUS__INIT;
 
 	st.code = code;
 	st.message = (char *)message;
-	resp.id = 0;
+	resp.id = id;
 	resp.status = &st;
-	conn_send(c, &resp);
+	if (conn_send(c, &resp) != CAIRN_OK)
+		conn_close(c, "cannot send reply");
+}
+
+void
+dispatch_error(struct conn *c, int code, const char *message)
+{
+	dispatch_status(c, 0, code, message);
 }
 
 void
@@ -148,8 +156,18 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 	struct server *srv = c->srv;
 	Cairn__Request *req;
 	struct rq *rq;
+	char why[160];
+	uint32_t id;
 
 	if ((req = msg_read_request(p, len)) == NULL) {
+		if (msg_request_refusal(p, len, &id, why, sizeof(why)) ==
+		    CAIRN_EINVAL) {
+			/* Well-formed, but a string holds a NUL: refused. */
+			log_event(LOG_INFO, "rq.refused",
+			          "peer=%s reason=\"%s\"", c->peer, why);
+			dispatch_status(c, id, CAIRN_EINVAL, why);
+			return;
+		}
 		log_event(LOG_INFO, "conn.bad_frame",
 		          "peer=%s reason=\"not "
 		          "a Request message\"",
