@@ -239,6 +239,8 @@ struct rq {
 	int failed;
 	int async;
 	int writes;      /* the row has DF_WRITES: jobs run as DBQ_WRITE */
+	int prechecked;  /* a push's records were checked (off the loop) */
+	uint32_t id;     /* the request's id (0 until decoded) */
 	int close_after; /* close the connection after this reply */
 	uint64_t start_ms;
 	void *data;                    /* handler state, owned */
@@ -274,6 +276,8 @@ int h_drop(struct rq *rq);
 int h_people(struct rq *rq);
 int h_group(struct rq *rq);
 int h_follow(struct rq *rq);
+/* A push's checks that need no storage; they fail rq (h-sync.c). */
+void sync_push_precheck(struct rq *rq);
 /* A copy of src in one allocation (free with free). NULL without memory. */
 Cairn__Record *sync_record_copy(const Cairn__Record *src);
 /*

@@ -15,6 +15,9 @@
 #include "log.h"
 #include "msg.h"
 
+/* Frames from this size up are decoded on the thread pool. */
+#define DISPATCH_OFFLOOP_MIN (64 * 1024)
+
 struct dispatch_row {
 	Cairn__Request__BodyCase body;
 	const char *name;
@@ -115,7 +118,7 @@ rq_finish(struct rq *rq)
 {
 	struct conn *c = rq->c;
 
-	rq->resp.id = rq->req->id;
+	rq->resp.id = rq->id;
 	if (rq->failed) {
 		rq->resp.body_case = CAIRN__RESPONSE__BODY__NOT_SET;
 		rq->status.message = rq->msg;
@@ -149,53 +152,56 @@ rq_complete(struct rq *rq)
 	server_check_stop(srv);
 }
 
-void
-dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
+/*
+ * Decodes the payload into rq->req, or fails rq: a well-formed request
+ * with a NUL in a string is refused with its id (the connection stays
+ * open); anything else that is not a Request closes the connection.
+ */
+static void
+dispatch_decode(struct rq *rq, const uint8_t *p, size_t len)
 {
-	const struct dispatch_row *row;
-	struct server *srv = c->srv;
-	Cairn__Request *req;
-	struct rq *rq;
 	char why[160];
 	uint32_t id;
 
-	if ((req = msg_read_request(p, len)) == NULL) {
-		if (msg_request_refusal(p, len, &id, why, sizeof(why)) ==
-		    CAIRN_EINVAL) {
-			/* Well-formed, but a string holds a NUL: refused. */
-			log_event(LOG_INFO, "rq.refused",
-			          "peer=%s reason=\"%s\"", c->peer, why);
-			dispatch_status(c, id, CAIRN_EINVAL, why);
-			return;
-		}
-		log_event(LOG_INFO, "conn.bad_frame",
-		          "peer=%s reason=\"not "
-		          "a Request message\"",
-		          c->peer);
-		dispatch_error(c, CAIRN_EPROTO, "malformed request");
-		conn_close_after_flush(c, "malformed request");
+	if ((rq->req = msg_read_request(p, len)) != NULL) {
+		rq->id = rq->req->id;
+		if (rq->req->body_case == CAIRN__REQUEST__BODY_PUSH &&
+		    rq->c->authed && len >= DISPATCH_OFFLOOP_MIN)
+			sync_push_precheck(rq);
 		return;
 	}
-	if ((rq = calloc(1, sizeof(*rq))) == NULL) {
-		msg_free_request(req);
-		dispatch_error(c, CAIRN_ENOMEM, "server out of memory");
-		conn_close_after_flush(c, "out of memory");
+	if (msg_request_refusal(p, len, &id, why, sizeof(why)) ==
+	    CAIRN_EINVAL) {
+		rq->id = id;
+		rq_fail(rq, CAIRN_EINVAL, NULL, "%s", why);
 		return;
 	}
-	rq->c = c;
-	conn_ref(c);
-	c->srv->inflight++;
-	rq->req = req;
-	rq->start_ms = now_mono_ms();
-	cairn__response__init(&rq->resp);
-	cairn__status__init(&rq->status);
-	c->rq = rq;
+	rq->id = 0;
+	rq_fail(rq, CAIRN_EPROTO, NULL, "malformed request");
+	rq->close_after = 1;
+}
+
+/* Checks the session's state against the row and runs the handler. */
+static void
+dispatch_run(struct rq *rq)
+{
+	const struct dispatch_row *row = NULL;
+	struct conn *c = rq->c;
+	struct server *srv = c->srv;
+	Cairn__Request *req = rq->req;
+
+	if (req == NULL) {
+		log_event(LOG_INFO,
+		          rq->close_after ? "conn.bad_frame" : "rq.refused",
+		          "peer=%s reason=\"%s\"", c->peer,
+		          rq->close_after ? "not a Request message" : rq->msg);
+		goto finish;
+	}
 	row = dispatch_find(req->body_case);
 	rq->name = row != NULL ? row->name : "unknown";
 	if (!c->hello && (row == NULL || (row->flags & DF_NEEDS_HELLO))) {
 		rq_fail(rq, CAIRN_ESTATE, NULL,
-		        "the first request must be "
-		        "Hello");
+		        "the first request must be Hello");
 		rq->close_after = 1;
 	} else if (row == NULL) {
 		rq_fail(rq, CAIRN_EPROTO, NULL, "unknown request type %d",
@@ -206,8 +212,7 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 		        row->name);
 	} else if ((row->flags & DF_NEEDS_AUTH) && !c->authed) {
 		rq_fail(rq, CAIRN_EAUTHREQ, NULL,
-		        "not logged in; run 'cairn "
-		        "login HANDLE'");
+		        "not logged in; run 'cairn login HANDLE'");
 	} else {
 		rq->writes = (row->flags & DF_WRITES) != 0;
 		if (row->fn(rq) == RQ_ASYNC) {
@@ -215,7 +220,81 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 			return;
 		}
 	}
+finish:
+	if (rq->async) { /* decoded off the loop: not inside conn_pump */
+		rq_complete(rq);
+		return;
+	}
 	rq_finish(rq);
 	conn_unref(c);
 	server_check_stop(srv);
+}
+
+/* A large frame decoded on the thread pool. */
+struct dispatch_job {
+	uv_work_t work;
+	struct rq *rq;
+	size_t len;
+	uint8_t raw[]; /* a copy of the payload */
+};
+
+static void
+dispatch_work(uv_work_t *w)
+{
+	struct dispatch_job *dj = w->data;
+
+	dispatch_decode(dj->rq, dj->raw, dj->len);
+}
+
+static void
+dispatch_work_done(uv_work_t *w, int status)
+{
+	struct dispatch_job *dj = w->data;
+	struct rq *rq = dj->rq;
+
+	free(dj);
+	if (status != 0 && rq->req == NULL && !rq->failed)
+		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot decode the request");
+	dispatch_run(rq);
+}
+
+/*
+ * Takes one frame: decodes it (a large one on the thread pool, so that
+ * unpacking and checking a 4 MiB push never holds the loop) and runs it.
+ * The connection takes no other frame until the request is answered.
+ */
+void
+dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct dispatch_job *dj;
+	struct rq *rq;
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL) {
+		dispatch_error(c, CAIRN_ENOMEM, "server out of memory");
+		conn_close_after_flush(c, "out of memory");
+		return;
+	}
+	rq->c = c;
+	conn_ref(c);
+	c->srv->inflight++;
+	rq->name = "decode";
+	rq->start_ms = now_mono_ms();
+	cairn__response__init(&rq->resp);
+	cairn__status__init(&rq->status);
+	c->rq = rq;
+	if (len >= DISPATCH_OFFLOOP_MIN &&
+	    (dj = malloc(sizeof(*dj) + len)) != NULL) {
+		dj->work.data = dj;
+		dj->rq = rq;
+		dj->len = len;
+		memcpy(dj->raw, p, len);
+		if (uv_queue_work(c->srv->loop, &dj->work, dispatch_work,
+		                  dispatch_work_done) == 0) {
+			rq->async = 1;
+			return;
+		}
+		free(dj);
+	}
+	dispatch_decode(rq, p, len);
+	dispatch_run(rq);
 }

@@ -628,30 +628,46 @@ push_done(struct dbq_job *job)
 	rq_complete(rq);
 }
 
+/*
+ * The checks of a push that need no storage: the batch size and every
+ * record on its own. Pure (it reads the request and the session's handle
+ * and writes only rq's failure), so dispatch.c runs it on the thread pool
+ * for a large frame, off the loop.
+ */
+void
+sync_push_precheck(struct rq *rq)
+{
+	const Cairn__Push *m = rq->req->push;
+	uint64_t now_ms = hlc_wall_ms();
+	size_t i;
+
+	rq->prechecked = 1;
+	if (m->n_records > MSG_MAX_BATCH) {
+		rq_fail(rq, CAIRN_ETOOBIG, NULL,
+		        "push of %zu records; the limit is %d", m->n_records,
+		        MSG_MAX_BATCH);
+		return;
+	}
+	for (i = 0; i < m->n_records; i++) {
+		if (push_check(rq, m->records[i], now_ms) != CAIRN_OK)
+			return;
+	}
+}
+
 int
 h_push(struct rq *rq)
 {
 	const Cairn__Push *m = rq->req->push;
-	uint64_t now_ms = hlc_wall_ms();
 	struct sync_op *op;
 	size_t i;
 
-	if (m->n_records > MSG_MAX_BATCH) {
-		rq_fail(rq, CAIRN_ETOOBIG, NULL,
-		        "push of %zu records; the "
-		        "limit is %d",
-		        m->n_records, MSG_MAX_BATCH);
+	if (!rq->prechecked)
+		sync_push_precheck(rq);
+	if (rq->failed) {
+		log_event(LOG_INFO, "sync.refused", "user=%s record=%s code=%s",
+		          rq->c->handle, rq->record_id,
+		          err_name(rq->status.code));
 		return RQ_DONE;
-	}
-	for (i = 0; i < m->n_records; i++) {
-		if (push_check(rq, m->records[i], now_ms) != CAIRN_OK) {
-			log_event(LOG_INFO, "sync.refused",
-			          "user=%s record=%s "
-			          "code=%s",
-			          rq->c->handle, rq->record_id,
-			          err_name(rq->status.code));
-			return RQ_DONE;
-		}
 	}
 	if ((op = sync_op_new(rq)) == NULL)
 		return RQ_DONE;
