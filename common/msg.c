@@ -21,6 +21,14 @@
  * overhead. Honest messages need about two or three times their size.
  */
 #define MSG_UNPACK_BUDGET (8 * (size_t)FRAME_MAX)
+/*
+ * A message may expand to MSG_UNPACK_FLOOR plus MSG_UNPACK_RATIO times its
+ * packed size (within MSG_UNPACK_BUDGET): the budget follows the frame, so
+ * the small frames allowed before login cannot make the server allocate
+ * megabytes.
+ */
+#define MSG_UNPACK_FLOOR (256 * (size_t)1024)
+#define MSG_UNPACK_RATIO 16
 #define MSG_ALLOC_OVERHEAD 16
 /* Deepest nesting of sub-messages the string walker follows. */
 #define MSG_WALK_DEPTH 32
@@ -28,6 +36,7 @@
 
 struct msg_budget {
 	size_t used;
+	size_t limit;
 };
 
 static void *
@@ -36,7 +45,7 @@ msg_alloc(void *data, size_t size)
 	struct msg_budget *bud = data;
 	size_t cost = size + MSG_ALLOC_OVERHEAD;
 
-	if (size > MSG_UNPACK_BUDGET || bud->used > MSG_UNPACK_BUDGET - cost)
+	if (size > bud->limit || bud->used > bud->limit - cost)
 		return NULL;
 	bud->used += cost;
 	return malloc(size);
@@ -269,11 +278,13 @@ msg_check_body(int kind, const uint8_t *p, size_t len, char *why, size_t whylen)
 static ProtobufCMessage *
 msg_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t len)
 {
-	struct msg_budget bud = {0};
+	struct msg_budget bud = {0, MSG_UNPACK_BUDGET};
 	ProtobufCAllocator a = {msg_alloc, msg_dealloc, &bud};
 
 	if (len > FRAME_MAX || (p == NULL && len > 0))
 		return NULL;
+	if (len < (MSG_UNPACK_BUDGET - MSG_UNPACK_FLOOR) / MSG_UNPACK_RATIO)
+		bud.limit = MSG_UNPACK_FLOOR + MSG_UNPACK_RATIO * len;
 	return protobuf_c_message_unpack(desc, &a, len, p);
 }
 
