@@ -84,6 +84,8 @@ tls_ctx_fail(char *err, size_t errlen, const char *what, const char *file,
 		         file, reason, advice);
 }
 
+#define TLS_GROUPS "X25519:P-256:P-384"
+
 static SSL_CTX *
 tls_ssl_ctx_new(int server)
 {
@@ -92,8 +94,13 @@ tls_ssl_ctx_new(int server)
 	c = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (c == NULL)
 		return NULL;
+	/*
+	 * Key exchange on elliptic curves only: OpenSSL's default list also
+	 * offers the finite-field groups (ffdhe2048...), slower and weaker.
+	 */
 	if (SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) != 1) {
+	    SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set1_groups_list(c, TLS_GROUPS) != 1) {
 		SSL_CTX_free(c);
 		return NULL;
 	}
