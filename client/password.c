@@ -16,7 +16,9 @@
 /*
  * Reads one line of at most len - 1 bytes from fd into buf, dropping the
  * newline (and a CR before it). CAIRN_EINVAL if the line is too long,
- * CAIRN_EIO on a read error, CAIRN_ENOTFOUND at end of input with nothing.
+ * CAIRN_EIO on a read error, CAIRN_ENOTFOUND at end of input with nothing,
+ * CAIRN_EPROTO if it holds a NUL byte (a C string would end there, so
+ * "longpassword\0xyz" would be taken as "longpassword").
  */
 static int
 read_line(int fd, char *buf, size_t len)
@@ -24,7 +26,7 @@ read_line(int fd, char *buf, size_t len)
 	size_t n = 0;
 	ssize_t r;
 	char ch;
-	int toolong = 0;
+	int toolong = 0, nul = 0;
 
 	for (;;) {
 		r = read(fd, &ch, 1);
@@ -39,6 +41,8 @@ read_line(int fd, char *buf, size_t len)
 		}
 		if (ch == '\n')
 			break;
+		if (ch == '\0')
+			nul = 1;
 		if (n + 1 < len)
 			buf[n++] = ch;
 		else
@@ -47,6 +51,8 @@ read_line(int fd, char *buf, size_t len)
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
+	if (nul)
+		return CAIRN_EPROTO;
 	return toolong ? CAIRN_EINVAL : CAIRN_OK;
 }
 
@@ -85,6 +91,8 @@ check_length(const char *buf, int rc)
 		return cli_err(CAIRN_EINVAL,
 		               "password too long (at most %d bytes)",
 		               CLI_PASSWORD_MAX);
+	if (rc == CAIRN_EPROTO)
+		return cli_err(CAIRN_EINVAL, "password holds a NUL byte");
 	if (rc != CAIRN_OK)
 		return cli_err(rc, "cannot read the password");
 	n = strlen(buf);

@@ -37,6 +37,15 @@ out=$(python3 "$PEER" push "$PORT" "$T/certs/ca.pem" carol "$PASSWORD" \
     "3f2a9c1e-0000-4000-8000-0000000000ab:-:clean text")
 assert_json "the same push without the NUL is applied" 'd["code"] == 0 and d["applied"] == 1' <<<"$out"
 
+# --- a password with a NUL: refused, not cut at it --------------------------------
+mkhome P
+printf 'longpassword\0xyz\n' >"$T/nul-pw"
+nul_register() { c P register penny --password-stdin <"$T/nul-pw"; }
+expect_fail 5 'password holds a NUL byte' nul_register
+printf 'longpassword\n' >"$T/pw"
+pw_login() { c P login penny --password-stdin <"$T/pw"; }
+expect_fail 4 'wrong handle or password' pw_login
+
 # --- a plan file with a NUL ------------------------------------------------------
 printf '# Plan\n\n- [ ] task one\0 hidden\n- [ ] task two\n' >"$T/nul-plan.md"
 expect_cairn_fail 5 'nul-plan.md.*(NUL|UTF-8)' A plan import "$T/nul-plan.md"
