@@ -1,4 +1,5 @@
-/* Random (version 4) UUIDs in their 36-character text form. */
+/* UUIDs in their 36-character text form: time-ordered (version 7) and
+ * name-based (version 8). */
 #ifndef CAIRN_UUID_H
 #define CAIRN_UUID_H
 
@@ -6,7 +7,10 @@
 
 #define UUID_LEN 36
 
-/* Writes a new UUID and NUL into out. CAIRN_OK or CAIRN_EINTERNAL. */
+/*
+ * Writes a new time-ordered UUID (version 7: later ids sort after earlier
+ * ones of this process) and NUL into out. CAIRN_OK or CAIRN_EINTERNAL.
+ */
 int uuid_new(char out[UUID_LEN + 1]);
 /*
  * The same UUID for the same name on every machine (SHA-256 of name,

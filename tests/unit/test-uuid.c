@@ -3,29 +3,42 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "err.h"
 #include "uuid.h"
 
+/* Version 7: valid, and each later one sorts after the one before. */
 static void
 test_new(void **state)
 {
-	char a[UUID_LEN + 1], b[UUID_LEN + 1];
+	char a[UUID_LEN + 1], b[UUID_LEN + 1], hex[13];
+	unsigned long long ms;
+	time_t now = time(NULL);
 	int i;
 
-	for (i = 0; i < 1000; i++) {
-		assert_int_equal(uuid_new(a), CAIRN_OK);
-		assert_int_equal(strlen(a), UUID_LEN);
-		assert_true(uuid_valid(a));
-		assert_int_equal(a[14], '4');
-		assert_non_null(strchr("89ab", a[19]));
-		assert_true(uuid_prefix_valid(a));
+	assert_int_equal(uuid_new(a), CAIRN_OK);
+	for (i = 0; i < 10000; i++) {
+		assert_int_equal(uuid_new(b), CAIRN_OK);
+		assert_int_equal(strlen(b), UUID_LEN);
+		assert_true(uuid_valid(b));
+		assert_int_equal(b[14], '7');
+		assert_non_null(strchr("89ab", b[19]));
+		assert_true(uuid_prefix_valid(b));
+		assert_true(strcmp(a, b) < 0);
+		memcpy(a, b, sizeof(a));
 	}
-	assert_int_equal(uuid_new(b), CAIRN_OK);
-	assert_string_not_equal(a, b);
+	/* Its first 48 bits are the time in milliseconds. */
+	memcpy(hex, b, 8);
+	memcpy(hex + 8, b + 9, 4);
+	hex[12] = '\0';
+	ms = strtoull(hex, NULL, 16);
+	assert_true(ms / 1000 >= (unsigned long long)now - 5);
+	assert_true(ms / 1000 <= (unsigned long long)now + 60);
 }
 
 static void
