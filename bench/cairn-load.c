@@ -1416,12 +1416,18 @@ static int
 ld_body(void)
 {
 	Cairn__Entry e = CAIRN__ENTRY__INIT;
-	char text[ENTRY_TEXT_MAX + 1], why[160];
+	Cairn__Record r = CAIRN__RECORD__INIT;
+	char text[ENTRY_TEXT_MAX + 1], why[160], id[UUID_LEN + 1];
+	char owner[HANDLE_MAX + 1];
 	unsigned i;
 
 	for (i = 0; i < L.o.text_bytes; i++)
 		text[i] = "cairn load check-in "[i % 20];
 	text[L.o.text_bytes] = '\0';
+	memset(id, 'a', UUID_LEN);
+	id[UUID_LEN] = '\0';
+	memset(owner, 'a', HANDLE_MAX);
+	owner[HANDLE_MAX] = '\0';
 	e.started_at = (int64_t)time(NULL) - 3600;
 	e.utc_offset = 0;
 	e.minutes = 25;
@@ -1433,6 +1439,24 @@ ld_body(void)
 		return -1;
 	}
 	L.body_len = cairn__entry__pack(&e, L.body);
+	/* A record as ld_push makes it, and its field tag and length. */
+	r.id = id;
+	r.kind = CAIRN__KIND__KIND_ENTRY;
+	r.owner = owner;
+	r.hlc = UINT64_MAX;
+	r.device = id;
+	r.body.data = L.body;
+	r.body.len = L.body_len;
+	if ((uint64_t)L.o.push_size *
+	            (cairn__record__get_packed_size(&r) + 4) >=
+	    FRAME_MAX) {
+		fprintf(stderr,
+		        "cairn-load: %u check-ins of %u bytes of text do not "
+		        "fit in one frame of %u bytes; lower --push-size or "
+		        "--text-bytes\n",
+		        L.o.push_size, L.o.text_bytes, FRAME_MAX);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1451,8 +1475,11 @@ main(int argc, char **argv)
 	L.nreg = L.o.accounts < LD_REGISTRARS ? L.o.accounts : LD_REGISTRARS;
 	L.reg_left = L.nreg;
 	buf_init(&L.out, FRAME_MAX + FRAME_HEADER);
-	if (ld_nofile(L.total + L.nreg) != 0 || ld_resolve() != 0 ||
-	    ld_body() != 0)
+	if (ld_body() != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (ld_nofile(L.total + L.nreg) != 0 || ld_resolve() != 0)
 		goto out;
 	if ((L.ctx = tls_ctx_client_new(L.o.ca, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "cairn-load: %s\n", err);
