@@ -281,6 +281,17 @@ ld_self_cpu(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* This process's peak resident memory in KB. */
+static long
+ld_self_hwm(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return ru.ru_maxrss;
+}
+
 static double
 ld_secs(uint64_t from, uint64_t to)
 {
@@ -611,6 +622,12 @@ ld_ramp(void)
 	}
 	if (L.phase == LD_PH_RAMP && L.ramping == 0 &&
 	    L.next_start == L.total) {
+		if (L.set_up == 0) {
+			fprintf(stderr, "cairn-load: no connection was set "
+			                "up\n");
+			ld_run_end();
+			return;
+		}
 		L.phase = LD_PH_RUN;
 		L.t_start = uv_hrtime();
 		ld_run_begin();
@@ -1190,16 +1207,16 @@ ld_summary(void)
 	              "\"setup_failed\": %u, \"lost\": %" PRIu64 ", "
 	              "\"in_flight_end\": %" PRIu64 ", "
 	              "\"oldest_in_flight_ms\": %.1f, \"setup_s\": %.2f, "
-	              "\"load_cpu_pct\": %.1f"
+	              "\"load_cpu_pct\": %.1f, \"load_hwm_kb\": %ld"
 	            : "errors=%s not_applied=%" PRIu64 " setup_failed=%u "
 	              "lost=%" PRIu64 " in_flight_end=%" PRIu64
 	              " oldest_in_flight_ms=%.1f setup_s=%.2f "
-	              "load_cpu_pct=%.1f",
+	              "load_cpu_pct=%.1f load_hwm_kb=%ld",
 	       json || errs[0] != '\0' ? errs : "none", L.st.not_applied,
 	       L.setup_failed, L.st.lost, L.in_flight_end,
 	       L.oldest_end_us / 1000.0,
 	       L.t_start > L.t_setup ? ld_secs(L.t_setup, L.t_start) : 0,
-	       self_cpu);
+	       self_cpu, ld_self_hwm());
 	if (srv_cpu >= 0)
 		printf(json ? ", \"cairnd_cpu_pct\": %.1f, "
 		              "\"cairnd_rss_kb\": %ld, \"cairnd_hwm_kb\": %ld"
