@@ -4,10 +4,13 @@
  * benchmarks and the large-sync tests can start from thousands of unsynced
  * entries without running the CLI thousands of times.
  *
- *   cairn-gen HOME N [SEED] [HOURS]
+ *   cairn-gen [--ids-today] HOME N [SEED] [HOURS]
  *
  * Sessions are HOURS apart (default 1), going back from a day ago: 10,000
  * sessions 4 hours apart are four and a half years of daily practice.
+ * Each id is made as at the time of its session (uuid_new_at), as a
+ * history logged over time would be; with --ids-today as now, as records
+ * a machine made today (a restored backup, an import).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,8 @@ static const char *activities[] = {"project",   "drill",  "reading",
                                    "planning"};
 
 /* Writes entry i of the made-up history into st. */
+static int ids_today;
+
 static int
 gen_one(struct store *st, unsigned i, unsigned seed, int64_t now,
         unsigned hours)
@@ -41,7 +46,8 @@ gen_one(struct store *st, unsigned i, unsigned seed, int64_t now,
 	e.minutes = 15 + (i * 7 + seed) % 120;
 	e.activity = (char *)activities[(i + seed) % 7];
 	e.text = text;
-	if ((rc = uuid_new(r.id)) != CAIRN_OK)
+	if ((rc = uuid_new_at(ids_today ? now : e.started_at, r.id)) !=
+	    CAIRN_OK)
 		return rc;
 	r.kind = CAIRN__KIND__KIND_ENTRY;
 	if ((rc = entryrec_pack(&r, &e)) != CAIRN_OK)
@@ -59,8 +65,14 @@ main(int argc, char **argv)
 	unsigned long n, i, seed = 0, hours = 1;
 	int rc = CAIRN_EUSAGE;
 
+	if (argc > 1 && strcmp(argv[1], "--ids-today") == 0) {
+		ids_today = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: cairn-gen HOME N [SEED] [HOURS]\n");
+		fprintf(stderr,
+		        "usage: cairn-gen [--ids-today] HOME N [SEED] [HOURS]\n");
 		return EXIT_USAGE;
 	}
 	n = strtoul(argv[2], NULL, 10);

@@ -1,10 +1,9 @@
 /*
- * Time-ordered version 7 UUIDs (random bits from OpenSSL's RAND_bytes),
+ * New UUIDs grouped by hour (random bits from OpenSSL's RAND_bytes),
  * name-based ones (a
  * SHA-256 of the name, version 8), written in lowercase canonical form,
  * and checks of that form and of ID prefixes.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -49,50 +48,33 @@ uuid_format(unsigned char r[16], int v, char out[UUID_LEN + 1])
 }
 
 /*
- * Version 7 (RFC 9562): 48 bits of Unix milliseconds, then 12 bits that
- * count up within one millisecond (method 1, started at a random value
- * in its lower half), then 62 random bits. Ids made later sort later, so
- * new records land at the right edge of every B-tree keyed by id instead
- * of on a random page (on a server holding a million records that was
- * most of a push's time and disk writes); the text form is unchanged.
+ * New ids lead with one byte of the hour (hours since 1970, modulo 256)
+ * and are random after it (version 8, RFC 9562's custom layout, 114
+ * random bits). Ids made in one hour fall in 1/256 of every B-tree keyed
+ * by id, so a push touches a few pages instead of one random page per
+ * record (on a server holding 300,000 records that was most of a push's
+ * time and 320 MiB of disk writes per 10,000 records). Why not version 7:
+ * its first 8 hex digits are the same for every id made within a minute,
+ * and the 8-digit prefixes people see and type ('cairn rm 396cad48') must
+ * tell an hour's entries, or an imported plan's items, apart; here they
+ * keep 24 random bits. The text form is unchanged.
  */
 int
-uuid_new(char out[UUID_LEN + 1])
+uuid_new_at(int64_t when, char out[UUID_LEN + 1])
 {
-	static uint64_t last_ms;
-	static unsigned seq;
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct timespec ts;
 	unsigned char r[16];
-	uint64_t ms;
-	unsigned s;
 
 	if (RAND_bytes(r, sizeof(r)) != 1)
 		return CAIRN_EINTERNAL;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	pthread_mutex_lock(&lock);
-	if (ms > last_ms) {
-		last_ms = ms;
-		seq = ((unsigned)r[6] << 8 | r[7]) & 0x7ff;
-	} else if (++seq > 0xfff) {
-		/* 4,096 ids in one millisecond: borrow the next one. */
-		last_ms++;
-		seq = 0;
-	}
-	ms = last_ms;
-	s = seq;
-	pthread_mutex_unlock(&lock);
-	r[0] = (unsigned char)(ms >> 40);
-	r[1] = (unsigned char)(ms >> 32);
-	r[2] = (unsigned char)(ms >> 24);
-	r[3] = (unsigned char)(ms >> 16);
-	r[4] = (unsigned char)(ms >> 8);
-	r[5] = (unsigned char)ms;
-	r[6] = (unsigned char)(s >> 8);
-	r[7] = (unsigned char)s;
-	uuid_format(r, 7, out);
+	r[0] = (unsigned char)((uint64_t)when / 3600);
+	uuid_format(r, 8, out);
 	return CAIRN_OK;
+}
+
+int
+uuid_new(char out[UUID_LEN + 1])
+{
+	return uuid_new_at((int64_t)time(NULL), out);
 }
 
 void

@@ -1,17 +1,21 @@
-/* UUIDs in their 36-character text form: time-ordered (version 7) and
- * name-based (version 8). */
+/* UUIDs in their 36-character text form: new ones grouped by hour, and
+ * name-based ones. */
 #ifndef CAIRN_UUID_H
 #define CAIRN_UUID_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define UUID_LEN 36
 
 /*
- * Writes a new time-ordered UUID (version 7: later ids sort after earlier
- * ones of this process) and NUL into out. CAIRN_OK or CAIRN_EINTERNAL.
+ * Writes a new UUID and NUL into out: its first byte is the hour (so an
+ * hour's ids are neighbours in an index), the rest random. CAIRN_OK or
+ * CAIRN_EINTERNAL.
  */
 int uuid_new(char out[UUID_LEN + 1]);
+/* The same, led by the hour of when (unix seconds) instead of now's. */
+int uuid_new_at(int64_t when, char out[UUID_LEN + 1]);
 /*
  * The same UUID for the same name on every machine (SHA-256 of name,
  * version 8): records that must not be made twice, like a mentor's review
