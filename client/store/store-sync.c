@@ -20,7 +20,6 @@
 /* Rough bytes a record adds to a Push besides its body. */
 #define REC_OVERHEAD 160
 /* Ids re-stamped per query. */
-#define RESTAMP_CHUNK 256
 
 int
 store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
@@ -442,54 +441,58 @@ int
 store_restamp(struct store *st, const char *device, size_t *n)
 {
 	sqlite3_stmt *sel = NULL, *upd = NULL;
-	char ids[RESTAMP_CHUNK][UUID_LEN + 1];
+	char(*ids)[UUID_LEN + 1] = NULL, (*grown)[UUID_LEN + 1];
 	const unsigned char *v;
 	uint64_t hlc;
-	size_t count = 0, got, i, len;
+	size_t count = 0, cap = 0, i, len;
 	int rc, step;
 
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
 	rc = CAIRN_ESTORAGE;
-	if (store_prepare(
-	            st,
-	            "SELECT id FROM records WHERE dirty = 1 AND device <> ?1"
-	            " LIMIT ?2",
-	            &sel) ||
+	if (store_prepare(st,
+	                  "SELECT id FROM records WHERE dirty = 1"
+	                  " AND device <> ?1",
+	                  &sel) ||
 	    store_prepare(
-	            st,
-	            "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
+	            st, "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
 	            &upd))
 		goto fail;
-	do {
-		got = 0;
-		sqlite3_reset(sel);
-		sqlite3_bind_text(sel, 1, device, -1, SQLITE_STATIC);
-		sqlite3_bind_int(sel, 2, RESTAMP_CHUNK);
-		while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-			v = sqlite3_column_text(sel, 0);
-			len = (size_t)sqlite3_column_bytes(sel, 0);
-			if (v == NULL || len > UUID_LEN || got >= RESTAMP_CHUNK)
-				goto fail;
-			memcpy(ids[got], v, len);
-			ids[got++][len] = '\0';
-		}
-		if (step != SQLITE_DONE)
+	/* The ids first, in one scan: updating while scanning is not safe. */
+	sqlite3_bind_text(sel, 1, device, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		v = sqlite3_column_text(sel, 0);
+		len = (size_t)sqlite3_column_bytes(sel, 0);
+		if (v == NULL || len > UUID_LEN)
 			goto fail;
-		sqlite3_reset(sel);
-		for (i = 0; i < got; i++) {
-			if ((rc = store_tick(st, &hlc)) != CAIRN_OK)
+		if (count == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			if ((grown = realloc(ids, cap * sizeof(*ids))) == NULL) {
+				rc = CAIRN_ENOMEM;
 				goto fail;
-			rc = CAIRN_ESTORAGE;
-			sqlite3_reset(upd);
-			sqlite3_bind_text(upd, 1, device, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(upd, 2, (sqlite3_int64)hlc);
-			sqlite3_bind_text(upd, 3, ids[i], -1, SQLITE_STATIC);
-			if (sqlite3_step(upd) != SQLITE_DONE)
-				goto fail;
-			count++;
+			}
+			ids = grown;
 		}
-	} while (got == RESTAMP_CHUNK);
+		memcpy(ids[count], v, len);
+		ids[count++][len] = '\0';
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	/* One read and one write of the clock, however many versions. */
+	if (count > 0 && (rc = store_meta_get_u64(st, "hlc", &hlc)) != CAIRN_OK)
+		goto fail;
+	rc = CAIRN_ESTORAGE;
+	for (i = 0; i < count; i++) {
+		hlc = hlc_tick(hlc, hlc_wall_ms());
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, device, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, (sqlite3_int64)hlc);
+		sqlite3_bind_text(upd, 3, ids[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			goto fail;
+	}
+	if (count > 0 && (rc = store_meta_set_u64(st, "hlc", hlc)) != CAIRN_OK)
+		goto fail;
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	sel = upd = NULL;
@@ -501,6 +504,7 @@ store_restamp(struct store *st, const char *device, size_t *n)
 fail:
 	store_rollback(st);
 out:
+	free(ids);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	return rc;
