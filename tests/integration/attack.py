@@ -33,7 +33,8 @@ Connections are spread round-robin over --from addresses ("127.0.0.2",
 addresses from there, or a comma list). Only 127.0.0.0/8 is ever used.
 
 Timeline: open every connection (--concurrency at a time), write --ready
-FILE (one JSON line of progress) once every connection has been tried,
+FILE (one JSON line of progress) once every connection has been tried (or
+once --ready-after answers came),
 then hold until --until FILE exists or --hold seconds have passed (bounded
 by --max-hold), then look at which connections the server closed, close
 the rest, print the report and exit 0. Exit 1 when the setup fails (the
@@ -278,6 +279,8 @@ class Attack:
         self.held_s = []
         self.stop = None
         self.go = None
+        self.answers = 0
+        self.ready_written = False
         self.stats = {"kind": args.kind, "n": args.n, "from": self.addrs[0]
                       if len(self.addrs) == 1 else "%s..%s (%d)" % (
                           self.addrs[0], self.addrs[-1], len(self.addrs)),
@@ -292,6 +295,24 @@ class Attack:
     def code(self, c):
         name = CODE_NAMES.get(c, str(c))
         self.stats["codes"][name] = self.stats["codes"].get(name, 0) + 1
+        self.answers += 1
+        if self.args.ready_after and self.answers >= self.args.ready_after:
+            self.write_ready()
+
+    def write_ready(self):
+        """The --ready file, once: how many connections are open."""
+        a = self.args
+        if not a.ready or self.ready_written:
+            return
+        self.ready_written = True
+        with open(a.ready + ".tmp", "w") as f:
+            f.write(json.dumps({
+                "open": sum(1 for c in self.conns if c.closed is None),
+                "attempted": self.stats["attempted"],
+                "answers": self.answers,
+                "local_ports": [c.local_port for c in self.conns][:8]})
+                + "\n")
+        os.rename(a.ready + ".tmp", a.ready)
 
     def refused(self, why):
         self.count("refused")
@@ -323,9 +344,13 @@ class Attack:
         """Until --until FILE exists or --hold seconds, at most --max-hold."""
         a = self.args
         start = time.monotonic()
-        limit = a.hold if a.until is None else a.max_hold
+        limit = a.hold if a.until is None and not a.until_closed \
+            else a.max_hold
         while time.monotonic() - start < limit:
             if a.until is not None and os.path.exists(a.until):
+                break
+            if a.until_closed and all(c.closed is not None
+                                      for c in self.conns):
                 break
             await asyncio.sleep(0.05)
         self.stop.set()
@@ -362,12 +387,8 @@ class Attack:
         self.stats["open_ms"] = int((time.monotonic() - t0) * 1000)
         self.stats["open_after_start"] = sum(
             1 for c in self.conns if c.closed is None)
-        if a.ready:
-            with open(a.ready + ".tmp", "w") as f:
-                f.write(json.dumps({"open": self.stats["open_after_start"],
-                                    "attempted": self.stats["attempted"]})
-                        + "\n")
-            os.rename(a.ready + ".tmp", a.ready)
+        if not a.ready_after:
+            self.write_ready()
         await self.hold()
         # Let the kinds that wait for answers finish (bounded).
         done, rest = await asyncio.wait(tasks, timeout=a.timeout)
@@ -432,7 +453,12 @@ class Guesses(Kind):
                 att.count("requests", len(frames))
                 for _ in frames:
                     await c.answer()
-                if not a.loop or att.stop.is_set():
+                if not a.loop:
+                    break
+                if a.max_requests:  # that many, whatever the hold
+                    if att.stats["requests"] >= a.max_requests:
+                        break
+                elif att.stop.is_set():
                     break
         except Exception as e:  # noqa: BLE001
             c.mark_closed(errname(e))
@@ -513,6 +539,9 @@ class UnreadPulls(Kind):
 
 
 class GiantPreauth(Kind):
+    def __init__(self):
+        self.burst_done = set()
+
     async def start(self, att, i):
         await self.one(att, i)
 
@@ -521,10 +550,14 @@ class GiantPreauth(Kind):
         c = await att.connect(i)
         if c is None:
             return None
+        # The burst goes once per connection index; a reconnection sends
+        # the header and a trickle's worth.
+        burst = min(a.burst if i not in self.burst_done else a.trickle,
+                    a.length)
+        self.burst_done.add(i)
         try:
-            await c.send(struct.pack(">I", a.length) +
-                         os.urandom(min(a.burst, a.length)))
-            c.sent = min(a.burst, a.length)
+            await c.send(struct.pack(">I", a.length) + os.urandom(burst))
+            c.sent = burst
             att.count("requests")
         except Exception as e:  # noqa: BLE001
             c.mark_closed(errname(e))
@@ -609,6 +642,9 @@ def main(argv):
     p.add_argument("--hold", type=float, default=0.0,
                    help="seconds to hold without --until")
     p.add_argument("--max-hold", type=float, default=300.0)
+    p.add_argument("--until-closed", action="store_true",
+                   help="stop holding once the server closed every "
+                   "connection (those with a reader)")
     p.add_argument("--handle", default="victim")
     p.add_argument("--password", default="")
     p.add_argument("--handle-prefix", default="flood")
@@ -619,6 +655,11 @@ def main(argv):
                    help="requests pipelined per connection")
     p.add_argument("--loop", action="store_true",
                    help="auth, logins, registers: repeat until the stop")
+    p.add_argument("--max-requests", type=int, default=0,
+                   help="with --loop: send this many in all, however long "
+                   "the hold (bounded by --timeout after it)")
+    p.add_argument("--ready-after", type=int, default=0,
+                   help="write --ready once this many answers came")
     p.add_argument("--pulls", type=int, default=8,
                    help="unread-pulls: Pulls pipelined per connection")
     p.add_argument("--length", type=int, default=FRAME_MAX,

@@ -595,6 +595,35 @@ def cmd_fake_server(port, certdir, mode, portfile):
     s.close()
 
 
+def cmd_preauth_frame(port, ca, handle, password, size="9216"):
+    """A frame of SIZE bytes (a Hello whose client string fills it) as the
+    first frame of a connection, before any login, and the same frame on a
+    second connection after Hello and Login as HANDLE. Prints each answer
+    (id, code, kind) and whether the first connection was closed."""
+    size = int(size)
+
+    def big_hello(rid):
+        pad = size - len(request(rid, 10, hello(2)))
+        body = f_varint(1, 2) + f_bytes(2, "p" * max(0, pad - 3))
+        m = request(rid, 10, body)
+        return m
+
+    s = connect_tls(port, ca)
+    m = big_hello(5)
+    send_frame(s, m)
+    closed, responses, _ = drain_until_close(s, limit=10.0)
+    before = {"frame": len(m), "closed": closed,
+              "responses": summarize(responses)}
+    s, _ = session(port, ca, handle, password)
+    m = big_hello(6)
+    send_frame(s, m)
+    r = recv_frame(s)
+    after = {"frame": len(m), "answered": r is not None}
+    if r is not None:
+        after.update(id=r["id"], code=r["code"], kind=r["body"].get("kind"))
+    report(before=before, after=after)
+
+
 COMMANDS = {
     "revoked-session": cmd_revoked_session,
     "fill": cmd_fill,
@@ -613,6 +642,7 @@ COMMANDS = {
     "register-nul": cmd_register_nul,
     "push-nul": cmd_push_nul,
     "fake-server": cmd_fake_server,
+    "preauth-frame": cmd_preauth_frame,
 }
 
 
