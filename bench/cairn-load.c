@@ -171,6 +171,7 @@ struct ld {
 	struct ld_samples push_lat, pull_lat;
 	struct ld_proc srv0, srv1;
 	double self0, self1; /* this process's CPU seconds */
+	double host0, host1; /* every process's, from /proc/stat */
 	uint64_t in_flight_end, oldest_end_us;
 	uint8_t body[ENTRY_TEXT_MAX + 256];
 	size_t body_len;
@@ -279,6 +280,29 @@ ld_self_cpu(void)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * CPU seconds every process of the machine used (all cores, from
+ * /proc/stat), to tell how busy it was with other work during the run.
+ */
+static double
+ld_host_cpu(void)
+{
+	unsigned long long v[8] = {0};
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	           &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8 || tck <= 0)
+		return 0;
+	/* user nice system idle iowait irq softirq steal: all but idle. */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)tck;
 }
 
 /* This process's peak resident memory in KB. */
@@ -1008,6 +1032,7 @@ ld_run_begin(void)
 	L.last_cpu = L.srv0.cpu_s;
 	L.last_tick_s = 0;
 	L.self0 = ld_self_cpu();
+	L.host0 = ld_host_cpu();
 	uv_timer_start(&L.tick, ld_on_tick, 1000, 1000);
 	uv_timer_start(&L.stop, ld_on_stop, (uint64_t)(L.o.duration * 1000), 0);
 	for (i = 0; i < L.o.clients; i++) {
@@ -1098,6 +1123,7 @@ ld_run_end(void)
 		if (L.o.pid > 0 && ld_proc_read(L.o.pid, &L.srv1) != 0)
 			L.o.pid = 0;
 		L.self1 = ld_self_cpu();
+		L.host1 = ld_host_cpu();
 		for (i = 0; i < L.o.clients; i++) {
 			c = &L.conns[i];
 			if (c->state != LD_PUSH && c->state != LD_PULL)
@@ -1223,6 +1249,11 @@ ld_summary(void)
 		            : " cairnd_cpu_pct=%.1f cairnd_rss_kb=%ld "
 		              "cairnd_hwm_kb=%ld",
 		       srv_cpu, L.srv1.rss_kb, L.srv1.hwm_kb);
+	/* What the rest of the machine took meanwhile (of nproc cores). */
+	if (secs > 0 && srv_cpu >= 0)
+		printf(json ? ", \"other_cpu_pct\": %.1f"
+		            : " other_cpu_pct=%.1f",
+		       (L.host1 - L.host0) / secs * 100 - srv_cpu - self_cpu);
 	printf(json ? "}\n" : "\n");
 #undef LD_Q
 }
