@@ -134,6 +134,17 @@ class Conn:
         except OSError:
             pass
         self.sock = s
+        if self.att.args.rcvbuf:
+            # A small receive window before connecting: the attacker's own
+            # kernel memory stays small, and so does what the server's
+            # kernel takes off the server's hands.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                         self.att.args.rcvbuf)
+        if self.att.args.mss:
+            # Small segments: the server's kernel sizes its send buffer by
+            # segments, so it takes little of what cairnd queues.
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG,
+                         self.att.args.mss)
         s.bind((self.addr, 0))
         await asyncio.wait_for(loop.sock_connect(s, (HOST, self.att.port)),
                                self.att.timeout)
@@ -390,6 +401,11 @@ class Attack:
         if not a.ready_after:
             self.write_ready()
         await self.hold()
+        # --settle: what was opened just before the stop gets its answer.
+        t1 = time.monotonic()
+        while a.settle and time.monotonic() - t1 < a.settle and any(
+                c.watched and c.closed is None for c in self.conns):
+            await asyncio.sleep(0.05)
         # Let the kinds that wait for answers finish (bounded).
         done, rest = await asyncio.wait(tasks, timeout=a.timeout)
         for t in rest:
@@ -642,6 +658,9 @@ def main(argv):
     p.add_argument("--hold", type=float, default=0.0,
                    help="seconds to hold without --until")
     p.add_argument("--max-hold", type=float, default=300.0)
+    p.add_argument("--settle", type=float, default=0.0,
+                   help="after the hold, wait up to S seconds for the "
+                   "server to close every connection that has a reader")
     p.add_argument("--until-closed", action="store_true",
                    help="stop holding once the server closed every "
                    "connection (those with a reader)")
@@ -662,6 +681,10 @@ def main(argv):
                    help="write --ready once this many answers came")
     p.add_argument("--pulls", type=int, default=8,
                    help="unread-pulls: Pulls pipelined per connection")
+    p.add_argument("--rcvbuf", type=int, default=0,
+                   help="SO_RCVBUF of every connection (0: the system's)")
+    p.add_argument("--mss", type=int, default=0,
+                   help="TCP_MAXSEG of every connection (0: the system's)")
     p.add_argument("--length", type=int, default=FRAME_MAX,
                    help="giant-preauth: the announced frame length")
     p.add_argument("--burst", type=int, default=64 * 1024,

@@ -56,7 +56,7 @@ fi
 # mallory has and reads nothing.
 if want write-timeout; then
 	bg_start unread python3 "$ATTACK" unread-pulls "$PORT" "$CA" --n 1 --from 127.0.0.3 \
-	    --handle mallory --password "$PASSWORD" --pulls 16 \
+	    --handle mallory --password "$PASSWORD" --pulls 16 --mss 536 --rcvbuf 4096 \
 	    --ready "$T/unread.ready" --until "$T/unread.stop"
 	WAIT_MAX=60 wait_for test -s "$T/unread.ready" ||
 	    fail "the unread-pull connection is set up" "$(cat "$T/unread.err")"
