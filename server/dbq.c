@@ -71,7 +71,7 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 	struct store *st = q->store;
 	struct dbq_job *j;
 	uint64_t t0 = now_mono_ms();
-	int writes = 0, pushes = 0, njobs = 0, rc;
+	int writes = 0, pushes = 0, njobs = 0, keep, rc;
 
 	for (j = batch; j != NULL; j = j->next) {
 		if (j->flags & DBQ_WRITE)
@@ -94,17 +94,29 @@ dbq_run_batch(struct dbq *q, struct dbq_job *batch)
 			continue;
 		}
 		j->rc = j->run(st, j);
-		if ((j->rc < 0 || (j->flags & DBQ_DRYRUN)) &&
-		    st->ops->rollback_to(st, "job") != CAIRN_OK) {
-			/* The transaction is unusable: give up on all of it. */
+		/* A release writes what the store kept back (usage counts). */
+		keep = j->rc >= 0 && !(j->flags & DBQ_DRYRUN);
+		if (keep && (rc = st->ops->release(st, "job")) != CAIRN_OK) {
+			j->rc = rc;
+			keep = 0;
+		}
+		if (keep) {
+			if (j->flags & DBQ_PUSH)
+				pushes++;
+			continue;
+		}
+		if (st->ops->rollback_to(st, "job") != CAIRN_OK ||
+		    st->ops->release(st, "job") != CAIRN_OK) {
+			/*
+			 * The transaction is unusable (SQLite may end it on a
+			 * full disk): give up on all of it, saying why.
+			 */
+			rc = dbq_failure(j->rc);
 			st->ops->rollback(st);
 			for (j = batch; j != NULL; j = j->next)
-				j->rc = CAIRN_ESTORAGE;
+				j->rc = rc;
 			return;
 		}
-		st->ops->release(st, "job");
-		if (j->rc >= 0 && (j->flags & DBQ_PUSH))
-			pushes++;
 	}
 	rc = st->ops->commit(st);
 	if (rc != CAIRN_OK) {

@@ -267,13 +267,13 @@ test_migration_from_v2_counts_usage(void **state)
 	f->st->ops->close(f->st);
 	f->st = NULL;
 
-	/* The schema is at 3, and opening again migrates nothing twice. */
+	/* The schema is at 4, and opening again migrates nothing twice. */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
 	        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
 	        SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 3);
+	assert_int_equal(sqlite3_column_int(q, 0), 4);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),

@@ -155,7 +155,7 @@ test_migrations_and_epoch(void **state)
 	        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL),
 	        SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 3);
+	assert_int_equal(sqlite3_column_int(q, 0), 4);
 	sqlite3_finalize(q);
 	/* A database from a newer cairnd is refused with a reason. */
 	assert_int_equal(
@@ -170,7 +170,7 @@ test_migrations_and_epoch(void **state)
 	assert_non_null(strstr(err, "newer"));
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
-	        sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL),
+	        sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL),
 	        SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
