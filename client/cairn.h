@@ -309,6 +309,14 @@ int store_claim(struct store *st, const char *handle);
 int store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
                       struct rec **out, size_t *n);
 /*
+ * The same after the first skip dirty versions (those of a batch still in
+ * flight, when pushes are pipelined). Which versions are skipped is only
+ * an optimisation: a version pushed twice is ignored by the server, one
+ * left out stays dirty for a later batch.
+ */
+int store_dirty_batch_after(struct store *st, size_t skip, size_t max_n,
+                            size_t max_bytes, struct rec **out, size_t *n);
+/*
  * Clears dirty for each of recs whose stored (hlc, device) is still the
  * one given, in one transaction. *cleaned counts them (may be NULL).
  */
@@ -886,6 +894,12 @@ int net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
              struct errbuf *err);
 /* Sends req (its id is set here) without waiting. */
 int net_send(struct net_conn *n, Cairn__Request *req, struct errbuf *err);
+/*
+ * Waits for the answer to the request sent with id (requests are
+ * answered in the order sent), as net_call does after sending.
+ */
+int net_answer(struct net_conn *n, uint32_t id, Cairn__Response **resp,
+               struct errbuf *err);
 /*
  * Waits (up to the timeout) for the next frame from the server, an answer
  * or an event (id 0, body event), and returns it as it came: a status is

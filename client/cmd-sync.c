@@ -142,46 +142,73 @@ push_refused(struct sync *s, int rc, const struct rec *recs, size_t n,
 	return cli_errbuf(rc, err);
 }
 
-/* Pushes one batch; *n is 0 when nothing was dirty. */
+/* A push sent and not yet answered: its versions and their wire form. */
+struct push_flight {
+	struct rec *recs;
+	size_t count;
+	Cairn__Record *wire, **ptrs;
+	uint32_t id;
+};
+
+static void
+push_flight_free(struct push_flight *f)
+{
+	free(f->ptrs);
+	free(f->wire);
+	rec_free_array(f->recs, f->count);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Sends the next batch of dirty versions after the skip still in flight;
+ * f->count is 0 when there was nothing to send.
+ */
 static int
-push_batch(struct sync *s, size_t *n)
+push_send(struct sync *s, size_t skip, struct push_flight *f)
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Push push = CAIRN__PUSH__INIT;
-	Cairn__Record *wire = NULL, **ptrs = NULL;
-	Cairn__Response *resp = NULL;
 	struct errbuf err = {""};
-	struct rec *recs = NULL;
-	size_t count = 0, i, cleaned = 0;
+	size_t i;
 	int rc;
 
-	if ((rc = store_dirty_batch(s->c->st, s->batch, MSG_BATCH_BYTES, &recs,
-	                            &count)) != CAIRN_OK) {
-		rc = cli_err(rc, "cannot read local changes: %s",
-		             store_errmsg(s->c->st));
-		goto out;
+	memset(f, 0, sizeof(*f));
+	if ((rc = store_dirty_batch_after(s->c->st, skip, s->batch,
+	                                  MSG_BATCH_BYTES, &f->recs,
+	                                  &f->count)) != CAIRN_OK)
+		return cli_err(rc, "cannot read local changes: %s",
+		               store_errmsg(s->c->st));
+	if (f->count == 0)
+		return CAIRN_OK;
+	f->wire = calloc(f->count, sizeof(*f->wire));
+	f->ptrs = calloc(f->count, sizeof(*f->ptrs));
+	if (f->wire == NULL || f->ptrs == NULL)
+		return CAIRN_ENOMEM;
+	for (i = 0; i < f->count; i++) {
+		to_wire(&f->recs[i], &f->wire[i]);
+		f->ptrs[i] = &f->wire[i];
 	}
-	*n = count;
-	if (count == 0)
-		goto out;
-	wire = calloc(count, sizeof(*wire));
-	ptrs = calloc(count, sizeof(*ptrs));
-	if (wire == NULL || ptrs == NULL) {
-		rc = CAIRN_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		to_wire(&recs[i], &wire[i]);
-		ptrs[i] = &wire[i];
-	}
-	push.n_records = count;
-	push.records = ptrs;
+	push.n_records = f->count;
+	push.records = f->ptrs;
 	req.body_case = CAIRN__REQUEST__BODY_PUSH;
 	req.push = &push;
-	if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK) {
-		rc = push_refused(s, rc, recs, count, &err);
-		goto out;
-	}
+	if ((rc = net_send(s->n, &req, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	f->id = req.id;
+	return CAIRN_OK;
+}
+
+/* Waits for the answer to f and marks what it acknowledged clean. */
+static int
+push_recv(struct sync *s, struct push_flight *f)
+{
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+	size_t cleaned = 0;
+	int rc;
+
+	if ((rc = net_answer(s->n, f->id, &resp, &err)) != CAIRN_OK)
+		return push_refused(s, rc, f->recs, f->count, &err);
 	if (resp->body_case != CAIRN__RESPONSE__BODY_PUSH ||
 	    resp->push == NULL) {
 		rc = cli_err(CAIRN_EPROTO,
@@ -193,7 +220,7 @@ push_batch(struct sync *s, size_t *n)
 		raise(SIGKILL);
 	if (s->int_push > 0 && s->push_acks == (uint64_t)s->int_push)
 		raise(SIGINT); /* Ctrl-C, at a known point */
-	if ((rc = store_mark_clean(s->c->st, recs, count, &cleaned)) ||
+	if ((rc = store_mark_clean(s->c->st, f->recs, f->count, &cleaned)) ||
 	    (rc = store_observe(s->c->st, resp->push->hlc))) {
 		rc = cli_err(rc, "cannot record the push: %s",
 		             store_errmsg(s->c->st));
@@ -206,51 +233,67 @@ push_batch(struct sync *s, size_t *n)
 	 */
 	if (cleaned == 0 && ++s->stuck >= SYNC_STUCK_MAX) {
 		rc = cli_err(CAIRN_EINTERNAL,
-		             "local changes stayed unsynced "
-		             "after %d pushes; run 'cairn "
-		             "sync' again",
+		             "local changes stayed unsynced after %d pushes; "
+		             "run 'cairn sync' again",
 		             SYNC_STUCK_MAX);
 		goto out;
 	}
 	if (cleaned > 0)
 		s->stuck = 0;
-	s->pushed += count;
+	s->pushed += f->count;
 out:
 	msg_free_response(resp);
-	free(ptrs);
-	free(wire);
-	rec_free_array(recs, count);
 	return rc;
 }
 
+/*
+ * Pushes every dirty version, two batches in flight: batch k+1 is sent
+ * before the answer to batch k is awaited, so the server starts on it as
+ * soon as k is committed and the client reads and packs it meanwhile.
+ * Each answer still comes after its commit (docs/sync.md).
+ */
 static int
 push_all(struct sync *s)
 {
+	struct push_flight cur = {0}, next = {0};
 	uint64_t total = 0, done = 0;
-	size_t n = 0;
 	int rc;
 
 	if ((rc = store_restamp(s->c->st, s->c->device, NULL)) ||
 	    (rc = store_count_dirty(s->c->st, &total)))
 		return cli_err(rc, "cannot prepare local changes: %s",
 		               store_errmsg(s->c->st));
-	while (total > 0) {
-		if (net_interrupted)
-			return CAIRN_EINTR;
-		if ((rc = push_batch(s, &n)) != CAIRN_OK)
-			return rc;
-		if (n == 0)
+	if (total > 0)
+		rc = push_send(s, 0, &cur);
+	while (rc == CAIRN_OK && cur.count > 0) {
+		if (net_interrupted) {
+			rc = CAIRN_EINTR;
 			break;
-		done += n;
+		}
+		if ((rc = push_send(s, cur.count, &next)) != CAIRN_OK ||
+		    (rc = push_recv(s, &cur)) != CAIRN_OK)
+			break;
+		done += cur.count;
 		if (s->progress)
 			fprintf(stderr, "\rpushing %llu/%llu",
 			        (unsigned long long)done,
 			        (unsigned long long)(done > total ? done
 			                                          : total));
+		push_flight_free(&cur);
+		cur = next;
+		memset(&next, 0, sizeof(next));
+		/*
+		 * The pipeline ran dry: whatever is dirty now (skipped, or
+		 * edited meanwhile) goes in a new round; none left ends it.
+		 */
+		if (cur.count == 0)
+			rc = push_send(s, 0, &cur);
 	}
+	push_flight_free(&cur);
+	push_flight_free(&next);
 	if (s->progress && done > 0)
 		fputc('\n', stderr);
-	return CAIRN_OK;
+	return rc;
 }
 
 int

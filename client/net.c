@@ -406,12 +406,21 @@ int
 net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
          struct errbuf *err)
 {
+	int rc;
+
+	if ((rc = net_send(n, req, err)) != CAIRN_OK)
+		return rc;
+	return net_answer(n, req->id, resp, err);
+}
+
+int
+net_answer(struct net_conn *n, uint32_t id, Cairn__Response **resp,
+           struct errbuf *err)
+{
 	Cairn__Response *r = NULL;
 	int rc;
 
 	n->refused[0] = '\0';
-	if ((rc = net_send(n, req, err)) != CAIRN_OK)
-		return rc;
 	for (;;) {
 		if ((rc = net_recv(n, &r, err)) != CAIRN_OK)
 			return rc;
@@ -427,7 +436,7 @@ net_call(struct net_conn *n, Cairn__Request *req, Cairn__Response **resp,
 		rc = status_error(n, r->status, err);
 		goto out;
 	}
-	if (r->id != req->id) {
+	if (r->id != id) {
 		rc = errbuf_set(err, CAIRN_EPROTO, "%s answered out of order",
 		                n->where);
 		goto out;

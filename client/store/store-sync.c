@@ -25,6 +25,13 @@ int
 store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
                   struct rec **out, size_t *n)
 {
+	return store_dirty_batch_after(st, 0, max_n, max_bytes, out, n);
+}
+
+int
+store_dirty_batch_after(struct store *st, size_t skip, size_t max_n,
+                        size_t max_bytes, struct rec **out, size_t *n)
+{
 	/*
 	 * Comments and reviews go after everything else, so a comment on an
 	 * entry that is not yet pushed reaches the server after its entry.
@@ -39,7 +46,7 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 	};
 	sqlite3_stmt *s = NULL;
 	struct rec *recs = NULL;
-	size_t count = 0, bytes = 0, need, pass;
+	size_t count = 0, bytes = 0, need, pass, skipped = 0;
 	int rc = CAIRN_ESTORAGE, step = SQLITE_DONE, full = 0;
 
 	if (max_n == 0 || max_n > MSG_MAX_BATCH)
@@ -52,9 +59,14 @@ store_dirty_batch(struct store *st, size_t max_n, size_t max_bytes,
 	for (pass = 0; pass < 2 && !full && count < max_n; pass++) {
 		if (store_prepare(st, sql[pass], &s))
 			goto out;
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)(max_n - count));
+		sqlite3_bind_int64(
+		        s, 1, (sqlite3_int64)(max_n - count + skip - skipped));
 		while (count < max_n &&
 		       (step = sqlite3_step(s)) == SQLITE_ROW) {
+			if (skipped < skip) {
+				skipped++; /* in the batch still in flight */
+				continue;
+			}
 			need = (size_t)sqlite3_column_bytes(s, 7) +
 			       REC_OVERHEAD;
 			if (count > 0 && bytes + need > max_bytes) {
@@ -455,7 +467,8 @@ store_restamp(struct store *st, const char *device, size_t *n)
 	                  " AND device <> ?1",
 	                  &sel) ||
 	    store_prepare(
-	            st, "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
+	            st,
+	            "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
 	            &upd))
 		goto fail;
 	/* The ids first, in one scan: updating while scanning is not safe. */
@@ -467,7 +480,8 @@ store_restamp(struct store *st, const char *device, size_t *n)
 			goto fail;
 		if (count == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
-			if ((grown = realloc(ids, cap * sizeof(*ids))) == NULL) {
+			if ((grown = realloc(ids, cap * sizeof(*ids))) ==
+			    NULL) {
 				rc = CAIRN_ENOMEM;
 				goto fail;
 			}
