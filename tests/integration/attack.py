@@ -472,10 +472,12 @@ class Guesses(Kind):
                     await c.answer()
                 if not a.loop:
                     break
+                if a.until_code and att.stats["codes"].get(a.until_code):
+                    break
                 if a.max_requests:  # that many, whatever the hold
                     if att.stats["requests"] >= a.max_requests:
                         break
-                elif att.stop.is_set():
+                elif not a.until_code and att.stop.is_set():
                     break
         except Exception as e:  # noqa: BLE001
             c.mark_closed(errname(e))
@@ -678,6 +680,9 @@ def main(argv):
     p.add_argument("--max-requests", type=int, default=0,
                    help="with --loop: send this many in all, however long "
                    "the hold (bounded by --timeout after it)")
+    p.add_argument("--until-code", default="",
+                   help="with --loop: send until some answer has this "
+                   "status (a name: ERATELIMIT), whatever the hold")
     p.add_argument("--ready-after", type=int, default=0,
                    help="write --ready once this many answers came")
     p.add_argument("--pulls", type=int, default=8,
