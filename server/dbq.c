@@ -25,6 +25,8 @@
 #include "err.h"
 #include "log.h"
 
+#define DBQ_IDLE_NS (100 * 1000000ull) /* quiet before housekeeping */
+
 struct dbq {
 	uv_loop_t *loop;     /* borrowed */
 	struct store *store; /* borrowed; touched only by the thread */
@@ -146,17 +148,37 @@ dbq_thread(void *arg)
 {
 	struct dbq *q = arg;
 	struct dbq_job *batch, *j, *next;
+	int worked = 0;
 
 	for (;;) {
 		uv_mutex_lock(&q->lock);
-		while (q->todo == NULL && !q->stop)
-			uv_cond_wait(&q->cond, &q->lock);
+		while (q->todo == NULL && !q->stop) {
+			if (!worked) {
+				uv_cond_wait(&q->cond, &q->lock);
+				continue;
+			}
+			/*
+			 * Quiet for DBQ_IDLE_NS after some work: housekeeping
+			 * (a WAL checkpoint) falls here rather than on a
+			 * commit. Not between the batches of a long push.
+			 */
+			if (uv_cond_timedwait(&q->cond, &q->lock,
+			                      DBQ_IDLE_NS) == UV_ETIMEDOUT &&
+			    q->todo == NULL && !q->stop) {
+				uv_mutex_unlock(&q->lock);
+				if (q->store->ops->idle != NULL)
+					q->store->ops->idle(q->store);
+				uv_mutex_lock(&q->lock);
+				worked = 0;
+			}
+		}
 		batch = q->todo;
 		q->todo = q->todo_tail = NULL;
 		uv_mutex_unlock(&q->lock);
 		if (batch == NULL)
 			break; /* stop requested and nothing left */
 		dbq_run_batch(q, batch);
+		worked = 1;
 		uv_mutex_lock(&q->lock);
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;

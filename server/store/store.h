@@ -206,6 +206,12 @@ struct store_ops {
 	int (*savepoint)(struct store *st, const char *name);
 	int (*release)(struct store *st, const char *name);
 	int (*rollback_to)(struct store *st, const char *name);
+	/*
+	 * The database thread has nothing queued: a moment for housekeeping
+	 * that would otherwise fall on a commit (SQLite: a WAL checkpoint).
+	 * Outside any transaction; errors are the store's to log.
+	 */
+	void (*idle)(struct store *st);
 
 	/* The server identity made with the database (a UUID). */
 	int (*epoch)(struct store *st, char out[UUID_LEN + 1]);
