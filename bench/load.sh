@@ -13,6 +13,8 @@
 # Defaults 100 10 1. Options after -- go to cairn-load as they are
 # (--followers F, --pulls, --think MS, --accounts A, ...). Run `make` (or
 # BUILD=dir) first; CAIRND=path measures another build's server.
+# The line in results/ also holds the 1-minute load average at the start
+# and other_cpu_pct: CPU the rest of the machine took during the run.
 set -euo pipefail
 
 CLIENTS=${1:-100}
@@ -112,9 +114,11 @@ warns=$(grep -cv -e server.listen -e server.stop "$T/srv.log" || true)
 [ "$warns" = 0 ] || { echo "bench: cairnd logged:" >&2; grep -v -e server.listen -e server.stop "$T/srv.log" | sort | uniq -c | sort -rn | head -n 5 >&2; }
 
 # The commit measured; -dirty when code differs from it (results do not).
+# COMMIT=rev names it instead, for a BUILD made from a clean export.
 rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo none)
 [ -z "$(git -C "$SRC" status --porcelain -uno -- . ':!bench/results' 2>/dev/null)" ] ||
 	rev=$rev-dirty
+rev=${COMMIT:-$rev}
 mkdir -p "$SRC/bench/results"
 echo "$(date -u +%FT%TZ) commit=$rev cmd=\"$CMD\" loadavg=$load exit=$rc $out" \
 	>>"$SRC/bench/results/load.txt"
