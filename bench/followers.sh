@@ -45,7 +45,7 @@ for run in $(seq "$RUNS"); do
 	rm -f "$T/srv.db"* "$T/.srv.db.cairnd-mark" "$T/srv.log"
 	"$CAIRND" --listen 127.0.0.1:0 --db "$T/srv.db" \
 		--cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-		--max-conns $((N + 16)) --max-conns-per-ip $((N + 16)) --log-level warn 2>"$T/srv.log" &
+		--max-conns $((N + 16)) --max-conns-per-ip $((N + 16)) --max-conns-per-user $((N + 16)) --log-level warn 2>"$T/srv.log" &
 	SPID=$!
 	PORT=""
 	for _ in $(seq 200); do

@@ -72,7 +72,7 @@ trap cleanup EXIT
 
 "$SRC/certs/mkcerts" --out "$T/certs" localhost 127.0.0.1 >/dev/null
 "$CAIRND" --listen 127.0.0.1:0 --db "$T/srv.db" --cert "$T/certs/server.pem" \
-	--key "$T/certs/server.key" --max-conns $((N + 1)) --max-conns-per-ip $((N + 1)) \
+	--key "$T/certs/server.key" --max-conns $((N + 1)) --max-conns-per-ip $((N + 1)) --max-conns-per-user $((N + 1)) \
 	--idle-timeout 3600 --log-level warn 2>"$T/srv.log" &
 SPID=$!
 PORT=""

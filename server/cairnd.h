@@ -41,7 +41,8 @@ struct config {
 	char key[CONFIG_PATH_MAX];
 	int invite_only;
 	unsigned max_conns;
-	unsigned max_conns_ip;      /* per peer address */
+	unsigned max_conns_ip;      /* per peer address (IPv6: per /64) */
+	unsigned max_conns_user;    /* with a session, per account */
 	unsigned idle_timeout;      /* seconds */
 	unsigned handshake_timeout; /* seconds */
 	unsigned auth_timeout;      /* seconds from accept to a session */
@@ -72,7 +73,7 @@ struct tls_ctx;
 
 /* A password hash in flight (h-auth.c): whose address, which handle. */
 struct hash_slot {
-	char ip[48];
+	char ip[64];
 	char handle[HANDLE_MAX + 1];
 	int used;
 };
@@ -104,9 +105,11 @@ struct server {
 	struct conn *conns;   /* open connections, newest first (not owned) */
 	unsigned nconns;
 	size_t in_bytes;     /* request bytes buffered, all connections */
+	size_t wq_bytes;     /* reply bytes queued, all connections */
 	unsigned in_paused;  /* connections paused for the input budget */
 	struct conn_stats {  /* since the last summary line */
 		uint64_t opened, refused, evicted, timed_out;
+		uint64_t auth_refused; /* refused attempts (h-auth.c) */
 	} stats;
 	uint64_t next_conn_id;
 	unsigned inflight;   /* requests not yet answered, on any connection */
@@ -179,7 +182,7 @@ struct conn {
 	uint64_t id;
 	uint64_t opened_ms;
 	char peer[64]; /* "IP:PORT" */
-	char ip[48];
+	char ip[64];
 	/* Session state, written by the handlers. */
 	int hello;
 	int version; /* protocol version settled by Hello */
@@ -209,6 +212,11 @@ int conn_send(struct conn *c, const Cairn__Response *resp);
 void conn_request_done(struct conn *c);
 /* Server shutdown: close once the request in flight is answered. */
 void conn_stop(struct conn *c);
+/*
+ * The size a batch reply (a pull) should aim at now: smaller when replies
+ * pile up unread across connections.
+ */
+size_t conn_reply_budget(const struct server *srv);
 /* Logs the conn.summary line of the churn since the last one. */
 void conn_summary(struct server *srv);
 

@@ -47,6 +47,14 @@
 #include "tls.h"
 
 #define CONN_WQ_HIGH (64u * 1024)
+/*
+ * Past CONN_WQ_BUDGET of replies queued on all connections, a batch reply
+ * (a pull) aims at CONN_PRESSED_REPLY instead of MSG_BATCH_BYTES: peers
+ * that send requests and read nothing then hold about CONN_WQ_HIGH plus
+ * one small reply each, 1,024 of them under 100 MiB.
+ */
+#define CONN_WQ_BUDGET (32u * 1024 * 1024)
+#define CONN_PRESSED_REPLY (16u * 1024)
 #define CONN_PREAUTH_FRAME (8u * 1024)
 #define CONN_SMALL_INPUT (64u * 1024)
 #define CONN_FLUSH_TIMEOUT_MS 5000
@@ -143,6 +151,13 @@ conn_close(struct conn *c, const char *reason)
 	if (c->timer.data == c) /* its init may have failed */
 		uv_close((uv_handle_t *)&c->timer, conn_on_close);
 	server_check_stop(srv);
+}
+
+size_t
+conn_reply_budget(const struct server *srv)
+{
+	return srv->wq_bytes < CONN_WQ_BUDGET ? MSG_BATCH_BYTES
+	                                      : CONN_PRESSED_REPLY;
 }
 
 /* The largest frame c may send in its state, with its header. */
@@ -294,6 +309,7 @@ conn_on_write(uv_write_t *req, int status)
 	size_t before = c->wq_bytes;
 
 	c->wq_bytes -= w->len;
+	c->srv->wq_bytes -= w->len;
 	c->write_ms = uv_now(c->srv->loop);
 	free(w);
 	if (c->closing)
@@ -344,6 +360,7 @@ conn_flush_tls(struct conn *c)
 			conn_close(c, uv_err_name(rc));
 			return CAIRN_ENET;
 		}
+		c->srv->wq_bytes += w->len;
 		if (c->wq_bytes == 0) {
 			/* The queue starts moving now; its clock starts too. */
 			c->write_ms = uv_now(c->srv->loop);
@@ -557,11 +574,16 @@ conn_stop(struct conn *c)
 		conn_update_reading(c);
 }
 
-/* Writes "IP:PORT" (IPv6 in brackets) and the bare IP of addr. */
+/*
+ * Writes "IP:PORT" (IPv6 in brackets) and the address that limits count
+ * by: the IPv4 address, or an IPv6 address's /64 ("2001:db8:1:2::/64"),
+ * since one IPv6 host is given a whole /64 to pick addresses from.
+ */
 static void
 conn_name(const struct sockaddr_storage *ss, char *peer, size_t peerlen,
           char *ip, size_t iplen)
 {
+	char host[INET6_ADDRSTRLEN];
 	int port = 0;
 
 	snprintf(ip, iplen, "?");
@@ -573,10 +595,20 @@ conn_name(const struct sockaddr_storage *ss, char *peer, size_t peerlen,
 		snprintf(peer, peerlen, "%s:%d", ip, port);
 	} else if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)ss;
+		unsigned char net[16];
 
-		uv_ip6_name(a, ip, iplen);
+		uv_ip6_name(a, host, sizeof(host));
 		port = ntohs(a->sin6_port);
-		snprintf(peer, peerlen, "[%s]:%d", ip, port);
+		snprintf(peer, peerlen, "[%s]:%d", host, port);
+		memcpy(net, &a->sin6_addr, sizeof(net));
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			snprintf(ip, iplen, "%u.%u.%u.%u", net[12], net[13],
+			         net[14], net[15]);
+			return;
+		}
+		memset(net + 8, 0, 8);
+		if (uv_inet_ntop(AF_INET6, net, host, sizeof(host)) == 0)
+			snprintf(ip, iplen, "%s/64", host);
 	} else {
 		snprintf(peer, peerlen, "?");
 	}
@@ -607,7 +639,7 @@ static void
 conn_refuse(struct server *srv, const char *why)
 {
 	struct sockaddr_storage ss;
-	char peer[64], ip[48];
+	char peer[64], ip[64];
 	int len = sizeof(ss);
 	uv_tcp_t *t;
 
@@ -740,15 +772,17 @@ conn_summary(struct server *srv)
 	struct conn_stats *st = &srv->stats;
 
 	if (st->opened == 0 && st->refused == 0 && st->evicted == 0 &&
-	    st->timed_out == 0)
+	    st->timed_out == 0 && st->auth_refused == 0)
 		return;
 	log_event(LOG_INFO, "conn.summary",
 	          "opened=%llu refused=%llu evicted=%llu timed_out=%llu "
-	          "conns=%u in_bytes=%zu hashing=%u",
+	          "auth_refused=%llu conns=%u in_bytes=%zu wq_bytes=%zu "
+	          "hashing=%u",
 	          (unsigned long long)st->opened,
 	          (unsigned long long)st->refused,
 	          (unsigned long long)st->evicted,
-	          (unsigned long long)st->timed_out, srv->nconns, srv->in_bytes,
-	          srv->hashing);
+	          (unsigned long long)st->timed_out,
+	          (unsigned long long)st->auth_refused, srv->nconns,
+	          srv->in_bytes, srv->wq_bytes, srv->hashing);
 	memset(st, 0, sizeof(*st));
 }

@@ -133,6 +133,17 @@ auth_hash_admit(struct auth_op *op, const char *handle)
 }
 
 /*
+ * The level of a refusal's log line: the first of each conn.summary
+ * period at level, the rest at debug (the summary counts them), so that a
+ * flood of refused attempts cannot flood the log.
+ */
+static enum log_level
+auth_log_level(struct server *srv, enum log_level level)
+{
+	return srv->stats.auth_refused++ == 0 ? level : LOG_DEBUG;
+}
+
+/*
  * Counts one attempt on each limiter (key and limiter pairs, NULL
  * ended), taking back the ones already counted when a later one refuses.
  * Fails rq with CAIRN_ERATELIMIT and why; returns 0 then.
@@ -149,11 +160,41 @@ auth_take(struct rq *rq, int64_t now, const char *why, struct ratelimit *rl1,
 			return 1;
 		ratelimit_refund(rl1, key1, now);
 	}
-	log_event(LOG_WARN, "auth.ratelimited", "op=%s key=%s peer=%s%s",
-	          rq->name, r == RATELIMIT_OK ? key2 : key1, rq->c->peer,
+	log_event(auth_log_level(rq->c->srv, LOG_WARN), "auth.ratelimited",
+	          "op=%s key=%s peer=%s%s", rq->name,
+	          r == RATELIMIT_OK ? key2 : key1, rq->c->peer,
 	          r == RATELIMIT_FULL ? " table=full" : "");
 	rq_fail(rq, CAIRN_ERATELIMIT, NULL, "%s", why);
 	return 0;
+}
+
+/*
+ * 1 (and rq failed) when handle already has cfg->max_conns_user
+ * connections with a session: one account cannot hold the server's
+ * slots, which a full server never takes from connections with sessions.
+ */
+static int
+auth_user_full(struct rq *rq, const char *handle)
+{
+	struct server *srv = rq->c->srv;
+	const struct conn *o;
+	unsigned n = 0;
+
+	for (o = srv->conns; o != NULL; o = o->next) {
+		if (o != rq->c && o->authed && strcmp(o->handle, handle) == 0)
+			n++;
+	}
+	if (n < srv->cfg->max_conns_user)
+		return 0;
+	log_event(auth_log_level(srv, LOG_WARN), "auth.refused",
+	          "user=%s peer=%s reason=\"connections per account\" "
+	          "conns=%u",
+	          handle, rq->c->peer, n);
+	rq_fail(rq, CAIRN_EBUSY, NULL,
+	        "this account already has %u connections to the server, the "
+	        "most it allows; stop a 'cairn feed --follow' or retry later",
+	        n);
+	return 1;
 }
 
 /* Fails rq as busy: too many password hashes in flight. */
@@ -328,6 +369,12 @@ reg_refused(struct auth_op *op, int rc)
 		rq_fail(rq, CAIRN_EEXIST, NULL,
 		        "handle '%s' is taken; pick another", op->user.handle);
 	} else if (rc == CAIRN_EINVITE) {
+		/*
+		 * A wrong code cost a lookup, not a hash: it does not use up
+		 * the address's registrations (an invitee behind the same
+		 * address still gets in). Codes are 24 random characters.
+		 */
+		ratelimit_refund(rq->c->srv->rl_register, rq->c->ip, op->now);
 		rq_fail(rq, CAIRN_EINVITE, NULL,
 		        "invite code is invalid or used up; ask the server's "
 		        "operator for a new one");
@@ -584,6 +631,8 @@ h_login(struct rq *rq)
 		return RQ_DONE;
 	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
 		return RQ_DONE;
+	if (auth_user_full(rq, m->handle))
+		return RQ_DONE;
 	if (!auth_hash_admit(op, m->handle)) {
 		auth_busy(rq);
 		return RQ_DONE;
@@ -636,7 +685,13 @@ authd_done(struct dbq_job *job)
 	struct rq *rq = op->rq;
 
 	if (job->rc == CAIRN_ECREDS || job->rc == CAIRN_EREVOKED) {
-		log_event(LOG_INFO, "auth.fail",
+		/*
+		 * Counted only now, and dropped when the table is full: a
+		 * token is 256 random bits, so the count is about load, and
+		 * a spray of device ids must not lock anyone else out.
+		 */
+		(void)ratelimit_take(rq->c->srv->rl_token, op->code, op->now);
+		log_event(auth_log_level(rq->c->srv, LOG_INFO), "auth.fail",
 		          "op=auth device=%s peer=%s reason=\"%s\"", op->prefix,
 		          rq->c->peer,
 		          job->rc == CAIRN_EREVOKED ? "revoked" : "bad token");
@@ -651,8 +706,7 @@ authd_done(struct dbq_job *job)
 	} else if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
 		return;
-	} else {
-		ratelimit_refund(rq->c->srv->rl_token, op->code, op->now);
+	} else if (!auth_user_full(rq, op->dev.handle)) {
 		auth_session(op, op->dev.handle, op->dev.user_id, op->dev.id,
 		             0);
 		log_event(LOG_DEBUG, "auth.ok", "user=%s device=%s peer=%s",
@@ -662,10 +716,10 @@ authd_done(struct dbq_job *job)
 }
 
 /*
- * Token attempts are counted per address and device together, when they
- * start, and given back on success: random tokens from one address block
- * only the device ids they name from that address, never the other
- * devices behind it, and nobody elsewhere can lock a device out.
+ * Token failures are counted per address and device together: random
+ * tokens from one address block only the device ids they name from that
+ * address, never the other devices behind it, and nobody elsewhere can
+ * lock a device out. Parallel attempts of one device all go through.
  */
 int
 h_auth(struct rq *rq)
@@ -681,11 +735,15 @@ h_auth(struct rq *rq)
 	if ((op = auth_op_new(rq)) == NULL)
 		return RQ_DONE;
 	snprintf(op->code, sizeof(op->code), "%s|%s", rq->c->ip, m->device_id);
-	if (!auth_take(rq, op->now,
-	               "too many failed attempts for this device; wait a "
-	               "minute and retry",
-	               rq->c->srv->rl_token, op->code, NULL, NULL))
+	if (ratelimit_blocked(rq->c->srv->rl_token, op->code, op->now)) {
+		log_event(auth_log_level(rq->c->srv, LOG_WARN),
+		          "auth.ratelimited", "op=auth key=%s peer=%s",
+		          op->code, rq->c->peer);
+		rq_fail(rq, CAIRN_ERATELIMIT, NULL,
+		        "too many failed attempts for this device; wait a "
+		        "minute and retry");
 		return RQ_DONE;
+	}
 	snprintf(op->dev.id, sizeof(op->dev.id), "%s", m->device_id);
 	snprintf(op->prefix, sizeof(op->prefix), "%s", m->device_id);
 	if (secret_token_hash(m->token.data, m->token.len, op->hash) !=

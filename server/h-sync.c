@@ -60,6 +60,7 @@ struct sync_op {
 	uint32_t limit;
 	size_t seen; /* changes the store reported */
 	size_t bytes;
+	size_t max_bytes; /* the batch's aim (conn_reply_budget) */
 	int more, reset;
 	Cairn__Record **recs; /* owned, limit long, n used; each one block */
 	size_t n;
@@ -786,7 +787,7 @@ pull_cb(void *arg, const struct store_change *ch)
 	int rc;
 
 	op->seen++;
-	if (op->n + op->n_access > 0 && op->bytes >= MSG_BATCH_BYTES) {
+	if (op->n + op->n_access > 0 && op->bytes >= op->max_bytes) {
 		op->more = 1;
 		return 1;
 	}
@@ -800,7 +801,7 @@ pull_cb(void *arg, const struct store_change *ch)
 	if ((rc = sync_record_to_wire(s, op->user_id, &r)) != CAIRN_OK)
 		return rc;
 	size = cairn__record__get_packed_size(&r) + PULL_RECORD_OVERHEAD;
-	if (op->n + op->n_access > 0 && op->bytes + size > MSG_BATCH_BYTES) {
+	if (op->n + op->n_access > 0 && op->bytes + size > op->max_bytes) {
 		op->more = 1;
 		return 1;
 	}
@@ -956,6 +957,7 @@ h_pull(struct rq *rq)
 	snprintf(op->subject, sizeof(op->subject), "%s", m->subject);
 	op->limit = m->limit == 0 || m->limit > MSG_MAX_BATCH ? MSG_MAX_BATCH
 	                                                      : m->limit;
+	op->max_bytes = conn_reply_budget(rq->c->srv);
 	/* A cursor from another database, or one without an epoch. */
 	if ((m->epoch[0] != '\0' && strcmp(m->epoch, srv->epoch) != 0) ||
 	    (m->epoch[0] == '\0' && m->cursor > 0)) {

@@ -24,6 +24,7 @@ static const char main_usage[] =
         "usage: cairnd --listen ADDR:PORT --db PATH --cert FILE --key FILE\n"
         "              [--registration open|invite] [--config FILE]\n"
         "              [--max-conns N] [--max-conns-per-ip N]\n"
+        "              [--max-conns-per-user N]\n"
         "              [--handshake-timeout S] [--auth-timeout S]\n"
         "              [--idle-timeout S] [--write-timeout S] [--heartbeat S]\n"
         "              [--login-limit N] [--login-ip-limit N]\n"
@@ -57,7 +58,10 @@ static const char main_usage[] =
         "                        full, the oldest connection that has not\n"
         "                        logged in is closed to make room\n"
         "  --max-conns-per-ip N  most connections from one address (default\n"
-        "                        64; raise it for learners behind one NAT)\n"
+        "                        64; raise it for learners behind one NAT;\n"
+        "                        IPv6 addresses count by their /64)\n"
+        "  --max-conns-per-user N most connections with a session of one\n"
+        "                        account (default 32)\n"
         "  --handshake-timeout S close a connection that has not finished the\n"
         "                        TLS handshake in S seconds (default 10)\n"
         "  --auth-timeout S      close a connection not logged in S seconds\n"
@@ -159,6 +163,7 @@ struct main_number_opt {
 static const struct main_number_opt main_numbers[] = {
         MAIN_NUM("max-conns", max_conns, 1, 1000000, ""),
         MAIN_NUM("max-conns-per-ip", max_conns_ip, 1, 1000000, ""),
+        MAIN_NUM("max-conns-per-user", max_conns_user, 1, 1000000, ""),
         MAIN_NUM("idle-timeout", idle_timeout, 1, 86400, " seconds"),
         MAIN_NUM("handshake-timeout", handshake_timeout, 1, 3600, " seconds"),
         MAIN_NUM("auth-timeout", auth_timeout, 1, 3600, " seconds"),
@@ -320,6 +325,7 @@ main(int argc, char **argv)
 	        {"config", required_argument, NULL, 0},
 	        {"max-conns", required_argument, NULL, 0},
 	        {"max-conns-per-ip", required_argument, NULL, 0},
+	        {"max-conns-per-user", required_argument, NULL, 0},
 	        {"idle-timeout", required_argument, NULL, 0},
 	        {"handshake-timeout", required_argument, NULL, 0},
 	        {"auth-timeout", required_argument, NULL, 0},

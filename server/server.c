@@ -38,6 +38,7 @@ config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_conns = 1024;
 	cfg->max_conns_ip = 64;
+	cfg->max_conns_user = 32;
 	cfg->idle_timeout = 300;
 	cfg->handshake_timeout = 10;
 	cfg->auth_timeout = 30;

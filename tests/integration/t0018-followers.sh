@@ -16,7 +16,7 @@ if [ "$(ulimit -Sn)" != unlimited ] && [ "$(ulimit -Sn)" -lt "$need" ]; then
 	ulimit -Sn "$need" 2>/dev/null ||
 	    fail "the file limit allows $N connections" "ulimit -Hn: $(ulimit -Hn)"
 fi
-start_server --max-conns $((N + 16)) --max-conns-per-ip $((N + 16))
+start_server --max-conns $((N + 16)) --max-conns-per-ip $((N + 16)) --max-conns-per-user $((N + 16))
 out=$(run_bounded 600 "$CAIRN_FOLLOWERS" "127.0.0.1:$PORT" "$T/certs/ca.pem" "$N" \
     "$SERVER_PID") || fail "every one of $N followers receives the check-in" "$out"
 pass "every one of $N followers receives the check-in"
