@@ -224,7 +224,10 @@ for kind in $KINDS; do
 			--n 48 --from 127.0.0.1 --guesses 8 --loop --ready-after 20000
 		;;
 	pulls)
-		start_server pulls
+		# One account holds them all: its cap on connections
+		# (--max-conns-per-user, 32) is raised to measure what unread
+		# replies cost.
+		start_server pulls --max-conns-per-user 1024
 		account "H-$CUR" honest
 		account "M-$CUR" mallory
 		python3 "$PEER" fill "$PORT" "$CA" mallory "$PW" 300 4000 >/dev/null
