@@ -30,6 +30,7 @@
  * from /proc. Exit 0 when every connection was set up, none was lost and
  * no request failed; 1 otherwise; 2 for a usage error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -140,7 +141,8 @@ struct ld_opts {
 
 /* What /proc says of a process. */
 struct ld_proc {
-	double cpu_s; /* utime + stime */
+	double cpu_s;  /* utime + stime */
+	double wait_s; /* its threads' time runnable but not on a CPU */
 	long rss_kb, hwm_kb;
 };
 
@@ -235,6 +237,38 @@ ld_quantile(const struct ld_samples *s, double q)
 	return s->v[k - 1] / 1000.0;
 }
 
+/*
+ * Seconds the threads of pid spent waiting for a CPU while runnable
+ * (/proc/PID/task/TID/schedstat, second field): how much a busy machine
+ * held cairnd back.
+ */
+static double
+ld_proc_wait(long pid)
+{
+	unsigned long long run, wait, sum = 0;
+	char path[320];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/schedstat", pid,
+		         de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2)
+			sum += wait;
+		fclose(f);
+	}
+	closedir(d);
+	return (double)sum / 1e9;
+}
+
 /* CPU seconds and memory of pid; 0 when it can be read. */
 static int
 ld_proc_read(long pid, struct ld_proc *p)
@@ -259,6 +293,7 @@ ld_proc_read(long pid, struct ld_proc *p)
 	if (!ok || tck <= 0)
 		return -1;
 	p->cpu_s = (double)(ut + stt) / (double)tck;
+	p->wait_s = ld_proc_wait(pid);
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
@@ -1251,9 +1286,11 @@ ld_summary(void)
 		       srv_cpu, L.srv1.rss_kb, L.srv1.hwm_kb);
 	/* What the rest of the machine took meanwhile (of nproc cores). */
 	if (secs > 0 && srv_cpu >= 0)
-		printf(json ? ", \"other_cpu_pct\": %.1f"
-		            : " other_cpu_pct=%.1f",
-		       (L.host1 - L.host0) / secs * 100 - srv_cpu - self_cpu);
+		printf(json ? ", \"other_cpu_pct\": %.1f, "
+		              "\"cairnd_runq_wait_pct\": %.1f"
+		            : " other_cpu_pct=%.1f cairnd_runq_wait_pct=%.1f",
+		       (L.host1 - L.host0) / secs * 100 - srv_cpu - self_cpu,
+		       (L.srv1.wait_s - L.srv0.wait_s) / secs * 100);
 	printf(json ? "}\n" : "\n");
 #undef LD_Q
 }
