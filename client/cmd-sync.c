@@ -161,7 +161,8 @@ push_flight_free(struct push_flight *f)
 
 /*
  * Sends the next batch of dirty versions after the skip still in flight;
- * f->count is 0 when there was nothing to send.
+ * f->count is 0 when there was nothing to send. f is zeroed or holds a
+ * batch already answered (freed here).
  */
 static int
 push_send(struct sync *s, size_t skip, struct push_flight *f)
@@ -172,7 +173,7 @@ push_send(struct sync *s, size_t skip, struct push_flight *f)
 	size_t i;
 	int rc;
 
-	memset(f, 0, sizeof(*f));
+	push_flight_free(f); /* f may hold an empty batch */
 	if ((rc = store_dirty_batch_after(s->c->st, skip, s->batch,
 	                                  MSG_BATCH_BYTES, &f->recs,
 	                                  &f->count)) != CAIRN_OK)
