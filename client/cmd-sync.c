@@ -34,8 +34,9 @@
 struct sync {
 	struct cli *c;
 	struct net_conn *n;
-	uint32_t batch; /* records per push and pull */
-	int progress;   /* stderr is a terminal */
+	uint32_t batch;      /* records per push */
+	uint32_t pull_batch; /* records per pull */
+	int progress;        /* stderr is a terminal */
 	uint64_t pushed, pulled, cursor;
 	uint64_t backfilled, forgot, refused;
 	int stuck;                 /* pushes in a row that cleaned nothing */
@@ -64,6 +65,7 @@ sync_env(struct sync *s)
 	long n;
 
 	s->batch = CLI_BATCH_DEFAULT;
+	s->pull_batch = MSG_MAX_PULL;
 	if ((v = getenv("CAIRN_BATCH")) != NULL && *v != '\0') {
 		n = strtol(v, &end, 10);
 		if (*end != '\0' || n < 1)
@@ -71,6 +73,7 @@ sync_env(struct sync *s)
 			        CAIRN_EUSAGE,
 			        "CAIRN_BATCH must be a number of at least 1");
 		s->batch = n > MSG_MAX_BATCH ? MSG_MAX_BATCH : (uint32_t)n;
+		s->pull_batch = s->batch;
 	}
 	if ((v = getenv("CAIRN_TEST_KILL")) != NULL && *v != '\0') {
 		if (strncmp(v, "push-ack:", 9) == 0)
@@ -358,7 +361,7 @@ apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
 	size_t i, n = 0, forgot = 0, applied = 0;
 	int rc = CAIRN_OK;
 
-	if (p->n_records > MSG_MAX_BATCH || p->n_access > MSG_MAX_BATCH)
+	if (p->n_records > MSG_MAX_PULL || p->n_access > MSG_MAX_PULL)
 		return cli_err(CAIRN_EPROTO, "the server sent too big a batch");
 	if ((p->n_records > 0 &&
 	     (recs = calloc(p->n_records, sizeof(*recs))) == NULL) ||
@@ -459,7 +462,7 @@ pull_all(struct sync *s, int *reset)
 			return CAIRN_EINTR;
 		pull.cursor = s->cursor;
 		pull.epoch = epoch;
-		pull.limit = s->batch;
+		pull.limit = s->pull_batch;
 		req.body_case = CAIRN__REQUEST__BODY_PULL;
 		req.pull = &pull;
 		if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
@@ -528,7 +531,7 @@ backfill_all(struct sync *s)
 			               store_errmsg(s->c->st));
 		pull.cursor = after;
 		pull.epoch = (char *)net_epoch(s->n);
-		pull.limit = s->batch;
+		pull.limit = s->pull_batch;
 		pull.subject = subject;
 		pull.upto = upto;
 		req.body_case = CAIRN__REQUEST__BODY_PULL;

@@ -15,6 +15,14 @@
 #define PROTOCOL_VERSION_MIN 1 /* the oldest the server still serves */
 #define MSG_MAX_BATCH 1000     /* most records in one Push or PullOk */
 #define MSG_BATCH_BYTES (1024u * 1024) /* aim for batches below this */
+/*
+ * A pull may ask for up to MSG_MAX_PULL records, answered in about
+ * MSG_PULL_BYTES (a fresh machine pulls 10,000 check-ins in 2-3 round trips
+ * rather than 10). A server that predates this answers MSG_MAX_BATCH at
+ * most, which is no more than this client accepts.
+ */
+#define MSG_MAX_PULL 5000
+#define MSG_PULL_BYTES (2u * 1024 * 1024)
 
 /* Packs and frames m, appending to out. CAIRN_ETOOBIG past FRAME_MAX. */
 int msg_write_request(struct buf *out, const Cairn__Request *m);

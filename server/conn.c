@@ -49,7 +49,7 @@
 #define CONN_WQ_HIGH (64u * 1024)
 /*
  * Past CONN_WQ_BUDGET of replies queued on all connections, a batch reply
- * (a pull) aims at CONN_PRESSED_REPLY instead of MSG_BATCH_BYTES: peers
+ * (a pull) aims at CONN_PRESSED_REPLY instead of MSG_PULL_BYTES: peers
  * that send requests and read nothing then hold about CONN_WQ_HIGH plus
  * one small reply each, 1,024 of them under 100 MiB.
  */
@@ -156,7 +156,7 @@ conn_close(struct conn *c, const char *reason)
 size_t
 conn_reply_budget(const struct server *srv)
 {
-	return srv->wq_bytes < CONN_WQ_BUDGET ? MSG_BATCH_BYTES
+	return srv->wq_bytes < CONN_WQ_BUDGET ? MSG_PULL_BYTES
 	                                      : CONN_PRESSED_REPLY;
 }
 

@@ -955,8 +955,8 @@ h_pull(struct rq *rq)
 	op->cursor = m->cursor;
 	op->upto = m->upto;
 	snprintf(op->subject, sizeof(op->subject), "%s", m->subject);
-	op->limit = m->limit == 0 || m->limit > MSG_MAX_BATCH ? MSG_MAX_BATCH
-	                                                      : m->limit;
+	op->limit = m->limit == 0 || m->limit > MSG_MAX_PULL ? MSG_MAX_PULL
+	                                                     : m->limit;
 	op->max_bytes = conn_reply_budget(rq->c->srv);
 	/* A cursor from another database, or one without an epoch. */
 	if ((m->epoch[0] != '\0' && strcmp(m->epoch, srv->epoch) != 0) ||
