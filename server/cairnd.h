@@ -139,6 +139,11 @@ void server_check_stop(struct server *srv);
  */
 int server_limits_new(struct server *srv);
 void server_limits_free(struct server *srv);
+/*
+ * The size a batch reply (a pull) should aim at now: smaller when replies
+ * pile up unread across connections (srv->wq_bytes, kept by conn.c).
+ */
+size_t server_reply_budget(const struct server *srv);
 /* Advances and returns the server clock after observing remote. */
 uint64_t server_clock(struct server *srv, uint64_t remote);
 
@@ -212,11 +217,6 @@ int conn_send(struct conn *c, const Cairn__Response *resp);
 void conn_request_done(struct conn *c);
 /* Server shutdown: close once the request in flight is answered. */
 void conn_stop(struct conn *c);
-/*
- * The size a batch reply (a pull) should aim at now: smaller when replies
- * pile up unread across connections.
- */
-size_t conn_reply_budget(const struct server *srv);
 /* Logs the conn.summary line of the churn since the last one. */
 void conn_summary(struct server *srv);
 

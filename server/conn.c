@@ -47,14 +47,6 @@
 #include "tls.h"
 
 #define CONN_WQ_HIGH (64u * 1024)
-/*
- * Past CONN_WQ_BUDGET of replies queued on all connections, a batch reply
- * (a pull) aims at CONN_PRESSED_REPLY instead of MSG_PULL_BYTES: peers
- * that send requests and read nothing then hold about CONN_WQ_HIGH plus
- * one small reply each, 1,024 of them under 100 MiB.
- */
-#define CONN_WQ_BUDGET (32u * 1024 * 1024)
-#define CONN_PRESSED_REPLY (16u * 1024)
 #define CONN_PREAUTH_FRAME (8u * 1024)
 #define CONN_SMALL_INPUT (64u * 1024)
 #define CONN_FLUSH_TIMEOUT_MS 5000
@@ -151,13 +143,6 @@ conn_close(struct conn *c, const char *reason)
 	if (c->timer.data == c) /* its init may have failed */
 		uv_close((uv_handle_t *)&c->timer, conn_on_close);
 	server_check_stop(srv);
-}
-
-size_t
-conn_reply_budget(const struct server *srv)
-{
-	return srv->wq_bytes < CONN_WQ_BUDGET ? MSG_PULL_BYTES
-	                                      : CONN_PRESSED_REPLY;
 }
 
 /* The largest frame c may send in its state, with its header. */

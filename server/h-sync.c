@@ -60,7 +60,7 @@ struct sync_op {
 	uint32_t limit;
 	size_t seen; /* changes the store reported */
 	size_t bytes;
-	size_t max_bytes; /* the batch's aim (conn_reply_budget) */
+	size_t max_bytes; /* the batch's aim (server_reply_budget) */
 	int more, reset;
 	Cairn__Record **recs; /* owned, limit long, n used; each one block */
 	size_t n;
@@ -957,7 +957,7 @@ h_pull(struct rq *rq)
 	snprintf(op->subject, sizeof(op->subject), "%s", m->subject);
 	op->limit = m->limit == 0 || m->limit > MSG_MAX_PULL ? MSG_MAX_PULL
 	                                                     : m->limit;
-	op->max_bytes = conn_reply_budget(rq->c->srv);
+	op->max_bytes = server_reply_budget(rq->c->srv);
 	/* A cursor from another database, or one without an epoch. */
 	if ((m->epoch[0] != '\0' && strcmp(m->epoch, srv->epoch) != 0) ||
 	    (m->epoch[0] == '\0' && m->cursor > 0)) {

@@ -21,6 +21,14 @@
 #define SERVER_BACKLOG 511
 #define SERVER_STOP_GRACE_MS 10000
 #define SERVER_SUMMARY_MS 60000 /* conn.summary period */
+/*
+ * Past SERVER_WQ_BUDGET of replies queued on all connections, a batch
+ * reply (a pull) aims at SERVER_PRESSED_REPLY instead of MSG_PULL_BYTES:
+ * peers that send requests and read nothing then hold about CONN_WQ_HIGH
+ * plus one small reply each, 1,024 of them under 100 MiB.
+ */
+#define SERVER_WQ_BUDGET (32u * 1024 * 1024)
+#define SERVER_PRESSED_REPLY (16u * 1024)
 #define SERVER_RL_SLOTS 16384
 #define SERVER_TOKEN_LIMIT 10 /* token checks per address and device */
 /*
@@ -84,6 +92,13 @@ server_limits_free(struct server *srv)
 	free(srv->hash_slots);
 	srv->rl_handle = srv->rl_ip = srv->rl_register = srv->rl_token = NULL;
 	srv->hash_slots = NULL;
+}
+
+size_t
+server_reply_budget(const struct server *srv)
+{
+	return srv->wq_bytes < SERVER_WQ_BUDGET ? MSG_PULL_BYTES
+	                                        : SERVER_PRESSED_REPLY;
 }
 
 uint64_t

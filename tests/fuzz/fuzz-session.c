@@ -54,7 +54,6 @@ int __wrap_secret_scrypt(const char *pw, size_t pwlen, const uint8_t *salt,
                          size_t saltlen, uint64_t n, uint32_t r, uint32_t p,
                          uint8_t *out);
 
-
 /* What the fuzzer knows of one connection, beside struct conn. */
 struct fz_conn {
 	struct conn *c;
@@ -179,7 +178,7 @@ conn_send(struct conn *c, const Cairn__Response *resp)
 		fc->last_code = back->status != NULL ? back->status->code : 0;
 		fc->last_body = back->body_case;
 		if (c->rq != NULL)
-			fz_check(back->id == c->rq->req->id,
+			fz_check(back->id == c->rq->id,
 			         "a reply with another request's id");
 	}
 	msg_free_response(back);
@@ -381,11 +380,16 @@ fz_dispatch(struct server *srv, struct fz_conn *fc, const uint8_t *p,
 	int hello = c->hello, authed = c->authed, version = c->version;
 	unsigned before = fc->replies;
 	Cairn__Request *req;
-	int body = -1;
+	char why[160];
+	uint32_t id;
+	int body = -1, nul = 0;
 
 	if ((req = msg_read_request(p, len)) != NULL) {
 		body = req->body_case;
 		msg_free_request(req);
+	} else {
+		nul = msg_request_refusal(p, len, &id, why, sizeof(why)) ==
+		      CAIRN_EINVAL;
 	}
 	dispatch_frame(c, p, len);
 	fz_settle(srv);
@@ -393,6 +397,12 @@ fz_dispatch(struct server *srv, struct fz_conn *fc, const uint8_t *p,
 	if (c->closing && fc->replies == before)
 		return; /* closed before it could answer (not expected) */
 	fz_check(fc->replies == before + 1, "not exactly one reply a frame");
+	if (body < 0 && nul) {
+		/* Well-formed but a string holds a NUL: refused, stays open. */
+		fz_check(fc->last_code == CAIRN_EINVAL && !c->closing,
+		         "a request with a NUL string was not refused alone");
+		return;
+	}
 	if (body < 0) {
 		fz_check(fc->last_code == CAIRN_EPROTO && c->closing,
 		         "a malformed request was not refused");
@@ -413,10 +423,9 @@ fz_dispatch(struct server *srv, struct fz_conn *fc, const uint8_t *p,
 	else if (hello && !authed && fz_needs_auth(body))
 		fz_check(fc->last_code == CAIRN_EAUTHREQ,
 		         "a request without a session was not refused");
-	if (fc->last_code == 0 &&
-	    (body == CAIRN__REQUEST__BODY_AUTH ||
-	     body == CAIRN__REQUEST__BODY_LOGIN ||
-	     body == CAIRN__REQUEST__BODY_REGISTER))
+	if (fc->last_code == 0 && (body == CAIRN__REQUEST__BODY_AUTH ||
+	                           body == CAIRN__REQUEST__BODY_LOGIN ||
+	                           body == CAIRN__REQUEST__BODY_REGISTER))
 		fz_check(c->authed &&
 		                 fc->last_body == CAIRN__RESPONSE__BODY_SESSION,
 		         "a session reply without a session");
@@ -424,8 +433,7 @@ fz_dispatch(struct server *srv, struct fz_conn *fc, const uint8_t *p,
 
 /* Feeds wire bytes to c's decoder and dispatches what completes. */
 static void
-fz_feed(struct server *srv, struct fz_conn *fc, const uint8_t *p,
-        size_t len)
+fz_feed(struct server *srv, struct fz_conn *fc, const uint8_t *p, size_t len)
 {
 	struct conn *c = fc->c;
 	const uint8_t *payload;
