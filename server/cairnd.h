@@ -115,6 +115,7 @@ struct server {
 	unsigned inflight;   /* requests not yet answered, on any connection */
 	unsigned nfollowers; /* connections that sent Follow */
 	int follow_running;  /* a follow round is queued or running */
+	uint64_t follow_base; /* the newest seq the last round saw */
 	int follow_again;    /* the log moved during that round */
 	int stopping;
 	int finished;           /* the stop has closed everything */

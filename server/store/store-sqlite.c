@@ -40,6 +40,7 @@ enum sq_stmt {
 	SQ_RECORD_UPSERT,
 	SQ_MAX_SEQ,
 	SQ_VISIBLE,
+	SQ_AUDIENCE,
 	SQ_SEQ_SUBJECT,
 	SQ_SEQ_SUBJECT_SHARED,
 	SQ_SEQ_OWNER,
@@ -118,6 +119,18 @@ static const char *sq_sql[SQ_COUNT] = {
                 "exposed = max(exposed, excluded.exposed), "
                 "body = excluded.body, seq = excluded.seq",
         [SQ_MAX_SEQ] = "SELECT seq FROM counter WHERE id = 1",
+        /* Who may see a change after ?1, or more (store.h audience). */
+        [SQ_AUDIENCE] =
+                "WITH ch(u) AS (SELECT owner_id FROM records WHERE seq > ?1"
+                " UNION SELECT subject_id FROM records WHERE seq > ?1"
+                " UNION SELECT viewer_id FROM access_events WHERE seq > ?1"
+                " UNION SELECT subject_id FROM access_events WHERE seq > ?1)"
+                " SELECT u FROM ch"
+                " UNION SELECT to_id FROM relations WHERE from_id IN ch"
+                " UNION SELECT from_id FROM relations WHERE to_id IN ch"
+                " UNION SELECT b.user_id FROM group_members a JOIN"
+                " group_members b ON b.group_id = a.group_id"
+                " WHERE a.user_id IN ch",
         /*
          * Visibility, in one place: the users viewer ?1 may see besides
          * itself. Partners either way, mentees (to_id mentors from_id),
@@ -1425,6 +1438,26 @@ sq_max_seq(struct store *st, uint64_t *out)
 }
 
 static int
+sq_audience(struct store *st, uint64_t after, store_user_id_cb cb, void *arg)
+{
+	struct sq_store *s = sq(st);
+	sqlite3_stmt *q;
+	int rc = CAIRN_OK, step;
+
+	if ((q = sq_get(s, SQ_AUDIENCE)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)after);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((rc = cb(arg, sqlite3_column_int64(q, 0))) != 0)
+			break;
+	}
+	if (rc == CAIRN_OK && step != SQLITE_DONE)
+		rc = sq_fail(s, step, "audience");
+	sq_done(q);
+	return rc;
+}
+
+static int
 sq_usage_get(struct store *st, int64_t user_id, struct store_usage *out)
 {
 	struct sq_store *s = sq(st);
@@ -1728,6 +1761,7 @@ static const struct store_ops sq_ops = {
         .member_delete = sq_member_delete,
         .member_list = sq_member_list,
         .max_seq = sq_max_seq,
+        .audience = sq_audience,
         .usage_get = sq_usage_get,
 };
 

@@ -193,6 +193,9 @@ typedef int (*store_change_cb)(void *arg, const struct store_change *ch);
 typedef int (*store_relation_cb)(void *arg, const struct store_relation *r);
 typedef int (*store_member_cb)(void *arg, const struct store_member *m);
 
+/* Called with one user id; non-zero stops the walk (and is returned). */
+typedef int (*store_user_id_cb)(void *arg, int64_t user_id);
+
 struct store_ops {
 	const char *name;
 	/* Closes and frees the store. Accepts NULL. */
@@ -310,6 +313,15 @@ struct store_ops {
 	                   store_member_cb cb, void *arg);
 	/* The highest seq ever given, to records or events (0 for none). */
 	int (*max_seq)(struct store *st, uint64_t *out);
+	/*
+	 * Calls cb with every user who may see a change after seq after, and
+	 * possibly more (a superset): the owners and subjects of the records
+	 * written since, the users of the access events since, and everyone
+	 * related to any of them by a relationship (any role or state) or a
+	 * group (any state). The live feed asks only them (h-follow.c).
+	 */
+	int (*audience)(struct store *st, uint64_t after, store_user_id_cb cb,
+	                void *arg);
 	/*
 	 * A user's usage as record_put keeps it, writes of the current
 	 * transaction included (zeros for a user without records).

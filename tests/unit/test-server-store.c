@@ -542,6 +542,38 @@ see(struct store *st, int64_t viewer, int64_t subject)
 	return m;
 }
 
+/* Collects an audience (store.h). */
+struct audience {
+	int64_t v[64];
+	size_t n;
+};
+
+static int
+audience_cb(void *arg, int64_t user_id)
+{
+	struct audience *a = arg;
+
+	assert_true(a->n < 64);
+	a->v[a->n++] = user_id;
+	return 0;
+}
+
+/* 1 if who is in the audience of the changes after seq after. */
+static int
+in_audience(struct store *st, uint64_t after, int64_t who)
+{
+	struct audience a = {{0}, 0};
+	size_t i;
+
+	assert_int_equal(st->ops->audience(st, after, audience_cb, &a),
+	                 CAIRN_OK);
+	for (i = 0; i < a.n; i++) {
+		if (a.v[i] == who)
+			return 1;
+	}
+	return 0;
+}
+
 #define REC_4 "44444444-0000-4000-8000-000000000004"
 #define REC_5 "55555555-0000-4000-8000-000000000005"
 #define REC_6 "66666666-0000-4000-8000-000000000006"
@@ -557,6 +589,7 @@ test_visibility(void **state)
 	struct store_member m;
 	struct pulled p = {0};
 	int64_t alice, bob, carol, mia, zed;
+	uint64_t seq;
 
 	alice = make_user(st, "alice");
 	bob = make_user(st, "bob");
@@ -631,6 +664,22 @@ test_visibility(void **state)
 	/* Strangers: nothing of anyone else. */
 	assert_int_equal(changes(st, zed, 0, 100, &p), CAIRN_OK);
 	assert_int_equal(p.n, 0);
+
+	/*
+	 * The audience of the live feed is a superset of who sees a change:
+	 * everyone who sees one of the changes so far is in it, the stranger
+	 * is not; a later entry of carol's reaches carol and her group, not
+	 * alice's partner or mentor.
+	 */
+	assert_true(in_audience(st, 0, alice) && in_audience(st, 0, bob) &&
+	            in_audience(st, 0, mia) && in_audience(st, 0, carol));
+	assert_false(in_audience(st, 0, zed));
+	assert_int_equal(st->ops->max_seq(st, &seq), CAIRN_OK);
+	assert_false(in_audience(st, seq, alice)); /* nothing new */
+	put(st, carol, REC_6, t, DEV_A, 0);
+	assert_true(in_audience(st, seq, carol) && in_audience(st, seq, alice));
+	assert_false(in_audience(st, seq, bob) || in_audience(st, seq, mia) ||
+	             in_audience(st, seq, zed));
 
 	/* Relations are listed with handles, and dropped. */
 	assert_int_equal(
