@@ -151,6 +151,7 @@ struct push_flight {
 	size_t count;
 	Cairn__Record *wire, **ptrs;
 	uint32_t id;
+	int refused; /* refused whole, a comment set aside: resend the rest */
 };
 
 static void
@@ -202,7 +203,23 @@ push_send(struct sync *s, size_t skip, struct push_flight *f)
 	return CAIRN_OK;
 }
 
-/* Waits for the answer to f and marks what it acknowledged clean. */
+/* Reads the answer to f, whatever it is, and forgets f. */
+static void
+push_drain(struct sync *s, struct push_flight *f)
+{
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+
+	if (f->count > 0 && net_answer(s->n, f->id, &resp, &err) == CAIRN_OK)
+		msg_free_response(resp);
+	push_flight_free(f);
+}
+
+/*
+ * Waits for the answer to f and marks what it acknowledged clean. A batch
+ * refused whole for a comment or review that is then set aside comes back
+ * CAIRN_OK with f->refused set (nothing of it was stored).
+ */
 static int
 push_recv(struct sync *s, struct push_flight *f)
 {
@@ -211,8 +228,11 @@ push_recv(struct sync *s, struct push_flight *f)
 	size_t cleaned = 0;
 	int rc;
 
-	if ((rc = net_answer(s->n, f->id, &resp, &err)) != CAIRN_OK)
-		return push_refused(s, rc, f->recs, f->count, &err);
+	if ((rc = net_answer(s->n, f->id, &resp, &err)) != CAIRN_OK) {
+		rc = push_refused(s, rc, f->recs, f->count, &err);
+		f->refused = rc == CAIRN_OK;
+		return rc;
+	}
 	if (resp->body_case != CAIRN__RESPONSE__BODY_PUSH ||
 	    resp->push == NULL) {
 		rc = cli_err(CAIRN_EPROTO,
@@ -274,9 +294,23 @@ push_all(struct sync *s)
 			rc = CAIRN_EINTR;
 			break;
 		}
-		if ((rc = push_send(s, cur.count, &next)) != CAIRN_OK ||
-		    (rc = push_recv(s, &cur)) != CAIRN_OK)
+		if ((rc = push_send(s, cur.count, &next)) != CAIRN_OK)
 			break;
+		rc = push_recv(s, &cur);
+		if (rc != CAIRN_OK || cur.refused) {
+			/*
+			 * next went out behind a batch that failed or was
+			 * refused whole: its answer is stale (it may refuse
+			 * what leaned on that batch). Read it and drop it, so
+			 * the pull reads its own answer; its versions stay
+			 * dirty and go again from the first.
+			 */
+			push_drain(s, &next);
+			push_flight_free(&cur);
+			if (rc == CAIRN_OK)
+				rc = push_send(s, 0, &cur);
+			continue;
+		}
 		done += cur.count;
 		if (s->progress)
 			fprintf(stderr, "\rpushing %llu/%llu",

@@ -91,6 +91,22 @@ frame_decoder_pending(const struct frame_decoder *d)
 }
 
 int
+frame_decoder_partial(const struct frame_decoder *d)
+{
+	const uint8_t *h = d->in.data + d->skip;
+	size_t avail = d->in.len - d->skip;
+	uint32_t n;
+
+	if (avail == 0)
+		return 0;
+	if (avail < FRAME_HEADER)
+		return 1;
+	n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 |
+	    (uint32_t)h[3];
+	return avail - FRAME_HEADER < n;
+}
+
+int
 frame_encode(struct buf *out, const void *payload, size_t len, size_t max)
 {
 	uint8_t h[FRAME_HEADER];

@@ -41,6 +41,8 @@ int frame_decoder_next(struct frame_decoder *d, const uint8_t **payload,
                        size_t *len);
 /* Bytes buffered and not yet returned as frames. */
 size_t frame_decoder_pending(const struct frame_decoder *d);
+/* 1 if bytes are buffered and the first frame among them is incomplete. */
+int frame_decoder_partial(const struct frame_decoder *d);
 /* Appends header and payload to out. CAIRN_ETOOBIG if len > max. */
 int frame_encode(struct buf *out, const void *payload, size_t len, size_t max);
 

@@ -47,11 +47,13 @@
 #include "tls.h"
 
 #define CONN_WQ_HIGH (64u * 1024)
+#define CONN_WRITE_PIECE (64u * 1024) /* ciphertext per uv_write */
 #define CONN_PREAUTH_FRAME (8u * 1024)
 #define CONN_SMALL_INPUT (64u * 1024)
 #define CONN_FLUSH_TIMEOUT_MS 5000
 #define CONN_EVICTED "evicted"
 #define CONN_PER_IP "too many connections from this address"
+#define CONN_FULL "too many connections"
 
 /* One uv_write with the ciphertext it owns. */
 struct conn_write {
@@ -63,6 +65,7 @@ struct conn_write {
 
 static void conn_pump(struct conn *c);
 static void conn_arm(struct conn *c);
+static void conn_input_wake(struct server *srv);
 static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
@@ -100,8 +103,8 @@ static enum log_level
 conn_close_level(const char *reason)
 {
 	static const char *const churn[] = {
-	        "eof",        "peer closed", "server stopping",
-	        "ECONNRESET", CONN_EVICTED,  CONN_PER_IP};
+	        "eof",        "peer closed", "server stopping", "ECONNRESET",
+	        CONN_EVICTED, CONN_PER_IP,   CONN_FULL};
 	size_t i;
 
 	for (i = 0; i < sizeof(churn) / sizeof(churn[0]); i++) {
@@ -129,6 +132,7 @@ conn_close(struct conn *c, const char *reason)
 		c->in_paused = 0;
 		srv->in_paused--;
 	}
+	conn_input_wake(srv);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -152,11 +156,18 @@ conn_input_limit(const struct conn *c)
 	return (c->authed ? FRAME_MAX : CONN_PREAUTH_FRAME) + FRAME_HEADER;
 }
 
-/* 1 if c may not buffer more input because the budget is spent. */
+/*
+ * 1 if c may not buffer more input because the budget is spent. The
+ * budget stops a connection from reading ahead past a complete frame; a
+ * frame already begun may always finish (its length is capped by the
+ * session's frame limit), or connections holding parts of frames would
+ * wait for each other for ever.
+ */
 static int
 conn_over_budget(const struct conn *c)
 {
 	return frame_decoder_pending(&c->dec) >= CONN_SMALL_INPUT &&
+	       !frame_decoder_partial(&c->dec) &&
 	       c->srv->in_bytes >= (size_t)c->srv->cfg->input_budget_mb << 20;
 }
 
@@ -187,8 +198,17 @@ conn_input_sync(struct conn *c)
 	struct server *srv = c->srv;
 	size_t now = frame_decoder_pending(&c->dec);
 
+	if (c->closing)
+		return; /* conn_close took its bytes off already */
 	srv->in_bytes = srv->in_bytes - c->in_bytes + now;
 	c->in_bytes = now;
+	conn_input_wake(srv);
+}
+
+/* Budget freed: pump the paused connections from a timer. */
+static void
+conn_input_wake(struct server *srv)
+{
 	if (srv->in_paused > 0 &&
 	    srv->in_bytes < (size_t)srv->cfg->input_budget_mb << 20 &&
 	    !uv_is_active((uv_handle_t *)&srv->wake))
@@ -327,6 +347,13 @@ conn_flush_tls(struct conn *c)
 	int rc;
 
 	while ((n = tls_pending(c->tls)) > 0) {
+		/*
+		 * In pieces, so that each one written counts as progress
+		 * for the write timeout: a slow link taking a 2 MiB reply
+		 * is not a peer that stopped reading.
+		 */
+		if (n > CONN_WRITE_PIECE)
+			n = CONN_WRITE_PIECE;
 		if ((w = malloc(sizeof(*w) + n)) == NULL) {
 			conn_close(c, "out of memory");
 			return CAIRN_ENOMEM;
@@ -644,16 +671,16 @@ conn_refuse(struct server *srv, const char *why)
 }
 
 /*
- * The server is full: closes its oldest connection without a session to
- * make room. 0 when every connection has one.
+ * The server is full: closes its oldest connection without a session,
+ * other than keep, to make room. 0 when every other one has a session.
  */
 static int
-conn_evict(struct server *srv)
+conn_evict(struct server *srv, const struct conn *keep)
 {
 	struct conn *c, *oldest = NULL;
 
 	for (c = srv->conns; c != NULL; c = c->next) {
-		if (!c->authed && !c->closing)
+		if (!c->authed && !c->closing && c != keep)
 			oldest = c; /* the list is newest first */
 	}
 	if (oldest == NULL)
@@ -683,16 +710,23 @@ conn_accept(struct server *srv)
 {
 	struct sockaddr_storage ss;
 	struct conn *c;
-	int len = sizeof(ss);
+	int len = sizeof(ss), full;
 
 	if (srv->stopping) {
 		conn_refuse(srv, "server stopping");
 		return;
 	}
-	if (srv->nconns >= srv->cfg->max_conns && !conn_evict(srv)) {
+	/*
+	 * Past the limit by more than the one being accepted (evictions
+	 * failed): refuse without looking. At the limit, the newcomer is
+	 * accepted, checked against its address's cap, and only then does
+	 * the oldest connection without a session make room for it.
+	 */
+	if (srv->nconns > srv->cfg->max_conns) {
 		conn_refuse(srv, "too many connections");
 		return;
 	}
+	full = srv->nconns >= srv->cfg->max_conns;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		conn_refuse(srv, "out of memory");
 		return;
@@ -734,6 +768,12 @@ conn_accept(struct server *srv)
 		conn_log_refusal(srv, &srv->stats.refused, c->peer,
 		                 CONN_PER_IP);
 		conn_close(c, CONN_PER_IP);
+		return;
+	}
+	if (full && !conn_evict(srv, c)) {
+		conn_log_refusal(srv, &srv->stats.refused, c->peer,
+		                 "too many connections");
+		conn_close(c, CONN_FULL);
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);

@@ -252,6 +252,9 @@ dbq_new(uv_loop_t *loop, struct store *st, int kill_after, struct dbq **out)
 int
 dbq_submit(struct dbq *q, struct dbq_job *job)
 {
+	/* A dry run needs the savepoint that rolls it back. */
+	if (job->flags & DBQ_DRYRUN)
+		job->flags |= DBQ_WRITE;
 	int rc = CAIRN_OK;
 
 	job->rc = 0;

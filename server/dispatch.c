@@ -252,6 +252,7 @@ dispatch_work_done(uv_work_t *w, int status)
 	struct dispatch_job *dj = w->data;
 	struct rq *rq = dj->rq;
 
+	rq->c->srv->in_bytes -= dj->len;
 	free(dj);
 	if (status != 0 && rq->req == NULL && !rq->failed)
 		rq_fail(rq, CAIRN_EINTERNAL, NULL, "cannot decode the request");
@@ -290,6 +291,8 @@ dispatch_frame(struct conn *c, const uint8_t *p, size_t len)
 		memcpy(dj->raw, p, len);
 		if (uv_queue_work(c->srv->loop, &dj->work, dispatch_work,
 		                  dispatch_work_done) == 0) {
+			/* The copy counts against the input budget too. */
+			c->srv->in_bytes += len;
 			rq->async = 1;
 			return;
 		}

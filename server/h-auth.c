@@ -152,17 +152,18 @@ static int
 auth_take(struct rq *rq, int64_t now, const char *why, struct ratelimit *rl1,
           const char *key1, struct ratelimit *rl2, const char *key2)
 {
-	int r;
+	int r, refused_second = 0;
 
 	if ((r = ratelimit_take(rl1, key1, now)) == RATELIMIT_OK) {
 		if (rl2 == NULL ||
 		    (r = ratelimit_take(rl2, key2, now)) == RATELIMIT_OK)
 			return 1;
 		ratelimit_refund(rl1, key1, now);
+		refused_second = 1;
 	}
 	log_event(auth_log_level(rq->c->srv, LOG_WARN), "auth.ratelimited",
 	          "op=%s key=%s peer=%s%s", rq->name,
-	          r == RATELIMIT_OK ? key2 : key1, rq->c->peer,
+	          refused_second ? key2 : key1, rq->c->peer,
 	          r == RATELIMIT_FULL ? " table=full" : "");
 	rq_fail(rq, CAIRN_ERATELIMIT, NULL, "%s", why);
 	return 0;
@@ -366,6 +367,8 @@ reg_refused(struct auth_op *op, int rc)
 	struct rq *rq = op->rq;
 
 	if (rc == CAIRN_EEXIST) {
+		/* A taken handle cost a lookup: it uses up nothing. */
+		ratelimit_refund(rq->c->srv->rl_register, rq->c->ip, op->now);
 		rq_fail(rq, CAIRN_EEXIST, NULL,
 		        "handle '%s' is taken; pick another", op->user.handle);
 	} else if (rc == CAIRN_EINVITE) {

@@ -26,6 +26,7 @@ struct rl_slot {
 };
 
 struct ratelimit {
+	uint64_t seed;         /* random: keys' slots cannot be aimed at */
 	struct rl_slot *slots; /* owned, nslots long */
 	int64_t *times;        /* owned, nslots * max: the rings */
 	size_t nslots;
@@ -47,6 +48,10 @@ ratelimit_new(size_t slots, unsigned max, unsigned window_s)
 		ratelimit_free(rl);
 		return NULL;
 	}
+	if (secret_random((uint8_t *)&rl->seed, sizeof(rl->seed)) != 0) {
+		ratelimit_free(rl);
+		return NULL;
+	}
 	rl->nslots = slots;
 	rl->max = max;
 	rl->window = window_s;
@@ -63,17 +68,27 @@ ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-/* FNV-1a over the key as stored (cut to RATELIMIT_KEY_MAX bytes). */
+/*
+ * FNV-1a over the key as stored (cut to RATELIMIT_KEY_MAX bytes), started
+ * from the table's random seed and finished with a 64-bit mixer, so that
+ * nobody can compute offline which keys fill a victim's probe window.
+ */
 static size_t
-rl_hash(const char *key)
+rl_hash(const struct ratelimit *rl, const char *key)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull ^ rl->seed;
 	size_t i;
 
 	for (i = 0; i < RATELIMIT_KEY_MAX && key[i] != '\0'; i++) {
 		h ^= (unsigned char)key[i];
 		h *= 1099511628211ull;
 	}
+	h ^= rl->seed;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return (size_t)h;
 }
 
@@ -91,7 +106,7 @@ static struct rl_slot *
 rl_find(struct ratelimit *rl, const char *key, int64_t now, int create)
 {
 	struct rl_slot *s, *spare = NULL;
-	size_t i, at = rl_hash(key) % rl->nslots;
+	size_t i, at = rl_hash(rl, key) % rl->nslots;
 
 	for (i = 0; i < RL_PROBES && i < rl->nslots; i++) {
 		s = &rl->slots[(at + i) % rl->nslots];

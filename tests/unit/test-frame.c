@@ -85,10 +85,13 @@ test_truncated(void **state)
 		assert_int_equal(frame_decoder_feed(&d, wire, cut), CAIRN_OK);
 		assert_int_equal(frame_decoder_next(&d, &p, &len), 0);
 		assert_int_equal(frame_decoder_pending(&d), cut);
+		/* Part of a frame is partial; nothing is not. */
+		assert_int_equal(frame_decoder_partial(&d), cut > 0);
 		/* The rest completes it. */
 		assert_int_equal(
 		        frame_decoder_feed(&d, wire + cut, sizeof(wire) - cut),
 		        CAIRN_OK);
+		assert_int_equal(frame_decoder_partial(&d), 0);
 		assert_int_equal(frame_decoder_next(&d, &p, &len), 1);
 		assert_int_equal(len, 10);
 		assert_memory_equal(p, "0123456789", 10);
