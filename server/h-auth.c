@@ -205,8 +205,7 @@ auth_busy(struct rq *rq)
 	log_event(LOG_DEBUG, "auth.busy", "op=%s peer=%s hashing=%u", rq->name,
 	          rq->c->peer, rq->c->srv->hashing);
 	rq_fail(rq, CAIRN_EBUSY, NULL,
-	        "the server is busy checking passwords; retry in a few "
-	        "seconds");
+	        "the server is busy checking other passwords");
 }
 
 /* Checks a device name and copies it (or the default) into op->dev. */
