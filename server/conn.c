@@ -15,7 +15,8 @@
  * be at most CONN_PREAUTH_FRAME bytes (a Register with the longest
  * password fits); full-size frames come after Auth. Bytes buffered by all
  * decoders are counted in srv->in_bytes: past --input-budget a connection
- * may buffer only CONN_SMALL_INPUT and stops reading until others drain.
+ * finishes the frame it has begun but reads no further ahead than
+ * CONN_SMALL_INPUT until others drain.
  *
  * Slots: --max-conns-per-ip per address; when the server is full the
  * oldest connection without a session makes room for the new one, and
