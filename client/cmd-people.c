@@ -171,7 +171,7 @@ cmd_invite(struct cli *c, int argc, char **argv)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Invite m = CAIRN__INVITE__INIT;
 	Cairn__Response *resp = NULL;
-	const char *handle, *arg;
+	const char *handle = NULL, *arg;
 	int ch, rc, now;
 
 	m.role = CAIRN__ROLE__ROLE_UNSPECIFIED;
@@ -225,7 +225,7 @@ people_answer(struct cli *c, int argc, char **argv, int accept)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Answer m = CAIRN__ANSWER__INIT;
 	Cairn__Response *resp = NULL;
-	const char *handle, *arg;
+	const char *handle = NULL, *arg;
 	int ch, rc, role;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
@@ -283,7 +283,7 @@ cmd_drop(struct cli *c, int argc, char **argv)
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Drop m = CAIRN__DROP__INIT;
 	Cairn__Response *resp = NULL;
-	const char *handle, *arg;
+	const char *handle = NULL, *arg;
 	int ch, rc, still;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1)

@@ -33,6 +33,7 @@
 /* Deepest nesting of sub-messages the string walker follows. */
 #define MSG_WALK_DEPTH 32
 #define MSG_FIELD_MAX 128 /* a dotted field path, for messages */
+#define MSG_WHY_MAX 256   /* a refusal's text */
 
 struct msg_budget {
 	size_t used;
@@ -377,7 +378,7 @@ msg_write_response(struct buf *out, const Cairn__Response *m)
 Cairn__Request *
 msg_read_request(const uint8_t *p, size_t len)
 {
-	char why[1];
+	char why[MSG_WHY_MAX]; /* unused: the text is for refusals */
 	uint32_t id;
 	int rc;
 
@@ -388,7 +389,7 @@ msg_read_request(const uint8_t *p, size_t len)
 Cairn__Response *
 msg_read_response(const uint8_t *p, size_t len)
 {
-	char why[1];
+	char why[MSG_WHY_MAX]; /* unused: the text is for refusals */
 	uint32_t id;
 	int rc;
 
@@ -399,7 +400,7 @@ msg_read_response(const uint8_t *p, size_t len)
 Cairn__Entry *
 msg_read_entry(const uint8_t *p, size_t len)
 {
-	char why[1];
+	char why[MSG_WHY_MAX]; /* unused: the text is for refusals */
 	uint32_t id;
 	int rc;
 

@@ -39,7 +39,7 @@ duration_bad(const char *s)
 	uint32_t m = 777;
 
 	if (duration_parse(s, &m) != CAIRN_EINVAL)
-		fail_msg("duration '%s' accepted", s);
+		fail_msg("duration '%s' accepted", s != NULL ? s : "(null)");
 	assert_int_equal(m, 777);
 }
 
@@ -111,7 +111,7 @@ date_bad(const char *s)
 	struct ymd out = {1, 1, 1};
 
 	if (date_parse(s, 0, &out) != CAIRN_EINVAL)
-		fail_msg("date '%s' accepted", s);
+		fail_msg("date '%s' accepted", s != NULL ? s : "(null)");
 	assert_int_equal(out.y, 1);
 }
 
