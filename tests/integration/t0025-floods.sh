@@ -159,8 +159,12 @@ if want giant; then
 	honest_sync giant
 	mem_check giant
 	end_flood giant
+	# Connections made in the flood's last moments may still be waiting
+	# for their answer when it stops (open_at_end): not closed, not kept.
 	assert_json "every giant frame before login is answered ETOOBIG and closed" '
-	set(d["codes"]) == {"ETOOBIG"} and d["closed_by_server"] == d["handshakes"]' <<<"$OUT"
+	set(d["codes"]) == {"ETOOBIG"} and
+	d["closed_by_server"] + d["open_at_end"] >= d["handshakes"] and
+	d["open_at_end"] <= 64 * 16' <<<"$OUT"
 	stop_server
 fi
 
