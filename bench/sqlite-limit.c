@@ -117,8 +117,8 @@ make_id(char out[37], uint64_t ms, unsigned i)
 {
 	uint64_t r = next_rand();
 
-	snprintf(out, 37, "%08x-%04x-7%03x-%04x-%012llx",
-	         (unsigned)(ms >> 16), (unsigned)(ms & 0xffff), i & 0xfff,
+	snprintf(out, 37, "%08x-%04x-7%03x-%04x-%012llx", (unsigned)(ms >> 16),
+	         (unsigned)(ms & 0xffff), i & 0xfff,
 	         (unsigned)(0x8000 | (r & 0x3fff)),
 	         (unsigned long long)((r >> 14) & 0xffffffffffffull));
 }
@@ -155,8 +155,8 @@ run_sql(const char *mode, const char *path, unsigned long n, size_t body_len,
 		body[k] = (unsigned char)next_rand();
 	make_id(device, ms, 0);
 	if (sqlite3_open_v2(path, &db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK)
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK)
 		return die(db, "open");
 	if (sqlite3_exec(db,
 	                 server ? "PRAGMA journal_mode = WAL;"
@@ -169,8 +169,8 @@ run_sql(const char *mode, const char *path, unsigned long n, size_t body_len,
 	                 NULL, NULL, NULL) != SQLITE_OK ||
 	    (extra != NULL &&
 	     sqlite3_exec(db, extra, NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(db, server ? server_schema : client_schema, NULL,
-	                 NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(db, server ? server_schema : client_schema, NULL, NULL,
+	                 NULL) != SQLITE_OK)
 		return die(db, "schema");
 	if (sqlite3_prepare_v3(db, server ? server_insert : client_insert, -1,
 	                       SQLITE_PREPARE_PERSISTENT, &q,
@@ -206,8 +206,8 @@ run_sql(const char *mode, const char *path, unsigned long n, size_t body_len,
 			sqlite3_bind_int(q, 7, 0);
 			sqlite3_bind_blob(q, 8, body, (int)body_len,
 			                  SQLITE_STATIC);
-			sqlite3_bind_int64(q, 9,
-			                   1700000000 - (sqlite3_int64)i * 3600);
+			sqlite3_bind_int64(
+			        q, 9, 1700000000 - (sqlite3_int64)i * 3600);
 			sqlite3_bind_int(q, 10, 0);
 			sqlite3_bind_text(q, 11, "bench", -1, SQLITE_STATIC);
 			sqlite3_bind_text(q, 12, "", 0, SQLITE_STATIC);

@@ -97,26 +97,26 @@ struct server {
 	struct ratelimit *rl_handle, *rl_ip, *rl_register, *rl_token;
 	struct hash_slot *hash_slots; /* owned, cfg->hash_limit long */
 	unsigned hashing; /* password hashes admitted and not finished */
-	uint8_t *rbuf; /* owned; CONN_BUF_SIZE bytes: every libuv read */
-	uint8_t *pbuf; /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
+	uint8_t *rbuf;    /* owned; CONN_BUF_SIZE bytes: every libuv read */
+	uint8_t *pbuf;    /* owned; CONN_BUF_SIZE bytes: plaintext out of TLS */
 	char epoch[UUID_LEN + 1];
 	unsigned max_version; /* newest protocol version spoken */
 	uint64_t hlc;         /* server clock: seen by pushes, sent back */
 	struct conn *conns;   /* open connections, newest first (not owned) */
 	unsigned nconns;
-	size_t in_bytes;     /* request bytes buffered, all connections */
-	size_t wq_bytes;     /* reply bytes queued, all connections */
-	unsigned in_paused;  /* connections paused for the input budget */
-	struct conn_stats {  /* since the last summary line */
+	size_t in_bytes;    /* request bytes buffered, all connections */
+	size_t wq_bytes;    /* reply bytes queued, all connections */
+	unsigned in_paused; /* connections paused for the input budget */
+	struct conn_stats { /* since the last summary line */
 		uint64_t opened, refused, evicted, timed_out;
 		uint64_t auth_refused; /* refused attempts (h-auth.c) */
 	} stats;
 	uint64_t next_conn_id;
-	unsigned inflight;   /* requests not yet answered, on any connection */
-	unsigned nfollowers; /* connections that sent Follow */
-	int follow_running;  /* a follow round is queued or running */
+	unsigned inflight;    /* requests not yet answered, on any connection */
+	unsigned nfollowers;  /* connections that sent Follow */
+	int follow_running;   /* a follow round is queued or running */
 	uint64_t follow_base; /* the newest seq the last round saw */
-	int follow_again;    /* the log moved during that round */
+	int follow_again;     /* the log moved during that round */
 	int stopping;
 	int finished;           /* the stop has closed everything */
 	int kill_after_commits; /* CAIRND_TEST_KILL_AFTER_COMMITS, or 0 */
@@ -178,13 +178,13 @@ struct conn {
 	int close_after_flush;
 	int stop_requested; /* server stopping: close once idle */
 	const char *close_reason;
-	size_t wq_bytes; /* ciphertext queued in uv_write, not yet written */
-	size_t in_bytes; /* decoder bytes counted in srv->in_bytes */
-	int in_paused;   /* not reading: the input budget is spent */
+	size_t wq_bytes;    /* ciphertext queued in uv_write, not yet written */
+	size_t in_bytes;    /* decoder bytes counted in srv->in_bytes */
+	int in_paused;      /* not reading: the input budget is spent */
 	uint64_t born_ms;   /* loop time of accept */
 	uint64_t active_ms; /* loop time of the last byte read or reply */
 	uint64_t write_ms;  /* loop time the write queue last moved */
-	struct rq *rq;   /* the request in flight, or NULL */
+	struct rq *rq;      /* the request in flight, or NULL */
 	uint64_t id;
 	uint64_t opened_ms;
 	char peer[64]; /* "IP:PORT" */
@@ -310,8 +310,8 @@ void follow_forget(struct conn *c);
 
 /* ---- dbq.c: the database thread and its job queue ---- */
 
-#define DBQ_WRITE 0x1 /* the job writes: it runs inside a savepoint */
-#define DBQ_PUSH 0x2  /* counts for CAIRND_TEST_KILL_AFTER_COMMITS */
+#define DBQ_WRITE 0x1  /* the job writes: it runs inside a savepoint */
+#define DBQ_PUSH 0x2   /* counts for CAIRND_TEST_KILL_AFTER_COMMITS */
 #define DBQ_DRYRUN 0x4 /* a write job always rolled back: a check */
 
 /*

@@ -16,7 +16,7 @@
 #include "session.h"
 
 #define SEED_MAX (1024 * 1024) /* one seed file */
-#define SEED_HLC(sec, n) ((uint64_t)(sec) * 1000 << 16 | (n))
+#define SEED_HLC(sec, n) ((uint64_t)(sec)*1000 << 16 | (n))
 
 static const char *const ids[] = {
         "3b6f1a2e-9c4d-4e8f-a1b2-c3d4e5f60718",
@@ -202,8 +202,8 @@ req_invite(struct seed *s, unsigned conn, const char *handle, Cairn__Role role)
 }
 
 static void
-req_answer(struct seed *s, unsigned conn, const char *handle,
-           Cairn__Role role, int accept)
+req_answer(struct seed *s, unsigned conn, const char *handle, Cairn__Role role,
+           int accept)
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Answer a = CAIRN__ANSWER__INIT;
@@ -248,8 +248,7 @@ req_group(struct seed *s, unsigned conn, Cairn__GroupAction action,
 /* A record of kind with body (packed into b by the caller), or deleted. */
 static void
 req_push_one(struct seed *s, unsigned conn, const char *id, Cairn__Kind kind,
-             const uint8_t *body, size_t len, uint64_t hlc,
-             const char *subject)
+             const uint8_t *body, size_t len, uint64_t hlc, const char *subject)
 {
 	Cairn__Request req = CAIRN__REQUEST__INIT;
 	Cairn__Push p = CAIRN__PUSH__INIT;
@@ -469,8 +468,7 @@ main(int argc, char **argv)
 	/* A study group: create, invite, join, leave. */
 	seed_begin(&s, SESSION_SETUP_AUTH | SESSION_SETUP_TWO);
 	req_group(&s, 0, CAIRN__GROUP_ACTION__GROUP_CREATE, "ml-study", "");
-	req_group(&s, 0, CAIRN__GROUP_ACTION__GROUP_INVITE, "ml-study",
-	          "noor");
+	req_group(&s, 0, CAIRN__GROUP_ACTION__GROUP_INVITE, "ml-study", "noor");
 	req_group(&s, 1, CAIRN__GROUP_ACTION__GROUP_JOIN, "ml-study", "");
 	req_empty(&s, 1, CAIRN__REQUEST__BODY_PEOPLE);
 	req_follow(&s, 0);
