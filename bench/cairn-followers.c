@@ -289,8 +289,7 @@ main(int argc, char **argv)
 			continue;
 		if (rc <= 0) {
 			fprintf(stderr,
-			        "cairn-followers: %ld of %ld followers got "
-			        "nothing within %d s\n",
+			        "cairn-followers: %ld of %ld followers got nothing within %d s\n",
 			        n - got, n, FW_WAIT_MS / 1000);
 			goto out;
 		}
@@ -314,8 +313,7 @@ main(int argc, char **argv)
 	}
 	printf("followers=%ld opened_ms=%.0f", n, t_open);
 	if (rss0 >= 0 && rss1 >= 0)
-		printf(" rss_before_kb=%ld rss_after_kb=%ld "
-		       "per_follower_kb=%.1f",
+		printf(" rss_before_kb=%ld rss_after_kb=%ld per_follower_kb=%.1f",
 		       rss0, rss1, (double)(rss1 - rss0) / (double)n);
 	printf(" push_acked_ms=%.1f fanout_first_ms=%.1f fanout_last_ms=%.1f\n",
 	       t_ack, t_first, t_last);

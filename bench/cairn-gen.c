@@ -71,8 +71,8 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: cairn-gen [--ids-today] HOME N [SEED] "
-		                "[HOURS]\n");
+		fprintf(stderr,
+		        "usage: cairn-gen [--ids-today] HOME N [SEED] [HOURS]\n");
 		return EXIT_USAGE;
 	}
 	n = strtoul(argv[2], NULL, 10);

@@ -682,8 +682,8 @@ ld_ramp(void)
 	if (L.phase == LD_PH_RAMP && L.ramping == 0 &&
 	    L.next_start == L.total) {
 		if (L.set_up == 0) {
-			fprintf(stderr, "cairn-load: no connection was set "
-			                "up\n");
+			fprintf(stderr,
+			        "cairn-load: no connection was set up\n");
 			ld_run_end();
 			return;
 		}
@@ -753,9 +753,7 @@ ld_on_account(struct ld_conn *c, const Cairn__Response *r, int code)
 	if (code == CAIRN_EBUSY || code == CAIRN_ERATELIMIT) {
 		if (!said_busy++)
 			fprintf(stderr,
-			        "cairn-load: %s: %s; retrying (raise cairnd's "
-			        "--login-limit, --login-ip-limit and "
-			        "--register-limit)\n",
+			        "cairn-load: %s: %s; retrying (raise cairnd's --login-limit, --login-ip-limit and --register-limit)\n",
 			        a->handle, err_message(code));
 		c->state = LD_IDLE;
 		uv_timer_start(&c->timer, ld_on_retry, LD_RETRY_MS, 0);
@@ -1056,8 +1054,7 @@ ld_run_begin(void)
 	struct ld_conn *c;
 
 	fprintf(stderr,
-	        "cairn-load: %u of %u connections set up in %.1f s (%u "
-	        "failed); running %.0f s\n",
+	        "cairn-load: %u of %u connections set up in %.1f s (%u failed); running %.0f s\n",
 	        L.set_up, L.total, ld_secs(L.t_setup, L.t_start),
 	        L.setup_failed, L.o.duration);
 	if (L.o.pid > 0 && ld_proc_read(L.o.pid, &L.srv0) != 0) {
@@ -1113,8 +1110,8 @@ ld_on_tick(uv_timer_t *t)
 	for (i = 0; i < LD_CODES; i++)
 		errs += L.st.errors[i];
 	fprintf(stderr,
-	        "[%5.1fs] pushes/s %.0f records/s %.0f pulls/s %.0f "
-	        "errors %" PRIu64 " lost %" PRIu64,
+	        "[%5.1fs] pushes/s %.0f records/s %.0f pulls/s %.0f errors %" PRIu64
+	        " lost %" PRIu64,
 	        now, (double)(L.st.pushes - L.last.pushes) / dt,
 	        (double)(L.st.records - L.last.records) / dt,
 	        (double)(L.st.pulls - L.last.pulls) / dt, errs, L.st.lost);
@@ -1231,17 +1228,10 @@ ld_summary(void)
 		self_cpu = (L.self1 - L.self0) / secs * 100;
 	ld_errors_text(errs, sizeof(errs), json);
 #define LD_Q(s, q) ld_quantile(&(s), (q))
-	printf(json ? "{\"clients\": %u, \"followers\": %u, \"accounts\": %u, "
-	              "\"push_size\": %u, \"pulls\": %s, \"think_ms\": %u, "
-	              "\"duration_s\": %.2f, \"pushes\": %" PRIu64 ", "
-	              "\"pushes_per_s\": %.1f, \"records_per_s\": %.1f, "
-	              "\"push_p50_ms\": %.2f, \"push_p99_ms\": %.2f, "
-	              "\"push_p999_ms\": %.2f, \"push_max_ms\": %.2f, "
-	            : "clients=%u followers=%u accounts=%u push_size=%u "
-	              "pulls=%s think_ms=%u duration_s=%.2f pushes=%" PRIu64
-	              " pushes_per_s=%.1f records_per_s=%.1f "
-	              "push_p50_ms=%.2f push_p99_ms=%.2f push_p999_ms=%.2f "
-	              "push_max_ms=%.2f ",
+	printf(json ? "{\"clients\": %u, \"followers\": %u, \"accounts\": %u, \"push_size\": %u, \"pulls\": %s, \"think_ms\": %u, \"duration_s\": %.2f, \"pushes\": %" PRIu64
+	              ", \"pushes_per_s\": %.1f, \"records_per_s\": %.1f, \"push_p50_ms\": %.2f, \"push_p99_ms\": %.2f, \"push_p999_ms\": %.2f, \"push_max_ms\": %.2f, "
+	            : "clients=%u followers=%u accounts=%u push_size=%u pulls=%s think_ms=%u duration_s=%.2f pushes=%" PRIu64
+	              " pushes_per_s=%.1f records_per_s=%.1f push_p50_ms=%.2f push_p99_ms=%.2f push_p999_ms=%.2f push_max_ms=%.2f ",
 	       L.o.clients, L.o.followers, L.o.accounts, L.o.push_size,
 	       L.o.pulls ? "true" : "false", L.o.think_ms, secs, L.st.pushes,
 	       secs > 0 ? (double)L.st.pushes / secs : 0,
@@ -1249,13 +1239,11 @@ ld_summary(void)
 	       LD_Q(L.push_lat, 0.50), LD_Q(L.push_lat, 0.99),
 	       LD_Q(L.push_lat, 0.999), LD_Q(L.push_lat, 1.0));
 	if (L.o.pulls)
-		printf(json ? "\"pulls_done\": %" PRIu64 ", "
-		              "\"pulled_records\": %" PRIu64 ", "
-		              "\"pull_p50_ms\": %.2f, \"pull_p99_ms\": %.2f, "
-		              "\"pull_p999_ms\": %.2f, \"pull_max_ms\": %.2f, "
+		printf(json ? "\"pulls_done\": %" PRIu64
+		              ", \"pulled_records\": %" PRIu64
+		              ", \"pull_p50_ms\": %.2f, \"pull_p99_ms\": %.2f, \"pull_p999_ms\": %.2f, \"pull_max_ms\": %.2f, "
 		            : "pulls_done=%" PRIu64 " pulled_records=%" PRIu64
-		              " pull_p50_ms=%.2f pull_p99_ms=%.2f "
-		              "pull_p999_ms=%.2f pull_max_ms=%.2f ",
+		              " pull_p50_ms=%.2f pull_p99_ms=%.2f pull_p999_ms=%.2f pull_max_ms=%.2f ",
 		       L.st.pulls, L.st.pulled, LD_Q(L.pull_lat, 0.50),
 		       LD_Q(L.pull_lat, 0.99), LD_Q(L.pull_lat, 0.999),
 		       LD_Q(L.pull_lat, 1.0));
@@ -1264,30 +1252,25 @@ ld_summary(void)
 		              ", \"heartbeats\": %" PRIu64 ", "
 		            : "events=%" PRIu64 " heartbeats=%" PRIu64 " ",
 		       L.st.events, L.st.heartbeats);
-	printf(json ? "\"errors\": {%s}, \"not_applied\": %" PRIu64 ", "
-	              "\"setup_failed\": %u, \"lost\": %" PRIu64 ", "
-	              "\"in_flight_end\": %" PRIu64 ", "
-	              "\"oldest_in_flight_ms\": %.1f, \"setup_s\": %.2f, "
-	              "\"load_cpu_pct\": %.1f, \"load_hwm_kb\": %ld"
-	            : "errors=%s not_applied=%" PRIu64 " setup_failed=%u "
-	              "lost=%" PRIu64 " in_flight_end=%" PRIu64
-	              " oldest_in_flight_ms=%.1f setup_s=%.2f "
-	              "load_cpu_pct=%.1f load_hwm_kb=%ld",
+	printf(json ? "\"errors\": {%s}, \"not_applied\": %" PRIu64
+	              ", \"setup_failed\": %u, \"lost\": %" PRIu64
+	              ", \"in_flight_end\": %" PRIu64
+	              ", \"oldest_in_flight_ms\": %.1f, \"setup_s\": %.2f, \"load_cpu_pct\": %.1f, \"load_hwm_kb\": %ld"
+	            : "errors=%s not_applied=%" PRIu64
+	              " setup_failed=%u lost=%" PRIu64 " in_flight_end=%" PRIu64
+	              " oldest_in_flight_ms=%.1f setup_s=%.2f load_cpu_pct=%.1f load_hwm_kb=%ld",
 	       json || errs[0] != '\0' ? errs : "none", L.st.not_applied,
 	       L.setup_failed, L.st.lost, L.in_flight_end,
 	       L.oldest_end_us / 1000.0,
 	       L.t_start > L.t_setup ? ld_secs(L.t_setup, L.t_start) : 0,
 	       self_cpu, ld_self_hwm());
 	if (srv_cpu >= 0)
-		printf(json ? ", \"cairnd_cpu_pct\": %.1f, "
-		              "\"cairnd_rss_kb\": %ld, \"cairnd_hwm_kb\": %ld"
-		            : " cairnd_cpu_pct=%.1f cairnd_rss_kb=%ld "
-		              "cairnd_hwm_kb=%ld",
+		printf(json ? ", \"cairnd_cpu_pct\": %.1f, \"cairnd_rss_kb\": %ld, \"cairnd_hwm_kb\": %ld"
+		            : " cairnd_cpu_pct=%.1f cairnd_rss_kb=%ld cairnd_hwm_kb=%ld",
 		       srv_cpu, L.srv1.rss_kb, L.srv1.hwm_kb);
 	/* What the rest of the machine took meanwhile (of nproc cores). */
 	if (secs > 0 && srv_cpu >= 0)
-		printf(json ? ", \"other_cpu_pct\": %.1f, "
-		              "\"cairnd_runq_wait_pct\": %.1f"
+		printf(json ? ", \"other_cpu_pct\": %.1f, \"cairnd_runq_wait_pct\": %.1f"
 		            : " other_cpu_pct=%.1f cairnd_runq_wait_pct=%.1f",
 		       (L.host1 - L.host0) / secs * 100 - srv_cpu - self_cpu,
 		       (L.srv1.wait_s - L.srv0.wait_s) / secs * 100);
@@ -1456,9 +1439,7 @@ ld_nofile(unsigned long n)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
 			fprintf(stderr,
-			        "cairn-load: %lu connections need %lu open "
-			        "files; the hard limit is %lu (raise ulimit "
-			        "-Hn)\n",
+			        "cairn-load: %lu connections need %lu open files; the hard limit is %lu (raise ulimit -Hn)\n",
 			        n, (unsigned long)need,
 			        (unsigned long)rl.rlim_max);
 			return -1;
@@ -1536,9 +1517,7 @@ ld_body(void)
 	            (cairn__record__get_packed_size(&r) + 4) >=
 	    FRAME_MAX) {
 		fprintf(stderr,
-		        "cairn-load: %u check-ins of %u bytes of text do not "
-		        "fit in one frame of %u bytes; lower --push-size or "
-		        "--text-bytes\n",
+		        "cairn-load: %u check-ins of %u bytes of text do not fit in one frame of %u bytes; lower --push-size or --text-bytes\n",
 		        L.o.push_size, L.o.text_bytes, FRAME_MAX);
 		return -1;
 	}

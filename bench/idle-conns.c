@@ -334,9 +334,7 @@ ic_nofile(unsigned long n)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
 			fprintf(stderr,
-			        "cairn-idle-conns: %lu connections need %lu "
-			        "open files; the hard limit is %lu (raise "
-			        "ulimit -Hn)\n",
+			        "cairn-idle-conns: %lu connections need %lu open files; the hard limit is %lu (raise ulimit -Hn)\n",
 			        n, (unsigned long)need,
 			        (unsigned long)rl.rlim_max);
 			return CAIRN_EUSAGE;
@@ -381,8 +379,8 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: cairn-idle-conns [--pull] HOST PORT CA "
-		                "N\n");
+		fprintf(stderr,
+		        "usage: cairn-idle-conns [--pull] HOST PORT CA N\n");
 		goto out;
 	}
 	port = atoi(argv[2]);
@@ -392,8 +390,8 @@ main(int argc, char **argv)
 	addr.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1 || port <= 0 ||
 	    port > 65535 || n == 0 || n > IC_N_MAX) {
-		fprintf(stderr, "cairn-idle-conns: HOST must be an IPv4 "
-		                "address, PORT 1..65535, N 1..1000000\n");
+		fprintf(stderr,
+		        "cairn-idle-conns: HOST must be an IPv4 address, PORT 1..65535, N 1..1000000\n");
 		goto out;
 	}
 	if ((rc = ic_nofile(n)) != CAIRN_OK)

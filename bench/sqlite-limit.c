@@ -282,9 +282,9 @@ main(int argc, char **argv)
 	size_t body = 150;
 
 	if (argc < 4 || argc > 6) {
-		fprintf(stderr, "usage: sqlite-limit server|client DB N "
-		                "[BODY [SQL]]\n"
-		                "       sqlite-limit fsync FILE N\n");
+		fprintf(stderr,
+		        "usage: sqlite-limit server|client DB N [BODY [SQL]]\n"
+		        "       sqlite-limit fsync FILE N\n");
 		return 2;
 	}
 	n = strtoul(argv[3], NULL, 10);

@@ -107,11 +107,10 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		return cli_usage(c, "expected one HANDLE");
 	handle = argv[cli_optind()];
 	if (!handle_valid(handle))
-		return cli_err(CAIRN_EINVAL,
-		               "bad handle '%s': 2 to 32 of a-z 0-9 _ -, "
-		               "starting with "
-		               "a letter",
-		               handle);
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting with a letter",
+		        handle);
 	if (device == NULL) {
 		if (gethostname(host, sizeof(host)) != 0)
 			snprintf(host, sizeof(host), "cairn");
@@ -126,11 +125,10 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		return cli_err(rc, "cannot read the store: %s",
 		               store_errmsg(c->st));
 	if (foreign > 0)
-		return cli_err(CAIRN_EFORBIDDEN,
-		               "this home holds another learner's records; use "
-		               "another "
-		               "--home for %s",
-		               handle);
+		return cli_err(
+		        CAIRN_EFORBIDDEN,
+		        "this home holds another learner's records; use another --home for %s",
+		        handle);
 	if ((rc = password_read(from_stdin, reg, password, sizeof(password))))
 		return rc;
 	if ((rc = cli_net_open(c, 0, &n)) != CAIRN_OK)
@@ -346,19 +344,17 @@ revoke_device(struct cli *c, struct net_conn *n, const char *prefix)
 		if (strncmp(list->devices->devices[i]->id, prefix, plen) != 0)
 			continue;
 		if (hit != NULL) {
-			rc = cli_err(CAIRN_EAMBIGUOUS,
-			             "device id '%s' is ambiguous; give more "
-			             "characters",
-			             prefix);
+			rc = cli_err(
+			        CAIRN_EAMBIGUOUS,
+			        "device id '%s' is ambiguous; give more characters",
+			        prefix);
 			goto out;
 		}
 		hit = list->devices->devices[i];
 	}
 	if (hit == NULL || strlen(hit->id) > CLI_DEVICE_MAX) {
 		rc = cli_err(CAIRN_ENOTFOUND,
-		             "no device %s; see 'cairn "
-		             "devices'",
-		             prefix);
+		             "no device %s; see 'cairn devices'", prefix);
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%s", hit->id);

@@ -31,10 +31,10 @@ comment_may_see(struct cli *c, const char *handle)
 	role = people_role(p, handle, 0);
 	cairn__people_ok__free_unpacked(p, NULL);
 	if (role == 0 || role == CAIRN__ROLE__ROLE_MENTOR)
-		return cli_err(CAIRN_EFORBIDDEN,
-		               "you do not see %s's log; see 'cairn people' "
-		               "(after 'cairn sync')",
-		               handle);
+		return cli_err(
+		        CAIRN_EFORBIDDEN,
+		        "you do not see %s's log; see 'cairn people' (after 'cairn sync')",
+		        handle);
 	return CAIRN_OK;
 }
 
@@ -64,8 +64,8 @@ cmd_comment(struct cli *c, int argc, char **argv)
 	if (who != NULL) {
 		/* comment --week HANDLE WEEK TEXT */
 		if (npos != 2)
-			return cli_usage(c, "expected HANDLE WEEK TEXT after "
-			                    "--week");
+			return cli_usage(
+			        c, "expected HANDLE WEEK TEXT after --week");
 		if (!handle_valid(who))
 			return cli_err(CAIRN_EINVAL, "bad handle '%s'", who);
 		if ((rc = plan_today(&today)) != CAIRN_OK)
@@ -109,12 +109,10 @@ cmd_comment(struct cli *c, int argc, char **argv)
 		                        "week", out_str_or_null(cm.week),
 		                        "subject", r.subject, "text", text));
 	else if (who != NULL)
-		printf("commented on %s's week %s (%s); 'cairn sync' sends "
-		       "it\n",
+		printf("commented on %s's week %s (%s); 'cairn sync' sends it\n",
 		       r.subject, week, out_short_id(r.id, sid));
 	else
-		printf("commented on %s's entry %.8s (%s); 'cairn sync' sends "
-		       "it\n",
+		printf("commented on %s's entry %.8s (%s); 'cairn sync' sends it\n",
 		       r.subject, target.id, out_short_id(r.id, sid));
 out:
 	rec_release(&target);
@@ -319,13 +317,13 @@ inbox_breaches(struct cli *c, const Cairn__PeopleOk *p, int all, json_t *arr,
 			if (arr != NULL) {
 				json_array_append_new(
 				        arr,
-				        json_pack("{s:s, s:s, s:f, s:f, s:s, "
-				                  "s:s}",
-				                  "user", who->handle, "rule",
-				                  model_rule_name(b->rule),
-				                  "value", b->value, "got",
-				                  b->got, "from", from, "to",
-				                  to));
+				        json_pack(
+				                "{s:s, s:s, s:f, s:f, s:s, s:s}",
+				                "user", who->handle, "rule",
+				                model_rule_name(b->rule),
+				                "value", b->value, "got",
+				                b->got, "from", from, "to",
+				                to));
 				continue;
 			}
 			if ((*shown)++ == 0)
@@ -400,12 +398,10 @@ cmd_inbox(struct cli *c, int argc, char **argv)
 			                          : people_role_name(v->role),
 			                  "group", out_str_or_null(v->group)));
 		else if (v->group[0] != '\0')
-			printf("  %s invites you to group %s ('cairn group "
-			       "join %s')\n",
+			printf("  %s invites you to group %s ('cairn group join %s')\n",
 			       v->handle, v->group, v->group);
 		else
-			printf("  %s asks you to be their %s ('cairn accept "
-			       "%s')\n",
+			printf("  %s asks you to be their %s ('cairn accept %s')\n",
 			       v->handle,
 			       v->role == CAIRN__ROLE__ROLE_MENTOR ? "mentor"
 			                                           : "partner",

@@ -313,8 +313,7 @@ cmd_feed(struct cli *c, int argc, char **argv)
 		if (date_parse(arg, now, &d) != CAIRN_OK)
 			return cli_err(
 			        CAIRN_EINVAL,
-			        "bad date '%s': use YYYY-MM-DD, today or "
-			        "yesterday",
+			        "bad date '%s': use YYYY-MM-DD, today or yesterday",
 			        arg);
 		since = ymd_start(&d);
 	}
@@ -324,8 +323,7 @@ cmd_feed(struct cli *c, int argc, char **argv)
 		if (c->server[0] == '\0')
 			return cli_err(
 			        CAIRN_ENOCONFIG,
-			        "this home has no server; run 'cairn init "
-			        "--server HOST:PORT --ca FILE'");
+			        "this home has no server; run 'cairn init --server HOST:PORT --ca FILE'");
 		if (c->token_len == 0)
 			return cli_err(CAIRN_EAUTHREQ,
 			               "not logged in; run 'cairn login %s'",

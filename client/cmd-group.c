@@ -61,18 +61,15 @@ group_change(struct cli *c, Cairn__GroupAction action, const char *name,
 	}
 	switch (action) {
 	case CAIRN__GROUP_ACTION__GROUP_CREATE:
-		printf("created group %s; invite members with 'cairn group "
-		       "invite %s HANDLE'\n",
+		printf("created group %s; invite members with 'cairn group invite %s HANDLE'\n",
 		       name, name);
 		break;
 	case CAIRN__GROUP_ACTION__GROUP_INVITE:
-		printf("invited %s to group %s; they join with 'cairn group "
-		       "join %s'\n",
+		printf("invited %s to group %s; they join with 'cairn group join %s'\n",
 		       handle, name, name);
 		break;
 	case CAIRN__GROUP_ACTION__GROUP_JOIN:
-		printf("joined group %s (%zu members); run 'cairn sync' to get "
-		       "their logs\n",
+		printf("joined group %s (%zu members); run 'cairn sync' to get their logs\n",
 		       name, g != NULL ? g->n_members : 0);
 		break;
 	default:
@@ -123,10 +120,10 @@ group_board(struct cli *c, const char *name, const char *wk)
 	if ((rc = people_cache_load(c, &p)) != CAIRN_OK)
 		return rc;
 	if ((g = group_find(p, name)) == NULL) {
-		rc = cli_err(CAIRN_ENOTFOUND,
-		             "you are not in a group '%s' (as of your last "
-		             "'cairn sync'); see 'cairn group ls'",
-		             name);
+		rc = cli_err(
+		        CAIRN_ENOTFOUND,
+		        "you are not in a group '%s' (as of your last 'cairn sync'); see 'cairn group ls'",
+		        name);
 		goto out;
 	}
 	if ((rows = calloc(g->n_members + 1, sizeof(*rows))) == NULL) {
@@ -265,9 +262,9 @@ cmd_group(struct cli *c, int argc, char **argv)
 			return cli_err(CAIRN_EINVAL, "bad handle '%s'",
 			               argv[cli_optind() + 2]);
 		if (c->token_len == 0 || c->server[0] == '\0')
-			return cli_err(CAIRN_EAUTHREQ,
-			               "not logged in; run 'cairn login "
-			               "HANDLE'");
+			return cli_err(
+			        CAIRN_EAUTHREQ,
+			        "not logged in; run 'cairn login HANDLE'");
 		return group_change(c, CAIRN__GROUP_ACTION__GROUP_INVITE, name,
 		                    argv[cli_optind() + 2]);
 	}

@@ -26,10 +26,10 @@ init_say(struct cli *c, const char *server, const char *from)
 	desc[0] = '\0';
 	if (trust == HOME_TRUST_PINNED &&
 	    home_ca_describe(path, desc, sizeof(desc)) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL,
-		               "%s holds no certificate that can be read; run "
-		               "'cairn init --server %s --ca FILE'",
-		               path, server);
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "%s holds no certificate that can be read; run 'cairn init --server %s --ca FILE'",
+		        path, server);
 	if (c->json)
 		return out_json(json_pack(
 		        "{s:s, s:s, s:s, s:s?}", "home", c->home, "server",
@@ -38,9 +38,7 @@ init_say(struct cli *c, const char *server, const char *from)
 		        trust == HOME_TRUST_SYSTEM ? NULL : desc));
 	printf("home %s now uses %s\n", c->home, server);
 	if (trust == HOME_TRUST_SYSTEM)
-		printf("trusts the system's CA store (--system-ca): any CA "
-		       "this "
-		       "machine trusts may vouch for %s\n",
+		printf("trusts the system's CA store (--system-ca): any CA this machine trusts may vouch for %s\n",
 		       server);
 	else
 		printf("trusts only the CA pinned in %s%s%s: %s\n", path,
@@ -90,11 +88,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 		        server);
 	/* c->ca is the home's ca.pem when it has one. */
 	if (ca == NULL && !system_ca && home_trust(c->ca) == HOME_TRUST_NONE)
-		return cli_err(CAIRN_EUSAGE,
-		               "--ca FILE is required: the server's CA "
-		               "certificate (ca.pem, from its operator); or "
-		               "--system-ca to trust this system's CA store "
-		               "instead");
+		return cli_err(
+		        CAIRN_EUSAGE,
+		        "--ca FILE is required: the server's CA certificate (ca.pem, from its operator); or --system-ca to trust this system's CA store instead");
 	if (ca != NULL && (rc = home_copy_ca(c->home, ca, &err)) != CAIRN_OK)
 		return cli_errbuf(rc, &err);
 	if (system_ca && (rc = home_trust_system(c->home, &err)) != CAIRN_OK)

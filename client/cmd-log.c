@@ -241,10 +241,10 @@ set_time(Cairn__Entry *e, const struct entry_opts *o, int editing, time_t now)
 		return CAIRN_OK;
 	}
 	if (local_to_instant(&date, h, m, &t, &off) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL,
-		               "%04d-%02d-%02d %02d:%02d does not exist in "
-		               "this time zone",
-		               date.y, date.m, date.d, h, m);
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "%04d-%02d-%02d %02d:%02d does not exist in this time zone",
+		        date.y, date.m, date.d, h, m);
 	e->started_at = t;
 	e->utc_offset = off;
 	return CAIRN_OK;
@@ -261,11 +261,10 @@ apply_opts(Cairn__Entry *e, const struct entry_opts *o, int editing)
 
 	if (o->duration != NULL) {
 		if (duration_parse(o->duration, &minutes) != CAIRN_OK)
-			return cli_err(CAIRN_EINVAL,
-			               "bad duration '%s': use 45m, 1h30m or "
-			               "2h (at most "
-			               "24h)",
-			               o->duration);
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "bad duration '%s': use 45m, 1h30m or 2h (at most 24h)",
+			        o->duration);
 		e->minutes = minutes;
 	}
 	if ((o->activity != NULL &&
@@ -330,8 +329,7 @@ cmd_find_entry(struct cli *c, const char *prefix, struct rec *r)
 	rc = store_get_kind(c->st, CAIRN__KIND__KIND_ENTRY, prefix, r);
 	if (rc == CAIRN_EINVAL)
 		return cli_err(rc,
-		               "bad ID '%s': give 6 or more of its "
-		               "characters",
+		               "bad ID '%s': give 6 or more of its characters",
 		               prefix);
 	if (rc == CAIRN_ENOTFOUND)
 		return cli_err(rc, "no entry %s; see 'cairn ls'", prefix);
@@ -368,10 +366,10 @@ static int
 check_own(struct cli *c, const struct rec *r)
 {
 	if (r->owner[0] != '\0' && strcmp(r->owner, c->handle) != 0)
-		return cli_err(CAIRN_EFORBIDDEN,
-		               "entry %.8s belongs to %s; you can change only "
-		               "your own",
-		               r->id, r->owner);
+		return cli_err(
+		        CAIRN_EFORBIDDEN,
+		        "entry %.8s belongs to %s; you can change only your own",
+		        r->id, r->owner);
 	return CAIRN_OK;
 }
 

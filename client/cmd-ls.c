@@ -85,8 +85,7 @@ cmd_ls(struct cli *c, int argc, char **argv)
 		    date_parse(arg, now, &d) != CAIRN_OK)
 			return cli_err(
 			        CAIRN_EINVAL,
-			        "bad date '%s': use YYYY-MM-DD, today or "
-			        "yesterday",
+			        "bad date '%s': use YYYY-MM-DD, today or yesterday",
 			        arg);
 		if (ch == 's')
 			f.since = ymd_start(&d);
@@ -97,10 +96,10 @@ cmd_ls(struct cli *c, int argc, char **argv)
 			n = strtol(arg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == arg || n < 1 ||
 			    n > LS_LIMIT_MAX)
-				return cli_err(CAIRN_EINVAL,
-				               "bad limit '%s': give a "
-				               "positive number",
-				               arg);
+				return cli_err(
+				        CAIRN_EINVAL,
+				        "bad limit '%s': give a positive number",
+				        arg);
 			f.limit = n;
 		} else if (ch == 'U') {
 			if (!handle_valid(arg))

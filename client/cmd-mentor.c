@@ -119,8 +119,7 @@ cmd_mentees(struct cli *c, int argc, char **argv)
 	week_of_day(today, week, &monday);
 	rc = mentee_list(c, &people);
 	if (rc == CAIRN_ENOTFOUND && !c->json) {
-		printf("no mentees yet: a learner runs 'cairn invite %s --as "
-		       "mentor', you 'cairn accept' and 'cairn sync'\n",
+		printf("no mentees yet: a learner runs 'cairn invite %s --as mentor', you 'cairn accept' and 'cairn sync'\n",
 		       c->handle);
 		rc = CAIRN_OK;
 		goto out;
@@ -265,10 +264,10 @@ cmd_review(struct cli *c, int argc, char **argv)
 	if ((rc = people_cache_load(c, &people)) != CAIRN_OK)
 		return rc;
 	if (people_role(people, who, CAIRN__ROLE__ROLE_MENTEE) == 0) {
-		rc = cli_err(CAIRN_EFORBIDDEN,
-		             "%s is not your mentee; see 'cairn people' (after "
-		             "'cairn sync')",
-		             who);
+		rc = cli_err(
+		        CAIRN_EFORBIDDEN,
+		        "%s is not your mentee; see 'cairn people' (after 'cairn sync')",
+		        who);
 		goto out;
 	}
 	week_of_day(monday, week, NULL);

@@ -59,9 +59,9 @@ people_cache_load(struct cli *c, Cairn__PeopleOk **out)
 	*out = cairn__people_ok__unpack(NULL, len, buf);
 	free(buf);
 	if (*out == NULL)
-		return cli_err(CAIRN_ESTORAGE,
-		               "the saved people list is unreadable; run "
-		               "'cairn sync'");
+		return cli_err(
+		        CAIRN_ESTORAGE,
+		        "the saved people list is unreadable; run 'cairn sync'");
 	return CAIRN_OK;
 }
 
@@ -141,8 +141,7 @@ people_handle(struct cli *c, int argc, char **argv, const char **handle)
 	if (!handle_valid(*handle))
 		return cli_err(
 		        CAIRN_EINVAL,
-		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting "
-		        "with a letter",
+		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting with a letter",
 		        *handle);
 	return CAIRN_OK;
 }
@@ -199,16 +198,13 @@ cmd_invite(struct cli *c, int argc, char **argv)
 		                        "role", people_role_name(m.role),
 		                        "accepted", now));
 	else if (now)
-		printf("%s had invited you: you are partners now; run 'cairn "
-		       "sync' to get their log\n",
+		printf("%s had invited you: you are partners now; run 'cairn sync' to get their log\n",
 		       handle);
 	else if (m.role == CAIRN__ROLE__ROLE_PARTNER)
-		printf("invited %s to be your study partner; they accept with "
-		       "'cairn accept %s'\n",
+		printf("invited %s to be your study partner; they accept with 'cairn accept %s'\n",
 		       handle, c->handle);
 	else
-		printf("asked %s to be your mentor; they accept with 'cairn "
-		       "accept %s'\n",
+		printf("asked %s to be your mentor; they accept with 'cairn accept %s'\n",
 		       handle, c->handle);
 	msg_free_response(resp);
 	return rc;
@@ -251,14 +247,12 @@ people_answer(struct cli *c, int argc, char **argv, int accept)
 	else if (!accept)
 		printf("declined %s's invitation\n", handle);
 	else if (role == CAIRN__ROLE__ROLE_MENTEE)
-		printf("you are now %s's mentor; run 'cairn sync' to get their "
-		       "log, then 'cairn mentees'\n",
+		printf("you are now %s's mentor; run 'cairn sync' to get their log, then 'cairn mentees'\n",
 		       handle);
 	else if (role == CAIRN__ROLE__ROLE_MENTOR)
 		printf("%s is now your mentor\n", handle);
 	else
-		printf("%s is now your study partner; run 'cairn sync' to get "
-		       "their log\n",
+		printf("%s is now your study partner; run 'cairn sync' to get their log\n",
 		       handle);
 	msg_free_response(resp);
 	return rc;
@@ -301,14 +295,10 @@ cmd_drop(struct cli *c, int argc, char **argv)
 		rc = out_json(json_pack("{s:s, s:b, s:b}", "handle", handle,
 		                        "dropped", 1, "still_sharing", still));
 	else if (still)
-		printf("dropped %s, but you are still in a study group "
-		       "together "
-		       "and keep seeing each other; 'cairn group leave NAME' "
-		       "ends that\n",
+		printf("dropped %s, but you are still in a study group together and keep seeing each other; 'cairn group leave NAME' ends that\n",
 		       handle);
 	else
-		printf("dropped %s: from their next sync they no longer have "
-		       "your log, and yours forgets theirs\n",
+		printf("dropped %s: from their next sync they no longer have your log, and yours forgets theirs\n",
 		       handle);
 	msg_free_response(resp);
 	return rc;
@@ -387,8 +377,7 @@ cmd_people(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (ok->n_people == 0)
-		printf("nobody yet: 'cairn invite HANDLE --as partner' or "
-		       "'--as mentor'\n");
+		printf("nobody yet: 'cairn invite HANDLE --as partner' or '--as mentor'\n");
 	for (i = 0; i < ok->n_people; i++) {
 		const Cairn__Person *p = ok->people[i];
 
@@ -454,12 +443,10 @@ cmd_invites(struct cli *c, int argc, char **argv)
 				printf("%s:\n", pass ? "incoming" : "outgoing");
 			people_date(v->at, at);
 			if (v->group[0] != '\0')
-				printf("  %-16s to group %s, %s  ('cairn group "
-				       "join %s')\n",
+				printf("  %-16s to group %s, %s  ('cairn group join %s')\n",
 				       v->handle, v->group, at, v->group);
 			else if (pass)
-				printf("  %-16s as your %s, %s  ('cairn "
-				       "accept %s')\n",
+				printf("  %-16s as your %s, %s  ('cairn accept %s')\n",
 				       v->handle,
 				       v->role == CAIRN__ROLE__ROLE_MENTOR
 				               ? "mentor"

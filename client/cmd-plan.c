@@ -65,8 +65,7 @@ cli_now(int64_t *now, int64_t *today)
 		if (rfc3339_parse(env, &t) != CAIRN_OK)
 			return cli_err(
 			        CAIRN_EUSAGE,
-			        "bad CAIRN_NOW '%s': use YYYY-MM-DD or an "
-			        "RFC 3339 time (2026-12-02T21:00:00+01:00)",
+			        "bad CAIRN_NOW '%s': use YYYY-MM-DD or an RFC 3339 time (2026-12-02T21:00:00+01:00)",
 			        env);
 	}
 	tt = (time_t)t;
@@ -168,8 +167,9 @@ plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
 			return cli_err(CAIRN_ENOTFOUND,
 			               "no plan of %s here; run 'cairn sync'",
 			               owner);
-		return cli_err(CAIRN_ENOTFOUND, "no plan yet; import one with "
-		                                "'cairn plan import FILE'");
+		return cli_err(
+		        CAIRN_ENOTFOUND,
+		        "no plan yet; import one with 'cairn plan import FILE'");
 	}
 	if (spec == NULL) {
 		/* The active plan, else the one imported last. */
@@ -203,10 +203,10 @@ plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
 	if (n == 0)
 		return cli_err(CAIRN_ENOTFOUND,
 		               "no plan '%s'; see 'cairn plan ls'", spec);
-	return cli_err(CAIRN_EAMBIGUOUS,
-	               "'%s' matches %zu plans; see 'cairn plan ls' and give "
-	               "more of the ID",
-	               spec, n);
+	return cli_err(
+	        CAIRN_EAMBIGUOUS,
+	        "'%s' matches %zu plans; see 'cairn plan ls' and give more of the ID",
+	        spec, n);
 }
 
 int
@@ -399,8 +399,7 @@ import_print(struct cli *c, const struct ptree *t, int dry_run)
 	printf("plan \"%s\"%s%s%s, starting %s\n", p->title,
 	       dry_run ? "" : " (", dry_run ? "" : out_short_id(t->id, sid),
 	       dry_run ? "" : ")", p->start);
-	printf("  %zu phases, %zu projects, %zu tasks, %zu milestones, %zu "
-	       "skills, %zu notes\n",
+	printf("  %zu phases, %zu projects, %zu tasks, %zu milestones, %zu skills, %zu notes\n",
 	       counts[1], counts[2], counts[3], counts[4], counts[5],
 	       counts[6]);
 	if (p->hours_max > 0 && p->hours_min != p->hours_max)
@@ -742,8 +741,7 @@ plan_status(struct cli *c, int argc, char **argv)
 	} else {
 		pstatus_print(stdout, t, &s);
 		if (due > 0)
-			printf("predictions due: %d, still open after their "
-			       "week ('cairn predict ls')\n",
+			printf("predictions due: %d, still open after their week ('cairn predict ls')\n",
 			       due);
 	}
 out:

@@ -40,11 +40,10 @@ predict_conf(const char *arg, unsigned *out)
 		end++;
 	if (end == arg || *end != '\0' || v < PREDICT_CONF_MIN ||
 	    v > PREDICT_CONF_MAX)
-		return cli_err(CAIRN_EINVAL,
-		               "confidence is a percentage from %d to %d (e.g. "
-		               "--confidence 80); below 50, predict the "
-		               "opposite",
-		               PREDICT_CONF_MIN, PREDICT_CONF_MAX);
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "confidence is a percentage from %d to %d (e.g. --confidence 80); below 50, predict the opposite",
+		        PREDICT_CONF_MIN, PREDICT_CONF_MAX);
 	*out = (unsigned)v;
 	return CAIRN_OK;
 }
@@ -112,9 +111,7 @@ predict_make(struct cli *c, int argc, char **argv)
 			                        p.text, "confidence",
 			                        (int)p.confidence));
 		else
-			printf("predicted for %s at %u%% (%s); on Friday: "
-			       "'cairn predict resolve %.8s right|wrong|"
-			       "partly'\n",
+			printf("predicted for %s at %u%% (%s); on Friday: 'cairn predict resolve %.8s right|wrong|partly'\n",
 			       week, p.confidence, out_short_id(r.id, sid),
 			       r.id);
 	}
@@ -157,10 +154,10 @@ predict_resolve(struct cli *c, int argc, char **argv)
 		               "no prediction %s; see 'cairn predict ls'",
 		               argv[cli_optind()]);
 	if (rc == CAIRN_EAMBIGUOUS)
-		return cli_err(rc,
-		               "'%s' matches several predictions; give "
-		               "more of the ID",
-		               argv[cli_optind()]);
+		return cli_err(
+		        rc,
+		        "'%s' matches several predictions; give more of the ID",
+		        argv[cli_optind()]);
 	if (rc != CAIRN_OK)
 		return cli_err(rc, "cannot read the store: %s",
 		               store_errmsg(c->st));
@@ -234,8 +231,7 @@ calib_print(FILE *f, const char *label, const struct model_calib *c)
 		return;
 	}
 	fprintf(f,
-	        "%s: %u resolved, Brier score %.3f (0 is perfect, 0.25 "
-	        "is always saying 50%%)\n",
+	        "%s: %u resolved, Brier score %.3f (0 is perfect, 0.25 is always saying 50%%)\n",
 	        label, c->n, c->brier);
 	for (b = 0; b < MODEL_BANDS; b++) {
 		if (c->band[b].n == 0)
@@ -319,8 +315,7 @@ predict_ls(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (shown == 0)
-		printf("no predictions%s; on Monday: cairn predict \"what will "
-		       "break\" --confidence 70\n",
+		printf("no predictions%s; on Monday: cairn predict \"what will break\" --confidence 70\n",
 		       wk != NULL ? " that week" : "");
 	calib_print(stdout, "calibration", &m.all);
 	calib_print(stdout, "the last 8 weeks", &m.recent);
@@ -383,8 +378,7 @@ cmd_commit(struct cli *c, int argc, char **argv)
 			return cli_err(rc, "cannot read the store: %s",
 			               store_errmsg(c->st));
 		if (m.n_commits == 0)
-			printf("no commitments: e.g. cairn commit --max-gap "
-			       "2\n");
+			printf("no commitments: e.g. cairn commit --max-gap 2\n");
 		for (i = 0; i < m.n_commits; i++) {
 			planrec_days_date(m.commits[i].since, since);
 			printf("%s %g since %s\n",
@@ -422,8 +416,7 @@ cmd_commit(struct cli *c, int argc, char **argv)
 		                        model_rule_name(k.rule), "value",
 		                        k.value, "since", since));
 	else
-		printf("committed: %s %g from %s; your partners and mentors "
-		       "see it after 'cairn sync'\n",
+		printf("committed: %s %g from %s; your partners and mentors see it after 'cairn sync'\n",
 		       model_rule_name(k.rule), k.value, since);
 out:
 	rec_release(&r);

@@ -281,8 +281,7 @@ report_heatmap(struct report *r)
 			}
 			fputc('\n', r->f);
 		}
-		fputs("```\n\n`.` none, `-` under 30m, `+` under 1h, `*` "
-		      "under 2h, `#` 2h or more\n",
+		fputs("```\n\n`.` none, `-` under 30m, `+` under 1h, `*` under 2h, `#` 2h or more\n",
 		      r->f);
 		return;
 	}
@@ -405,8 +404,7 @@ report_activities(struct report *r)
 		      "</th><th>plan</th></tr>\n",
 		      r->f);
 	} else
-		fputs("\n## Time per activity\n\n| activity | time | share | "
-		      "plan |\n| --- | ---: | ---: | ---: |\n",
+		fputs("\n## Time per activity\n\n| activity | time | share | plan |\n| --- | ---: | ---: | ---: |\n",
 		      r->f);
 	for (i = 0; i < r->m.n_acts; i++) {
 		double share = r->m.total > 0
@@ -583,8 +581,7 @@ report_drills(struct report *r)
 		      "</th><th>drill</th></tr>\n",
 		      r->f);
 	} else {
-		fputs("\n## Drills against their time boxes\n\n| day | time "
-		      "| box | | drill |\n| --- | ---: | ---: | --- | --- |\n",
+		fputs("\n## Drills against their time boxes\n\n| day | time | box | | drill |\n| --- | ---: | ---: | --- | --- |\n",
 		      r->f);
 	}
 	for (i = 0; i < r->m.n_ents; i++) {
@@ -675,8 +672,7 @@ report_calib(struct report *r, const char *label, const struct model_calib *c)
 		fprintf(r->f, "\n%s: %u resolved", label, c->n);
 		if (c->n > 0)
 			fprintf(r->f, ", Brier score %.3f", c->brier);
-		fputs("\n\n| said | resolved | came true |\n| --- | ---: | "
-		      "---: |\n",
+		fputs("\n\n| said | resolved | came true |\n| --- | ---: | ---: |\n",
 		      r->f);
 	}
 	for (b = 0; b < MODEL_BANDS; b++) {

@@ -83,9 +83,9 @@ sync_env(struct sync *s)
 		else if (strncmp(v, "sigint-push-ack:", 16) == 0)
 			s->int_push = atoi(v + 16);
 		else
-			return cli_err(CAIRN_EUSAGE,
-			               "CAIRN_TEST_KILL must be push-ack:N, "
-			               "pull-recv:N or sigint-push-ack:N");
+			return cli_err(
+			        CAIRN_EUSAGE,
+			        "CAIRN_TEST_KILL must be push-ack:N, pull-recv:N or sigint-push-ack:N");
 	}
 	return CAIRN_OK;
 }
@@ -134,8 +134,7 @@ push_refused(struct sync *s, int rc, const struct rec *recs, size_t n,
 		if (store_set_clean(s->c->st, id) != CAIRN_OK)
 			break;
 		fprintf(stderr,
-		        "cairn: %s %s was not delivered and stays on this "
-		        "machine only: %s\n",
+		        "cairn: %s %s was not delivered and stays on this machine only: %s\n",
 		        recs[i].kind == CAIRN__KIND__KIND_COMMENT ? "comment"
 		                                                  : "review",
 		        out_short_id(id, sid), err->msg);
@@ -256,10 +255,10 @@ push_recv(struct sync *s, struct push_flight *f)
 	 * row means something keeps rewriting them, so stop rather than spin.
 	 */
 	if (cleaned == 0 && ++s->stuck >= SYNC_STUCK_MAX) {
-		rc = cli_err(CAIRN_EINTERNAL,
-		             "local changes stayed unsynced after %d pushes; "
-		             "run 'cairn sync' again",
-		             SYNC_STUCK_MAX);
+		rc = cli_err(
+		        CAIRN_EINTERNAL,
+		        "local changes stayed unsynced after %d pushes; run 'cairn sync' again",
+		        SYNC_STUCK_MAX);
 		goto out;
 	}
 	if (cleaned > 0)
@@ -576,9 +575,9 @@ backfill_all(struct sync *s)
 			goto out;
 		if (resp->pull->reset) {
 			/* The server changed under us; the next sync redoes. */
-			rc = cli_err(CAIRN_EPROTO,
-			             "the server was restored during the sync; "
-			             "run 'cairn sync' again");
+			rc = cli_err(
+			        CAIRN_EPROTO,
+			        "the server was restored during the sync; run 'cairn sync' again");
 			goto out;
 		}
 		if (resp->pull->more && resp->pull->cursor <= after) {
@@ -638,11 +637,11 @@ sync_held(struct sync *s)
 
 	if (store_count_dirty(s->c->st, &n) != CAIRN_OK)
 		return cli_err(s->held, "%s", s->held_msg);
-	return cli_err(s->held,
-	               "%s; %llu change%s stay%s queued on this "
-	               "machine for the next 'cairn sync'",
-	               s->held_msg, (unsigned long long)n, n == 1 ? "" : "s",
-	               n == 1 ? "s" : "");
+	return cli_err(
+	        s->held,
+	        "%s; %llu change%s stay%s queued on this machine for the next 'cairn sync'",
+	        s->held_msg, (unsigned long long)n, n == 1 ? "" : "s",
+	        n == 1 ? "s" : "");
 }
 
 static int
@@ -665,8 +664,9 @@ sync_run(struct sync *s)
 		if (!reset)
 			break;
 		if (++resets > SYNC_RESETS_MAX)
-			return cli_err(CAIRN_EPROTO, "the server keeps asking "
-			                             "for a reset; try again");
+			return cli_err(
+			        CAIRN_EPROTO,
+			        "the server keeps asking for a reset; try again");
 	}
 	if ((rc = backfill_all(s)) != CAIRN_OK ||
 	    (rc = people_refresh(s)) != CAIRN_OK)
@@ -699,8 +699,8 @@ sync_lock(struct cli *c, int *fd)
 		               strerror(errno));
 	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "waiting for another sync of this "
-			                "home to finish\n");
+			fprintf(stderr,
+			        "waiting for another sync of this home to finish\n");
 		while (flock(f, LOCK_EX) < 0) {
 			if (errno == EINTR && !net_interrupted)
 				continue;
@@ -728,8 +728,7 @@ sync_say_people(const struct sync *s)
 	}
 	json_array_foreach(s->unshared, i, v)
 	{
-		printf("no longer sharing with %s: their records are gone from "
-		       "this machine\n",
+		printf("no longer sharing with %s: their records are gone from this machine\n",
 		       json_string_value(v));
 	}
 	if (s->refused > 0)
@@ -763,11 +762,11 @@ cmd_sync(struct cli *c, int argc, char **argv)
 		close(lock);
 	sigaction(SIGINT, &old, NULL);
 	if (rc == CAIRN_EINTR) {
-		rc = cli_err(rc,
-		             "interrupted after %llu pushed and %llu "
-		             "pulled; run 'cairn sync' to continue",
-		             (unsigned long long)s.pushed,
-		             (unsigned long long)(s.pulled + s.backfilled));
+		rc = cli_err(
+		        rc,
+		        "interrupted after %llu pushed and %llu pulled; run 'cairn sync' to continue",
+		        (unsigned long long)s.pushed,
+		        (unsigned long long)(s.pulled + s.backfilled));
 		goto out;
 	}
 	if (rc != CAIRN_OK)

@@ -117,8 +117,7 @@ cmd_start(struct cli *c, int argc, char **argv)
 	if (t.running)
 		return cli_err(
 		        CAIRN_EEXIST,
-		        "a timer is already running (%s, %s); run 'cairn stop' "
-		        "first",
+		        "a timer is already running (%s, %s); run 'cairn stop' first",
 		        t.activity, since(&t, when, sizeof(when)));
 	/* Check activity and text by the entry rules before keeping them. */
 	probe.started_at = (int64_t)now;
@@ -201,8 +200,7 @@ cmd_stop(struct cli *c, int argc, char **argv)
 	if (!t.running)
 		return cli_err(
 		        CAIRN_ENOTFOUND,
-		        "no timer is running; start one with 'cairn start "
-		        "ACTIVITY'");
+		        "no timer is running; start one with 'cairn start ACTIVITY'");
 	elapsed = (int64_t)now - (int64_t)t.started;
 	if (elapsed < 0)
 		elapsed = 0;
@@ -215,8 +213,8 @@ cmd_stop(struct cli *c, int argc, char **argv)
 	if (e->minutes < 1)
 		e->minutes = 1;
 	if (e->minutes > DURATION_MAX_MINUTES) {
-		fprintf(stderr, "cairn: the timer ran more than 24 hours; "
-		                "logging 24h (fix it with 'cairn edit')\n");
+		fprintf(stderr,
+		        "cairn: the timer ran more than 24 hours; logging 24h (fix it with 'cairn edit')\n");
 		e->minutes = DURATION_MAX_MINUTES;
 	}
 	e->limit_minutes = (uint32_t)t.limit;

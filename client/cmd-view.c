@@ -62,9 +62,7 @@ view_open(struct cli *c, const char *user, int64_t from, int64_t to,
 	}
 	if (!me && m->entries_total == 0 && t == NULL)
 		fprintf(stderr,
-		        "cairn: nothing of %s's here; run 'cairn sync' (and "
-		        "see "
-		        "'cairn people': do you see their log?)\n",
+		        "cairn: nothing of %s's here; run 'cairn sync' (and see 'cairn people': do you see their log?)\n",
 		        user);
 	if (plan != NULL)
 		*plan = t;
@@ -218,8 +216,7 @@ week_json(struct cli *c, const struct model *m, const struct ptree *t,
 	}
 	planrec_days_date(m->from, date);
 	o = json_pack(
-	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:o, "
-	        "s:o, s:o, s:o, s:o, s:o}",
+	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
 	        "user", m->user, "week", week, "monday", date, "days", days,
 	        "minutes", (json_int_t)m->total, "target_minutes",
 	        t != NULL ? json_integer((json_int_t)(w->target_h * 60 + 0.5))
@@ -462,12 +459,11 @@ cmd_streak(struct cli *c, int argc, char **argv)
 		                        "current", m.streak, "longest",
 		                        m.longest, "min_minutes", (int)min));
 	else
-		printf("%d day%s in a row now, longest %d (days with %s or "
-		       "more%s)\n",
+		printf("%d day%s in a row now, longest %d (days with %s or more%s)\n",
 		       m.streak, m.streak == 1 ? "" : "s", m.longest, d,
-		       m.has_plan ? "; a day the plan leaves free does not "
-		                    "break a run"
-		                  : "");
+		       m.has_plan
+		               ? "; a day the plan leaves free does not break a run"
+		               : "");
 	model_release(&m);
 	return rc;
 }

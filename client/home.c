@@ -63,8 +63,7 @@ home_resolve(const char *opt, char *out, size_t len, struct errbuf *err)
 	else
 		return errbuf_set(
 		        err, CAIRN_EUSAGE,
-		        "cannot find a home directory; use --home DIR or set "
-		        "CAIRN_HOME");
+		        "cannot find a home directory; use --home DIR or set CAIRN_HOME");
 	if (n < 0 || (size_t)n >= len)
 		return errbuf_set(err, CAIRN_EUSAGE, "home path too long");
 	/* Drop trailing slashes so joined paths read well. */
@@ -87,15 +86,14 @@ home_private(const char *dir, const struct stat *sb, struct errbuf *err)
 	int rc;
 
 	if (sb->st_uid != geteuid())
-		return errbuf_set(err, CAIRN_EFORBIDDEN,
-		                  "%s belongs to another user (uid %lu); use a "
-		                  "home of your own (--home DIR)",
-		                  dir, (unsigned long)sb->st_uid);
+		return errbuf_set(
+		        err, CAIRN_EFORBIDDEN,
+		        "%s belongs to another user (uid %lu); use a home of your own (--home DIR)",
+		        dir, (unsigned long)sb->st_uid);
 	if (sb->st_mode & S_ISVTX)
 		return errbuf_set(
 		        err, CAIRN_EFORBIDDEN,
-		        "%s is a shared directory (sticky bit); use a "
-		        "directory of its own as the home (--home DIR)",
+		        "%s is a shared directory (sticky bit); use a directory of its own as the home (--home DIR)",
 		        dir);
 	if ((sb->st_mode & 07777) != 0700 && chmod(dir, 0700) != 0)
 		return errbuf_set(err, CAIRN_EIO,
@@ -109,10 +107,10 @@ home_private(const char *dir, const struct stat *sb, struct errbuf *err)
 		    (fsb.st_mode & 077) == 0)
 			continue;
 		if (chmod(path, fsb.st_mode & 0600) != 0)
-			return errbuf_set(err, CAIRN_EIO,
-			                  "cannot make %s private (mode 0600): "
-			                  "%s",
-			                  path, strerror(errno));
+			return errbuf_set(
+			        err, CAIRN_EIO,
+			        "cannot make %s private (mode 0600): %s", path,
+			        strerror(errno));
 	}
 	return CAIRN_OK;
 }
@@ -328,10 +326,10 @@ home_copy_ca(const char *home, const char *src, struct errbuf *err)
 	}
 	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		ERR_clear_error();
-		rc = errbuf_set(err, CAIRN_EINVAL,
-		                "%s holds no certificate that can be read "
-		                "(give the CA's ca.pem)",
-		                src);
+		rc = errbuf_set(
+		        err, CAIRN_EINVAL,
+		        "%s holds no certificate that can be read (give the CA's ca.pem)",
+		        src);
 		goto out;
 	}
 	rc = write_atomic(home, "ca.pem", data, len, err);
@@ -368,12 +366,9 @@ home_trust_system(const char *home, struct errbuf *err)
 {
 	static const char text[] = HOME_SYSTEM_MARK
 	        "\n"
-	        "# 'cairn init --system-ca' wrote this file: the server's "
-	        "certificate is\n"
-	        "# verified against the CAs this system trusts, with no CA "
-	        "pinned.\n"
-	        "# Pin one instead with 'cairn init --server HOST:PORT --ca "
-	        "FILE'.\n";
+	        "# 'cairn init --system-ca' wrote this file: the server's certificate is\n"
+	        "# verified against the CAs this system trusts, with no CA pinned.\n"
+	        "# Pin one instead with 'cairn init --server HOST:PORT --ca FILE'.\n";
 
 	return write_atomic(home, "ca.pem", text, sizeof(text) - 1, err);
 }

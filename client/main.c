@@ -126,8 +126,7 @@ static const struct cmd commands[] = {
          "      a 'Start: YYYY-MM-DD' line in the plan, else the Monday of\n"
          "      this week). The plan imported last is active.\n"
          "  plan use PLAN                  make PLAN the active plan\n"
-         "  plan ls [--user HANDLE]        list plans (* marks the active "
-         "one)\n"
+         "  plan ls [--user HANDLE]        list plans (* marks the active one)\n"
          "  plan show [PLAN] [--user HANDLE] [--notes]\n"
          "      the tree: short item IDs, windows, done marks, minutes\n"
          "      logged under each item, attempts at time-boxed drills\n"
@@ -144,8 +143,7 @@ static const struct cmd commands[] = {
          "when it is set, else from today. --json shapes: plan ls\n"
          "[{id,title,start,active}]; plan show {id,title,start,\n"
          "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
-         "activity}], items: "
-         "[{id,parent,kind,title,from,to,done,minutes}]}.\n"},
+         "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]}.\n"},
         {"week", cmd_week, CMD_NEEDS_HOME, "week [WEEK] [--user HANDLE]",
          "your week: days by activity against the plan",
          "WEEK is this (default), last, YYYY-Www or a date in it. One line\n"
@@ -169,8 +167,7 @@ static const struct cmd commands[] = {
          "Colour and shading only on a terminal without NO_COLOR; plain\n"
          "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n"},
         {"report", cmd_report, CMD_NEEDS_HOME,
-         "report [--weeks N] [--user HANDLE] [--format html|md] [--out FILE] "
-         "[--private]",
+         "report [--weeks N] [--user HANDLE] [--format html|md] [--out FILE] [--private]",
          "a report to send a mentor",
          "  --weeks N         weeks to cover (default 8)\n"
          "  --format FORMAT   html (default): one self-contained file,\n"
@@ -184,9 +181,7 @@ static const struct cmd commands[] = {
          "against the plan's allocation, the plan's timeline, drills\n"
          "against their time boxes, prediction calibration, sessions.\n"},
         {"predict", cmd_predict, CMD_NEEDS_HOME | CMD_WRITES,
-         "predict TEXT [--confidence PERCENT] [--week WEEK] | predict ls "
-         "[--week WEEK] [--user HANDLE] | predict resolve ID "
-         "right|wrong|partly [--note TEXT]",
+         "predict TEXT [--confidence PERCENT] [--week WEEK] | predict ls [--week WEEK] [--user HANDLE] | predict resolve ID right|wrong|partly [--note TEXT]",
          "the prediction game: Monday's guesses, Friday's answers",
          "On Monday write down what will break, what will be harder than\n"
          "expected and what numbers you will see, each with how sure you\n"
@@ -254,8 +249,7 @@ static const struct cmd commands[] = {
          "offline; 'cairn sync' sends it.\n"},
         {"inbox", cmd_inbox, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
          "inbox [--all]",
-         "new comments and reviews on your work, and "
-         "invitations",
+         "new comments and reviews on your work, and invitations",
          "  --all             every comment, not only new ones\n"
          "Reads this home (run 'cairn sync' first) and marks what it\n"
          "shows as read. --json: {comments: [...], invites: [...]}.\n"},
@@ -309,10 +303,9 @@ usage_all(FILE *f)
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name,
 		        commands[i].summary);
-	fprintf(f, "\nRun 'cairn help COMMAND' for a command's options.\n"
-	           "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 "
-	           "network or TLS,\n4 authentication, 5 not found or "
-	           "invalid, 6 server busy.\n");
+	fprintf(f,
+	        "\nRun 'cairn help COMMAND' for a command's options.\n"
+	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
 }
 
 static void
@@ -418,8 +411,7 @@ prepare(struct cli *c, const char *home_opt)
 	if ((flags & CMD_NETWORK) && c->server[0] == '\0')
 		return cli_err(
 		        CAIRN_ENOCONFIG,
-		        "this home has no server; run 'cairn init --server "
-		        "HOST:PORT --ca FILE'");
+		        "this home has no server; run 'cairn init --server HOST:PORT --ca FILE'");
 	if ((flags & CMD_NEEDS_LOGIN) && c->token_len == 0)
 		return cli_err(CAIRN_EAUTHREQ,
 		               "not logged in; run 'cairn login %s'",

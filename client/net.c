@@ -112,9 +112,7 @@ io_error(struct net_conn *n, int rc, int eno, struct errbuf *err)
 	    !tls_established(n->tls))
 		return errbuf_set(
 		        err, rc == CAIRN_ECLOSED ? rc : CAIRN_ENET,
-		        "%s closed the connection before TLS was set "
-		        "up: the server may be at its connection limit "
-		        "(retry later), or it is not a cairnd",
+		        "%s closed the connection before TLS was set up: the server may be at its connection limit (retry later), or it is not a cairnd",
 		        n->where);
 	if (rc == CAIRN_ECLOSED)
 		return errbuf_set(err, rc, "%s closed the connection",
@@ -240,8 +238,7 @@ tcp_connect(struct net_conn *n, const char *host, const char *port,
 		if (eno == ECONNREFUSED)
 			return errbuf_set(
 			        err, CAIRN_ENET,
-			        "cannot connect to %s: connection refused (is "
-			        "cairnd running?)",
+			        "cannot connect to %s: connection refused (is cairnd running?)",
 			        n->where);
 		if (eno == ETIMEDOUT)
 			return errbuf_set(err, CAIRN_ETIMEOUT,
@@ -464,11 +461,10 @@ say_hello(struct net_conn *n, struct errbuf *err)
 	rc = net_call(n, &req, &resp, err);
 	if (rc == CAIRN_EVERSION) {
 		/* A version 1 server refuses version 2 in just this way. */
-		rc = errbuf_set(err, rc,
-		                "server too old: %s does not speak protocol "
-		                "version %d (sharing, comments and the feed); "
-		                "upgrade cairnd there",
-		                n->where, PROTOCOL_VERSION);
+		rc = errbuf_set(
+		        err, rc,
+		        "server too old: %s does not speak protocol version %d (sharing, comments and the feed); upgrade cairnd there",
+		        n->where, PROTOCOL_VERSION);
 		goto out;
 	}
 	if (rc != CAIRN_OK)
@@ -482,8 +478,7 @@ say_hello(struct net_conn *n, struct errbuf *err)
 	if (resp->hello->version != PROTOCOL_VERSION) {
 		rc = errbuf_set(
 		        err, CAIRN_EVERSION,
-		        "%s speaks protocol version %u, this cairn speaks %d; "
-		        "update the older one",
+		        "%s speaks protocol version %u, this cairn speaks %d; update the older one",
 		        n->where, resp->hello->version, PROTOCOL_VERSION);
 		goto out;
 	}
@@ -518,11 +513,10 @@ authenticate(struct net_conn *n, const struct net_target *t, struct errbuf *err)
 	rc = net_call(n, &req, &resp, err);
 	if (rc == CAIRN_ECREDS) {
 		/* The server lost or never had this device (a restore?). */
-		rc = errbuf_set(err, rc,
-		                "%s does not know this device's token; run "
-		                "'cairn login "
-		                "%s'",
-		                n->where, n->handle[0] ? n->handle : "HANDLE");
+		rc = errbuf_set(
+		        err, rc,
+		        "%s does not know this device's token; run 'cairn login %s'",
+		        n->where, n->handle[0] ? n->handle : "HANDLE");
 		goto out;
 	}
 	if (rc != CAIRN_OK)
@@ -556,11 +550,10 @@ net_open(const struct net_target *t, int auth, struct net_conn **out,
 	         t->handle != NULL ? t->handle : "");
 	if (home_split_server(server, host, sizeof(host), port, sizeof(port)) !=
 	    CAIRN_OK) {
-		rc = errbuf_set(err, CAIRN_EUSAGE,
-		                "bad server '%s' in the config; run 'cairn "
-		                "init --server "
-		                "HOST:PORT'",
-		                server);
+		rc = errbuf_set(
+		        err, CAIRN_EUSAGE,
+		        "bad server '%s' in the config; run 'cairn init --server HOST:PORT'",
+		        server);
 		goto out;
 	}
 	/*
@@ -570,11 +563,10 @@ net_open(const struct net_target *t, int auth, struct net_conn **out,
 	 */
 	n->trust = home_trust(ca);
 	if (n->trust == HOME_TRUST_NONE) {
-		rc = errbuf_set(err, CAIRN_ENOCONFIG,
-		                "this home trusts no CA for %s; run 'cairn "
-		                "init --server %s --ca FILE' with the server's "
-		                "CA certificate (or --system-ca)",
-		                server, server);
+		rc = errbuf_set(
+		        err, CAIRN_ENOCONFIG,
+		        "this home trusts no CA for %s; run 'cairn init --server %s --ca FILE' with the server's CA certificate (or --system-ca)",
+		        server, server);
 		goto out;
 	}
 	why[0] = '\0';

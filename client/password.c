@@ -117,9 +117,9 @@ password_read(int from_stdin, int confirm, char *buf, size_t len)
 	}
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		rc = cli_err(CAIRN_EUSAGE,
-		             "no terminal to read the password from; use "
-		             "--password-stdin");
+		rc = cli_err(
+		        CAIRN_EUSAGE,
+		        "no terminal to read the password from; use --password-stdin");
 		goto out;
 	}
 	rc = check_length(buf, tty_read(fd, "Password: ", buf, len));

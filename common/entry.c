@@ -150,8 +150,7 @@ entry_validate_lists(const Cairn__Entry *e, char *why, size_t whylen)
 		if (!entry_name(e->skills[i], ENTRY_SKILL_MAX, '\0'))
 			return validate_fail(
 			        why, whylen,
-			        "skills: each must be 1..%d bytes of printable "
-			        "UTF-8",
+			        "skills: each must be 1..%d bytes of printable UTF-8",
 			        ENTRY_SKILL_MAX);
 	}
 	if (e->n_metrics > ENTRY_METRICS_MAX)
@@ -164,14 +163,13 @@ entry_validate_lists(const Cairn__Entry *e, char *why, size_t whylen)
 		    !entry_name(mt->key, ENTRY_METRIC_KEY_MAX, '='))
 			return validate_fail(
 			        why, whylen,
-			        "metrics: each key must be 1..%d bytes of "
-			        "printable UTF-8 without '='",
+			        "metrics: each key must be 1..%d bytes of printable UTF-8 without '='",
 			        ENTRY_METRIC_KEY_MAX);
 		if (!isfinite(mt->value))
-			return validate_fail(why, whylen,
-			                     "metrics: value of '%s' must be a "
-			                     "finite number",
-			                     mt->key);
+			return validate_fail(
+			        why, whylen,
+			        "metrics: value of '%s' must be a finite number",
+			        mt->key);
 		for (j = 0; j < i; j++) {
 			if (strcmp(e->metrics[j]->key, mt->key) == 0)
 				return validate_fail(
@@ -194,11 +192,10 @@ entry_validate(const Cairn__Entry *e, int64_t now, char *why, size_t whylen)
 		return validate_fail(why, whylen, "minutes: must be 1..%d",
 		                     DURATION_MAX_MINUTES);
 	if (!activity_valid(e->activity))
-		return validate_fail(why, whylen,
-		                     "activity: must be a lowercase word "
-		                     "[a-z][a-z0-9_-] of at "
-		                     "most %d characters",
-		                     ENTRY_ACTIVITY_MAX);
+		return validate_fail(
+		        why, whylen,
+		        "activity: must be a lowercase word [a-z][a-z0-9_-] of at most %d characters",
+		        ENTRY_ACTIVITY_MAX);
 	len = e->text != NULL ? strnlen(e->text, ENTRY_TEXT_MAX + 1) : 0;
 	if (len > ENTRY_TEXT_MAX)
 		return validate_fail(why, whylen, "text: at most %d bytes",

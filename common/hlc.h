@@ -23,6 +23,6 @@ uint64_t hlc_observe(uint64_t last, uint64_t remote, uint64_t wall_ms);
  * id (strcmp). Returns <0, 0 or >0 like strcmp; the greater one wins.
  */
 int hlc_version_cmp(uint64_t a_hlc, const char *a_device, uint64_t b_hlc,
-    const char *b_device);
+                    const char *b_device);
 
 #endif

@@ -123,18 +123,18 @@ planrec_validate_rows(const Cairn__Plan *p, char *why, size_t whylen)
 		const Cairn__ScheduleRow *r = p->schedule[i];
 
 		if (r == NULL || !planrec_text(r->day, 1, PLANREC_DAY_MAX, 0))
-			return validate_fail(why, whylen,
-			                     "schedule: each day must be 1..%d "
-			                     "bytes of printable UTF-8",
-			                     PLANREC_DAY_MAX);
+			return validate_fail(
+			        why, whylen,
+			        "schedule: each day must be 1..%d bytes of printable UTF-8",
+			        PLANREC_DAY_MAX);
 		if (!planrec_hours(r->hours, 24))
 			return validate_fail(why, whylen,
 			                     "schedule: hours must be 0..24");
 		if (!planrec_text(r->activity, 0, PLANREC_TEXT_MAX, 0))
-			return validate_fail(why, whylen,
-			                     "schedule: each activity must be "
-			                     "0..%d bytes of printable UTF-8",
-			                     PLANREC_TEXT_MAX);
+			return validate_fail(
+			        why, whylen,
+			        "schedule: each activity must be 0..%d bytes of printable UTF-8",
+			        PLANREC_TEXT_MAX);
 	}
 	if (p->n_allocations > PLANREC_ALLOC_MAX)
 		return validate_fail(why, whylen,
@@ -146,8 +146,7 @@ planrec_validate_rows(const Cairn__Plan *p, char *why, size_t whylen)
 		if (a == NULL || !activity_valid(a->activity))
 			return validate_fail(
 			        why, whylen,
-			        "allocations: each activity must be "
-			        "a lowercase word");
+			        "allocations: each activity must be a lowercase word");
 		if (a->min_pct > a->max_pct || a->max_pct > 100)
 			return validate_fail(why, whylen,
 			                     "allocations: percentages must be "
@@ -164,10 +163,10 @@ planrec_validate_plan(const Cairn__Plan *p, char *why, size_t whylen)
 	if (p == NULL)
 		return validate_fail(why, whylen, "plan: missing");
 	if (!planrec_text(p->title, 1, PLANREC_TITLE_MAX, 0))
-		return validate_fail(why, whylen,
-		                     "title: must be 1..%d bytes of printable "
-		                     "UTF-8",
-		                     PLANREC_TITLE_MAX);
+		return validate_fail(
+		        why, whylen,
+		        "title: must be 1..%d bytes of printable UTF-8",
+		        PLANREC_TITLE_MAX);
 	if (!planrec_text(p->goal, 0, PLANREC_GOAL_MAX, 1))
 		return validate_fail(why, whylen,
 		                     "goal: at most %d bytes of UTF-8",
@@ -182,10 +181,10 @@ planrec_validate_plan(const Cairn__Plan *p, char *why, size_t whylen)
 		                     "hours: must be 0 <= min <= max <= %d",
 		                     PLANREC_HOURS_MAX);
 	if (!planrec_text(p->source, 0, PLANREC_SOURCE_MAX, 0))
-		return validate_fail(why, whylen,
-		                     "source: at most %d bytes of printable "
-		                     "UTF-8",
-		                     PLANREC_SOURCE_MAX);
+		return validate_fail(
+		        why, whylen,
+		        "source: at most %d bytes of printable UTF-8",
+		        PLANREC_SOURCE_MAX);
 	return planrec_validate_rows(p, why, whylen);
 }
 
@@ -211,10 +210,10 @@ planrec_validate_item(const Cairn__PlanItem *it, const char *id, char *why,
 		return validate_fail(why, whylen, "kind: unknown kind %d",
 		                     (int)it->kind);
 	if (!planrec_text(it->title, 0, PLANREC_TITLE_MAX, 0))
-		return validate_fail(why, whylen,
-		                     "title: at most %d bytes of printable "
-		                     "UTF-8",
-		                     PLANREC_TITLE_MAX);
+		return validate_fail(
+		        why, whylen,
+		        "title: at most %d bytes of printable UTF-8",
+		        PLANREC_TITLE_MAX);
 	if (!planrec_text(it->line, 0, PLANREC_LINE_MAX, 1))
 		return validate_fail(why, whylen,
 		                     "line: at most %d bytes of UTF-8",
@@ -225,9 +224,9 @@ planrec_validate_item(const Cairn__PlanItem *it, const char *id, char *why,
 		                     "window: must be 0 <= from <= to <= %d",
 		                     PLANREC_DAYS_MAX);
 	if (!it->has_window && (it->from_day != 0 || it->to_day != 0))
-		return validate_fail(why, whylen,
-		                     "window: from and to must be 0 without "
-		                     "a window");
+		return validate_fail(
+		        why, whylen,
+		        "window: from and to must be 0 without a window");
 	if (it->limit_minutes > DURATION_MAX_MINUTES)
 		return validate_fail(why, whylen,
 		                     "limit_minutes: must be 0..%d",

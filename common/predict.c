@@ -84,9 +84,9 @@ commitment_validate(const Cairn__Commitment *c, char *why, size_t whylen)
 		break;
 	case CAIRN__RULE__RULE_HOURS_PER_WEEK:
 		if (!(v > 0) || v > 168)
-			return validate_fail(why, whylen,
-			                     "hours-per-week is above 0 and at "
-			                     "most 168");
+			return validate_fail(
+			        why, whylen,
+			        "hours-per-week is above 0 and at most 168");
 		break;
 	default:
 		return validate_fail(why, whylen, "unknown rule %d",

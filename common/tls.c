@@ -153,11 +153,10 @@ tls_ctx_server_new(const char *cert_file, const char *key_file, char *err,
 		            X509_R_KEY_VALUES_MISMATCH ||
 		    ERR_peek_error() == 0) {
 			ERR_clear_error();
-			snprintf(err, errlen,
-			         "private key %s does not match the "
-			         "certificate in "
-			         "%s (give the key made with that certificate)",
-			         key_file, cert_file);
+			snprintf(
+			        err, errlen,
+			        "private key %s does not match the certificate in %s (give the key made with that certificate)",
+			        key_file, cert_file);
 		} else {
 			tls_ctx_fail(err, errlen,
 			             "cannot load private key from", key_file,
@@ -203,11 +202,10 @@ tls_ctx_client_new(const char *ca_file, char *err, size_t errlen)
 			goto out;
 		}
 		if (X509_STORE_load_file(store, ca_file) != 1) {
-			tls_ctx_fail(err, errlen,
-			             "cannot load CA certificates from",
-			             ca_file,
-			             " (run 'cairn init --ca FILE' with the "
-			             "server's CA certificate)");
+			tls_ctx_fail(
+			        err, errlen, "cannot load CA certificates from",
+			        ca_file,
+			        " (run 'cairn init --ca FILE' with the server's CA certificate)");
 			goto out;
 		}
 		SSL_CTX_set_cert_store(c, store);
@@ -368,29 +366,26 @@ tls_verify_message(struct tls_session *s, long v)
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 	case X509_V_ERR_CERT_UNTRUSTED:
-		snprintf(s->err, sizeof(s->err),
-		         "server certificate is not signed by the pinned CA "
-		         "(check "
-		         "the --ca file given to 'cairn init')");
+		snprintf(
+		        s->err, sizeof(s->err),
+		        "server certificate is not signed by the pinned CA (check the --ca file given to 'cairn init')");
 		break;
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 	case X509_V_ERR_IP_ADDRESS_MISMATCH:
 		snprintf(
 		        s->err, sizeof(s->err),
-		        "server certificate does not match %s (use the name or "
-		        "address the certificate was made for in 'cairn init "
-		        "--server', or reissue it with certs/mkcerts)",
+		        "server certificate does not match %s (use the name or address the certificate was made for in 'cairn init --server', or reissue it with certs/mkcerts)",
 		        s->host);
 		break;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-		snprintf(s->err, sizeof(s->err),
-		         "server certificate has expired (operator: renew with "
-		         "certs/mkcerts)");
+		snprintf(
+		        s->err, sizeof(s->err),
+		        "server certificate has expired (operator: renew with certs/mkcerts)");
 		break;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-		snprintf(s->err, sizeof(s->err),
-		         "server certificate is not yet valid (check this "
-		         "machine's clock, or the operator's)");
+		snprintf(
+		        s->err, sizeof(s->err),
+		        "server certificate is not yet valid (check this machine's clock, or the operator's)");
 		break;
 	default:
 		snprintf(s->err, sizeof(s->err),

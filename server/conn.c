@@ -464,13 +464,13 @@ conn_pump(struct conn *c)
 				          "peer=%s reason=\"length over %zu\"",
 				          c->peer, c->dec.max);
 				if (c->authed)
-					dispatch_error(c, CAIRN_ETOOBIG,
-					               "frame larger than the "
-					               "maximum");
+					dispatch_error(
+					        c, CAIRN_ETOOBIG,
+					        "frame larger than the maximum");
 				else
-					dispatch_error(c, CAIRN_ETOOBIG,
-					               "frame larger than the "
-					               "maximum before login");
+					dispatch_error(
+					        c, CAIRN_ETOOBIG,
+					        "frame larger than the maximum before login");
 				conn_close_after_flush(c, "frame too large");
 				break;
 			}
@@ -800,15 +800,13 @@ conn_summary(struct server *srv)
 	if (st->opened == 0 && st->refused == 0 && st->evicted == 0 &&
 	    st->timed_out == 0 && st->auth_refused == 0)
 		return;
-	log_event(LOG_INFO, "conn.summary",
-	          "opened=%llu refused=%llu evicted=%llu timed_out=%llu "
-	          "auth_refused=%llu conns=%u in_bytes=%zu wq_bytes=%zu "
-	          "hashing=%u",
-	          (unsigned long long)st->opened,
-	          (unsigned long long)st->refused,
-	          (unsigned long long)st->evicted,
-	          (unsigned long long)st->timed_out,
-	          (unsigned long long)st->auth_refused, srv->nconns,
-	          srv->in_bytes, srv->wq_bytes, srv->hashing);
+	log_event(
+	        LOG_INFO, "conn.summary",
+	        "opened=%llu refused=%llu evicted=%llu timed_out=%llu auth_refused=%llu conns=%u in_bytes=%zu wq_bytes=%zu hashing=%u",
+	        (unsigned long long)st->opened, (unsigned long long)st->refused,
+	        (unsigned long long)st->evicted,
+	        (unsigned long long)st->timed_out,
+	        (unsigned long long)st->auth_refused, srv->nconns,
+	        srv->in_bytes, srv->wq_bytes, srv->hashing);
 	memset(st, 0, sizeof(*st));
 }

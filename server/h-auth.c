@@ -188,12 +188,10 @@ auth_user_full(struct rq *rq, const char *handle)
 	if (n < srv->cfg->max_conns_user)
 		return 0;
 	log_event(auth_log_level(srv, LOG_WARN), "auth.refused",
-	          "user=%s peer=%s reason=\"connections per account\" "
-	          "conns=%u",
+	          "user=%s peer=%s reason=\"connections per account\" conns=%u",
 	          handle, rq->c->peer, n);
 	rq_fail(rq, CAIRN_EBUSY, NULL,
-	        "this account already has %u connections to the server, the "
-	        "most it allows; stop a 'cairn feed --follow' or retry later",
+	        "this account already has %u connections to the server, the most it allows; stop a 'cairn feed --follow' or retry later",
 	        n);
 	return 1;
 }
@@ -216,8 +214,7 @@ auth_device_name(struct rq *rq, struct auth_op *op, const char *name)
 
 	if (len > DEVICE_NAME_MAX || !utf8_valid(name, len)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "device name must be UTF-8 of "
-		        "at most %d bytes",
+		        "device name must be UTF-8 of at most %d bytes",
 		        DEVICE_NAME_MAX);
 		return CAIRN_EINVAL;
 	}
@@ -233,9 +230,8 @@ auth_password_ok(struct rq *rq, const char *pw)
 
 	if (len < SECRET_PASSWORD_MIN || len > SECRET_PASSWORD_MAX) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "password must be %d to %d "
-		        "bytes",
-		        SECRET_PASSWORD_MIN, SECRET_PASSWORD_MAX);
+		        "password must be %d to %d bytes", SECRET_PASSWORD_MIN,
+		        SECRET_PASSWORD_MAX);
 		return 0;
 	}
 	return 1;
@@ -303,8 +299,7 @@ auth_storage_fail(struct rq *rq, int rc)
 	if (rc == CAIRN_EREVOKED) {
 		rq->c->authed = 0;
 		rq_fail(rq, CAIRN_EREVOKED, NULL,
-		        "this device's token was revoked; run 'cairn login "
-		        "HANDLE'");
+		        "this device's token was revoked; run 'cairn login HANDLE'");
 		rq_complete(rq);
 		return;
 	}
@@ -313,8 +308,7 @@ auth_storage_fail(struct rq *rq, int rc)
 		        "server is shutting down; retry soon");
 	else if (rc == CAIRN_ESERVERFULL)
 		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
-		        "the server's disk is full; nothing was changed; tell "
-		        "the server's operator");
+		        "the server's disk is full; nothing was changed; tell the server's operator");
 	else
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
 		        "server storage error; retry later");
@@ -378,8 +372,7 @@ reg_refused(struct auth_op *op, int rc)
 		 */
 		ratelimit_refund(rq->c->srv->rl_register, rq->c->ip, op->now);
 		rq_fail(rq, CAIRN_EINVITE, NULL,
-		        "invite code is invalid or used up; ask the server's "
-		        "operator for a new one");
+		        "invite code is invalid or used up; ask the server's operator for a new one");
 	} else {
 		return 0;
 	}
@@ -461,8 +454,7 @@ h_register(struct rq *rq)
 
 	if (!handle_valid(m->handle)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "handle must be %d to %d of a-z 0-9 _ -, starting with "
-		        "a letter",
+		        "handle must be %d to %d of a-z 0-9 _ -, starting with a letter",
 		        HANDLE_MIN, HANDLE_MAX);
 		return RQ_DONE;
 	}
@@ -471,18 +463,17 @@ h_register(struct rq *rq)
 	if (srv->cfg->invite_only &&
 	    (m->code[0] == '\0' || strlen(m->code) > STORE_INVITE_MAX)) {
 		rq_fail(rq, CAIRN_EINVITE, NULL,
-		        "this server needs an invite code: cairn register "
-		        "HANDLE --code CODE");
+		        "this server needs an invite code: cairn register HANDLE --code CODE");
 		return RQ_DONE;
 	}
 	if ((op = auth_op_new(rq)) == NULL)
 		return RQ_DONE;
 	if (auth_device_name(rq, op, m->device_name) != CAIRN_OK)
 		return RQ_DONE;
-	if (!auth_take(rq, op->now,
-	               "too many registrations from your address; try again "
-	               "in an hour",
-	               srv->rl_register, rq->c->ip, NULL, NULL))
+	if (!auth_take(
+	            rq, op->now,
+	            "too many registrations from your address; try again in an hour",
+	            srv->rl_register, rq->c->ip, NULL, NULL))
 		return RQ_DONE;
 	op->invite_only = srv->cfg->invite_only;
 	snprintf(op->code, sizeof(op->code), "%s", m->code);
@@ -699,12 +690,10 @@ authd_done(struct dbq_job *job)
 		          job->rc == CAIRN_EREVOKED ? "revoked" : "bad token");
 		if (job->rc == CAIRN_EREVOKED)
 			rq_fail(rq, CAIRN_EREVOKED, NULL,
-			        "this device's token was revoked; run 'cairn "
-			        "login HANDLE'");
+			        "this device's token was revoked; run 'cairn login HANDLE'");
 		else
 			rq_fail(rq, CAIRN_ECREDS, NULL,
-			        "unknown device or token; run 'cairn login "
-			        "HANDLE'");
+			        "unknown device or token; run 'cairn login HANDLE'");
 	} else if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
 		return;
@@ -742,8 +731,7 @@ h_auth(struct rq *rq)
 		          "auth.ratelimited", "op=auth key=%s peer=%s",
 		          op->code, rq->c->peer);
 		rq_fail(rq, CAIRN_ERATELIMIT, NULL,
-		        "too many failed attempts for this device; wait a "
-		        "minute and retry");
+		        "too many failed attempts for this device; wait a minute and retry");
 		return RQ_DONE;
 	}
 	snprintf(op->dev.id, sizeof(op->dev.id), "%s", m->device_id);
@@ -875,13 +863,11 @@ revoke_done(struct dbq_job *job)
 
 	if (job->rc == CAIRN_ENOTFOUND) {
 		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
-		        "no device of yours matches "
-		        "'%s'; see 'cairn devices'",
+		        "no device of yours matches '%s'; see 'cairn devices'",
 		        op->prefix);
 	} else if (job->rc == CAIRN_EAMBIGUOUS) {
 		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
-		        "'%s' matches more than "
-		        "one device; give more characters",
+		        "'%s' matches more than one device; give more characters",
 		        op->prefix);
 	} else if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
@@ -900,8 +886,7 @@ revoke_done(struct dbq_job *job)
 			}
 			if (op->devs == NULL || devices_answer(op) != CAIRN_OK)
 				rq_fail(rq, CAIRN_ENOMEM, NULL,
-				        "server out "
-				        "of memory");
+				        "server out of memory");
 		}
 		/* A connection whose device is revoked loses its session. */
 		if (strcmp(op->dev.id, c->device_id) == 0)
@@ -956,8 +941,7 @@ h_revoke(struct rq *rq)
 
 	if (strlen(prefix) < 6 || !uuid_prefix_valid(prefix)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "device ID must be at least 6 "
-		        "characters of an ID from 'cairn devices'");
+		        "device ID must be at least 6 characters of an ID from 'cairn devices'");
 		return RQ_DONE;
 	}
 	if ((op = auth_op_new(rq)) == NULL)

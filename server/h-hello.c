@@ -22,8 +22,7 @@ h_hello(struct rq *rq)
 
 	if (h->version < PROTOCOL_VERSION_MIN || h->version > max) {
 		rq_fail(rq, CAIRN_EVERSION, NULL,
-		        "protocol version %u is not "
-		        "supported; this server speaks %d (upgrade cairn)",
+		        "protocol version %u is not supported; this server speaks %d (upgrade cairn)",
 		        h->version, max);
 		rq->close_after = 1;
 		return RQ_DONE;

@@ -355,10 +355,10 @@ act_invite(struct store *st, struct people_op *op)
 	                                 &n)) != CAIRN_OK)
 		return rc;
 	if (n >= PEOPLE_RELATIONS_MAX)
-		return people_refuse(op, CAIRN_ETOOBIG,
-		                     "you have %d relationships and "
-		                     "invitations; drop some first",
-		                     PEOPLE_RELATIONS_MAX);
+		return people_refuse(
+		        op, CAIRN_ETOOBIG,
+		        "you have %d relationships and invitations; drop some first",
+		        PEOPLE_RELATIONS_MAX);
 	if (op->role == STORE_ROLE_PARTNER) {
 		rc = st->ops->relation_get(st, u.id, op->user_id,
 		                           STORE_ROLE_PARTNER, &back);
@@ -379,10 +379,10 @@ act_invite(struct store *st, struct people_op *op)
 		                             : "%s is already your mentor",
 		                     op->other);
 	if (rc == CAIRN_OK)
-		return people_refuse(op, CAIRN_EEXIST,
-		                     "you already invited %s; they can run "
-		                     "'cairn accept %s'",
-		                     op->other, op->handle);
+		return people_refuse(
+		        op, CAIRN_EEXIST,
+		        "you already invited %s; they can run 'cairn accept %s'",
+		        op->other, op->handle);
 	if (rc != CAIRN_ENOTFOUND)
 		return rc;
 	memset(&r, 0, sizeof(r));
@@ -425,10 +425,10 @@ act_answer(struct store *st, struct people_op *op)
 			                              roles[i]);
 	}
 	if (rc == CAIRN_ENOTFOUND || (rc == CAIRN_OK && found == 0))
-		return people_refuse(op, CAIRN_ENOTFOUND,
-		                     "there is no invitation from %s; see "
-		                     "'cairn invites'",
-		                     op->other);
+		return people_refuse(
+		        op, CAIRN_ENOTFOUND,
+		        "there is no invitation from %s; see 'cairn invites'",
+		        op->other);
 	return rc;
 }
 
@@ -461,10 +461,10 @@ act_drop(struct store *st, struct people_op *op)
 		}
 	}
 	if (found == 0)
-		return people_refuse(op, CAIRN_ENOTFOUND,
-		                     "you have no partnership, mentor or "
-		                     "invitation with %s",
-		                     op->other);
+		return people_refuse(
+		        op, CAIRN_ENOTFOUND,
+		        "you have no partnership, mentor or invitation with %s",
+		        op->other);
 	return vis_emit(st, op);
 }
 
@@ -511,10 +511,10 @@ act_group_create(struct store *st, struct people_op *op)
 	g.created_at = op->now;
 	rc = st->ops->group_create(st, &g);
 	if (rc == CAIRN_EEXIST)
-		return people_refuse(op, CAIRN_EEXIST,
-		                     "a group named '%s' exists; pick another "
-		                     "name",
-		                     op->group);
+		return people_refuse(
+		        op, CAIRN_EEXIST,
+		        "a group named '%s' exists; pick another name",
+		        op->group);
 	if (rc != CAIRN_OK)
 		return rc;
 	memset(&m, 0, sizeof(m));
@@ -602,8 +602,7 @@ act_group_join_leave(struct store *st, struct people_op *op, int join)
 	if (rc == CAIRN_ENOTFOUND)
 		return people_refuse(
 		        op, join ? CAIRN_EFORBIDDEN : CAIRN_ENOTFOUND,
-		        join ? "you need an invitation to join '%s': ask a "
-		               "member to run 'cairn group invite %s %s'"
+		        join ? "you need an invitation to join '%s': ask a member to run 'cairn group invite %s %s'"
 		             : "you are not in group '%s'",
 		        op->group, op->group, op->handle);
 	if (rc != CAIRN_OK)
@@ -667,8 +666,7 @@ people_done(struct dbq_job *job)
 	if (job->rc == CAIRN_EREVOKED) {
 		rq->c->authed = 0;
 		rq_fail(rq, CAIRN_EREVOKED, NULL,
-		        "this device's token was revoked; run 'cairn login "
-		        "HANDLE'");
+		        "this device's token was revoked; run 'cairn login HANDLE'");
 	} else if (job->rc < 0 && op->fail_msg[0] != '\0') {
 		rq_fail(rq, job->rc, NULL, "%s", op->fail_msg);
 	} else if (job->rc == CAIRN_ENOMEM) {
@@ -711,8 +709,7 @@ people_handle_arg(struct rq *rq, struct people_op *op, const char *h)
 {
 	if (!handle_valid(h)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "'%.40s' is not a handle (2-32 of a-z, 0-9, _ and -, "
-		        "a letter first)",
+		        "'%.40s' is not a handle (2-32 of a-z, 0-9, _ and -, a letter first)",
 		        h);
 		return CAIRN_EINVAL;
 	}

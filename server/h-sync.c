@@ -129,18 +129,15 @@ sync_job_fail(struct sync_op *op, int rc)
 	if (rc == CAIRN_EREVOKED) {
 		rq->c->authed = 0;
 		rq_fail(rq, CAIRN_EREVOKED, NULL,
-		        "this device's token was "
-		        "revoked; run 'cairn login HANDLE'");
+		        "this device's token was revoked; run 'cairn login HANDLE'");
 	} else if (rc == CAIRN_ESERVERFULL) {
 		/* The store rolled the write back: nothing half-done. */
 		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
-		        "the server's disk is full; nothing was lost; tell "
-		        "the server's operator");
+		        "the server's disk is full; nothing was lost; tell the server's operator");
 		log_event(LOG_ERROR, "sync.full", "user=%s", rq->c->handle);
 	} else {
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
-		        "server storage error; "
-		        "retry later");
+		        "server storage error; retry later");
 	}
 }
 
@@ -277,8 +274,7 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 	}
 	if (hlc_ms(r->hlc) > now_ms + SYNC_FUTURE_MS) {
 		rq_fail(rq, CAIRN_ECLOCK, id,
-		        "record %s is stamped %llu s in "
-		        "the future; check this machine's clock",
+		        "record %s is stamped %llu s in the future; check this machine's clock",
 		        id,
 		        (unsigned long long)((hlc_ms(r->hlc) - now_ms) / 1000));
 		return CAIRN_ECLOCK;
@@ -286,9 +282,7 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 	if (r->deleted) {
 		if (r->body.len != 0) {
 			rq_fail(rq, CAIRN_EINVAL, id,
-			        "deleted record %s has "
-			        "a body",
-			        id);
+			        "deleted record %s has a body", id);
 			return CAIRN_EINVAL;
 		}
 		return CAIRN_OK;
@@ -379,10 +373,10 @@ push_comment_subject(struct store *st, struct sync_op *op,
 		        st, op, p->subject[0] != '\0' ? p->subject : p->owner,
 		        subject, &mask);
 		if (rc == CAIRN_OK && mask == 0)
-			rc = push_refuse(op, p->id, CAIRN_EFORBIDDEN,
-			                 "comment %s is on the week of someone "
-			                 "you cannot see",
-			                 p->id);
+			rc = push_refuse(
+			        op, p->id, CAIRN_EFORBIDDEN,
+			        "comment %s is on the week of someone you cannot see",
+			        p->id);
 		goto out;
 	}
 	rc = st->ops->record_get(st, cm->target, &h);
@@ -434,18 +428,18 @@ push_subject(struct store *st, struct sync_op *op, const Cairn__Record *p,
 		if ((rc = push_visible_user(st, op, p->subject, &id, &mask)))
 			return rc;
 		if (!(mask & STORE_SEE_MENTOR))
-			return push_refuse(op, p->id, CAIRN_EFORBIDDEN,
-			                   "review %s is of someone who is not "
-			                   "your mentee",
-			                   p->id);
+			return push_refuse(
+			        op, p->id, CAIRN_EFORBIDDEN,
+			        "review %s is of someone who is not your mentee",
+			        p->id);
 		*subject = id;
 		return CAIRN_OK;
 	default:
 		if (p->subject[0] != '\0' && strcmp(p->subject, p->owner) != 0)
-			return push_refuse(op, p->id, CAIRN_EINVAL,
-			                   "record %s: an entry or plan is "
-			                   "about its owner",
-			                   p->id);
+			return push_refuse(
+			        op, p->id, CAIRN_EINVAL,
+			        "record %s: an entry or plan is about its owner",
+			        p->id);
 		return CAIRN_OK;
 	}
 }
@@ -571,10 +565,9 @@ push_answer(struct sync_op *op)
 	rq->resp.body_case = CAIRN__RESPONSE__BODY_PUSH;
 	rq->resp.push = &op->push_ok;
 	log_event(LOG_INFO, "sync.push",
-	          "user=%s n=%zu applied=%u "
-	          "ignored=%u ms=%llu",
-	          rq->c->handle, rq->req->push->n_records, op->applied,
-	          op->ignored, (unsigned long long)(now_mono_ms() - op->t0));
+	          "user=%s n=%zu applied=%u ignored=%u ms=%llu", rq->c->handle,
+	          rq->req->push->n_records, op->applied, op->ignored,
+	          (unsigned long long)(now_mono_ms() - op->t0));
 }
 
 /*
@@ -596,16 +589,14 @@ push_over_quota(struct sync_op *op)
 	else
 		snprintf(limits, sizeof(limits), "%u MiB", op->quota_mb);
 	rq_fail(rq, CAIRN_EQUOTA, op->over_quota_id,
-	        "your account is over its storage quota on this server (%s); "
-	        "remove old entries or ask the server's operator to raise "
-	        "--quota-records/--quota-mb",
+	        "your account is over its storage quota on this server (%s); remove old entries or ask the server's operator to raise --quota-records/--quota-mb",
 	        limits);
-	log_event(LOG_WARN, "sync.quota",
-	          "user=%s record=%s refused=%u applied=%u records=%llu "
-	          "bytes=%llu",
-	          rq->c->handle, op->over_quota_id, op->over_quota, op->applied,
-	          (unsigned long long)op->usage.records,
-	          (unsigned long long)op->usage.bytes);
+	log_event(
+	        LOG_WARN, "sync.quota",
+	        "user=%s record=%s refused=%u applied=%u records=%llu bytes=%llu",
+	        rq->c->handle, op->over_quota_id, op->over_quota, op->applied,
+	        (unsigned long long)op->usage.records,
+	        (unsigned long long)op->usage.bytes);
 }
 
 static void
@@ -688,8 +679,7 @@ h_push(struct rq *rq)
 	op->job.flags = DBQ_PUSH;
 	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EBUSY, NULL,
-		        "server is shutting down; "
-		        "retry soon");
+		        "server is shutting down; retry soon");
 		return RQ_DONE;
 	}
 	return RQ_ASYNC;
@@ -735,10 +725,10 @@ sync_record_to_wire(const struct store_record *s, int64_t viewer,
 	 */
 	if (s->private_ && s->body_len > 0 && s->owner_id != viewer &&
 	    s->subject_id != viewer) {
-		log_event(LOG_ERROR, "sync.leak",
-		          "record=%s viewer=%lld reason=\"private body for "
-		          "another user\"",
-		          s->id, (long long)viewer);
+		log_event(
+		        LOG_ERROR, "sync.leak",
+		        "record=%s viewer=%lld reason=\"private body for another user\"",
+		        s->id, (long long)viewer);
 		return CAIRN_EINTERNAL;
 	}
 	cairn__record__init(r);
@@ -915,13 +905,13 @@ pull_answer(struct sync_op *op)
 	}
 	rq->resp.body_case = CAIRN__RESPONSE__BODY_PULL;
 	rq->resp.pull = &op->pull_ok;
-	log_event(LOG_INFO, "sync.pull",
-	          "user=%s n=%zu access=%zu cursor=%llu more=%d reset=%d%s%s "
-	          "ms=%llu",
-	          rq->c->handle, op->n, op->n_access,
-	          (unsigned long long)op->pull_ok.cursor, op->more, op->reset,
-	          op->subject[0] != '\0' ? " backfill=" : "", op->subject,
-	          (unsigned long long)(now_mono_ms() - op->t0));
+	log_event(
+	        LOG_INFO, "sync.pull",
+	        "user=%s n=%zu access=%zu cursor=%llu more=%d reset=%d%s%s ms=%llu",
+	        rq->c->handle, op->n, op->n_access,
+	        (unsigned long long)op->pull_ok.cursor, op->more, op->reset,
+	        op->subject[0] != '\0' ? " backfill=" : "", op->subject,
+	        (unsigned long long)(now_mono_ms() - op->t0));
 }
 
 static void
@@ -946,8 +936,7 @@ h_pull(struct rq *rq)
 	if (m->subject[0] != '\0' &&
 	    (rq->c->version < 2 || !handle_valid(m->subject) || m->upto == 0)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "a backfill pull needs protocol version 2, a handle "
-		        "and an upper bound");
+		        "a backfill pull needs protocol version 2, a handle and an upper bound");
 		return RQ_DONE;
 	}
 	if ((op = sync_op_new(rq)) == NULL)
@@ -974,8 +963,7 @@ h_pull(struct rq *rq)
 	op->job.done = pull_done;
 	if (dbq_submit_rq(rq, &op->job) != CAIRN_OK) {
 		rq_fail(rq, CAIRN_EBUSY, NULL,
-		        "server is shutting down; "
-		        "retry soon");
+		        "server is shutting down; retry soon");
 		return RQ_DONE;
 	}
 	return RQ_ASYNC;

@@ -29,8 +29,7 @@ static const char main_usage[] =
         "              [--idle-timeout S] [--write-timeout S] [--heartbeat S]\n"
         "              [--login-limit N] [--login-ip-limit N]\n"
         "              [--register-limit N] [--hash-limit N]\n"
-        "              [--input-budget MB] [--quota-records N] [--quota-mb "
-        "MB]\n"
+        "              [--input-budget MB] [--quota-records N] [--quota-mb MB]\n"
         "              [--log-level debug|info|warn|error]\n"
         "       cairnd invite-code --db PATH [--uses N]\n"
         "       cairnd --help | --version\n"
@@ -199,9 +198,9 @@ main_set(struct config *cfg, const char *key, const char *value)
 		else if (strcmp(value, "invite") == 0)
 			cfg->invite_only = 1;
 		else
-			return main_usage_error("registration must be open or "
-			                        "invite, not '%s'",
-			                        value);
+			return main_usage_error(
+			        "registration must be open or invite, not '%s'",
+			        value);
 		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(main_numbers) / sizeof(main_numbers[0]); i++) {
@@ -212,8 +211,7 @@ main_set(struct config *cfg, const char *key, const char *value)
 			continue;
 		if (main_number(value, o->lo, o->hi, field) != 0) {
 			fprintf(stderr,
-			        "cairnd: %s must be %u to %u%s, not '%s' (see "
-			        "cairnd --help)\n",
+			        "cairnd: %s must be %u to %u%s, not '%s' (see cairnd --help)\n",
 			        key, o->lo, o->hi, o->unit, value);
 			return EXIT_USAGE;
 		}
@@ -226,9 +224,9 @@ main_set(struct config *cfg, const char *key, const char *value)
 				return EXIT_OK;
 			}
 		}
-		return main_usage_error("log-level must be debug, info, warn "
-		                        "or error, not '%s'",
-		                        value);
+		return main_usage_error(
+		        "log-level must be debug, info, warn or error, not '%s'",
+		        value);
 	}
 	return main_usage_error("unknown setting '%s'", key);
 }
@@ -279,17 +277,17 @@ main_invite_code(int argc, char **argv)
 			break;
 		case 'u':
 			if (main_number(optarg, 1, 1000000, &uses) != 0)
-				return main_usage_error("--uses must be 1 to "
-				                        "1000000, not '%s'",
-				                        optarg);
+				return main_usage_error(
+				        "--uses must be 1 to 1000000, not '%s'",
+				        optarg);
 			break;
 		case 'h':
 			fputs(main_usage, stdout);
 			return EXIT_OK;
 		default:
-			return main_usage_error("unknown option or missing "
-			                        "value: %s",
-			                        argv[optind - 1]);
+			return main_usage_error(
+			        "unknown option or missing value: %s",
+			        argv[optind - 1]);
 		}
 	}
 	if (db == NULL || optind != argc)
@@ -364,8 +362,8 @@ main(int argc, char **argv)
 				pairs[npairs].key = opts[idx].name;
 				pairs[npairs++].value = optarg;
 			} else {
-				return main_usage_error("%s", "too many "
-				                              "options");
+				return main_usage_error("%s",
+				                        "too many options");
 			}
 			break;
 		case 'h':
@@ -375,9 +373,9 @@ main(int argc, char **argv)
 			printf("cairnd %s\n", CAIRND_VERSION);
 			return EXIT_OK;
 		default:
-			return main_usage_error("unknown option or missing "
-			                        "value: %s",
-			                        argv[optind - 1]);
+			return main_usage_error(
+			        "unknown option or missing value: %s",
+			        argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -396,7 +394,7 @@ main(int argc, char **argv)
 	if (cfg.db[0] == '\0')
 		return main_usage_error("%s", "--db PATH is required");
 	if (cfg.cert[0] == '\0' || cfg.key[0] == '\0')
-		return main_usage_error("%s", "--cert FILE and --key FILE are "
-		                              "required");
+		return main_usage_error(
+		        "%s", "--cert FILE and --key FILE are required");
 	return server_run(&cfg);
 }

@@ -180,9 +180,7 @@ server_on_signal(uv_signal_t *s, int signum)
 
 	if (srv->stopping) {
 		log_event(LOG_WARN, "server.stopping",
-		          "signal=%d "
-		          "action=\"close connections now\"",
-		          signum);
+		          "signal=%d action=\"close connections now\"", signum);
 		server_on_stop_timer(&srv->stop_timer);
 		return;
 	}
@@ -267,16 +265,14 @@ server_listen(struct server *srv)
 		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
 		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		log_event(LOG_INFO, "server.listen",
-		          "addr=[%s]:%d "
-		          "registration=%s",
-		          ip, port, srv->cfg->invite_only ? "invite" : "open");
+		          "addr=[%s]:%d registration=%s", ip, port,
+		          srv->cfg->invite_only ? "invite" : "open");
 	} else {
 		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		log_event(LOG_INFO, "server.listen",
-		          "addr=%s:%d "
-		          "registration=%s",
-		          ip, port, srv->cfg->invite_only ? "invite" : "open");
+		          "addr=%s:%d registration=%s", ip, port,
+		          srv->cfg->invite_only ? "invite" : "open");
 	}
 	log_set_level(srv->cfg->log_level);
 	if (!srv->cfg->invite_only)

@@ -283,8 +283,7 @@ pstatus_json(const struct ptree *t, const struct pstatus *s)
 	                              "max", (double)p->hours_max)
 	                  : json_null();
 	return json_pack(
-	        "{s:{s:s, s:s, s:s}, s:o, s:i, s:o, s:o, s:o, s:o, s:o,"
-	        " s:{s:f, s:f, s:f, s:o}, s:I, s:o}",
+	        "{s:{s:s, s:s, s:s}, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:{s:f, s:f, s:f, s:o}, s:I, s:o}",
 	        "plan", "id", t->id, "title", p->title, "start", p->start,
 	        "today", date_json(s->today), "week", s->week, "week_from",
 	        date_json(s->week_from), "week_to", date_json(s->week_to),

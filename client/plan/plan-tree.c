@@ -533,8 +533,7 @@ ambiguous(const struct ptree *t, const char *spec, const int *hits, size_t n,
 	}
 	return errbuf_set(
 	        err, CAIRN_EAMBIGUOUS,
-	        "'%s' matches %zu items: %s%s; give more of the ID or "
-	        "the title",
+	        "'%s' matches %zu items: %s%s; give more of the ID or the title",
 	        spec, n, list, n > PTREE_CANDIDATES ? ", ..." : "");
 }
 

@@ -244,8 +244,7 @@ store_open(const char *path, int query_only, struct store **out,
 	if (store_migrate(st) != CAIRN_OK) {
 		rc = errbuf_set(
 		        err, CAIRN_ESTORAGE,
-		        "cannot prepare %s: %s (is it a cairn database of "
-		        "a newer version?)",
+		        "cannot prepare %s: %s (is it a cairn database of a newer version?)",
 		        path, store_errmsg(st));
 		goto out;
 	}

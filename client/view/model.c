@@ -543,15 +543,15 @@ model_breach_text(const struct model_breach *b, char *out, size_t len)
 	planrec_days_date(b->from, from);
 	planrec_days_date(b->to, to);
 	if (b->rule == CAIRN__RULE__RULE_MAX_GAP)
-		snprintf(out, len,
-		         "%g days without practice, %s .. %s (the rule: at "
-		         "most %g)",
-		         b->got, from, to, b->value);
+		snprintf(
+		        out, len,
+		        "%g days without practice, %s .. %s (the rule: at most %g)",
+		        b->got, from, to, b->value);
 	else if (b->rule == CAIRN__RULE__RULE_DAYS_PER_WEEK)
-		snprintf(out, len,
-		         "%g practice days in the week %s .. %s (the rule: at "
-		         "least %g)",
-		         b->got, from, to, b->value);
+		snprintf(
+		        out, len,
+		        "%g practice days in the week %s .. %s (the rule: at least %g)",
+		        b->got, from, to, b->value);
 	else
 		snprintf(out, len,
 		         "%.1fh in the week %s .. %s (the rule: at least %gh)",

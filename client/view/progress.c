@@ -34,10 +34,10 @@ week_arg(const char *s, int64_t today, int64_t *monday, struct errbuf *err)
 		week_of_day(day, name, monday);
 		return CAIRN_OK;
 	}
-	return errbuf_set(err, CAIRN_EINVAL,
-	                  "bad week '%s': use this, last, YYYY-Www (e.g. "
-	                  "2026-W48) or a date in it",
-	                  s);
+	return errbuf_set(
+	        err, CAIRN_EINVAL,
+	        "bad week '%s': use this, last, YYYY-Www (e.g. 2026-W48) or a date in it",
+	        s);
 }
 
 int
@@ -108,8 +108,7 @@ progress_json(const struct progress *p)
 	for (i = 0; days != NULL && i < 7; i++)
 		json_array_append_new(days, json_integer(p->day_minutes[i]));
 	return json_pack(
-	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:o, "
-	        "s:i, s:b, s:i}",
+	        "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i, s:o, s:i, s:b, s:i}",
 	        "user", p->user, "week", week, "monday", mon, "days", days,
 	        "minutes", (json_int_t)p->week_minutes, "target_minutes",
 	        p->has_plan

@@ -335,9 +335,9 @@ static const char *sq_migrations[] = {
         "DROP TRIGGER records_usage_owner;"
         "DROP TRIGGER records_usage_delete;",
 };
-_Static_assert(STORE_RECORD_OVERHEAD == 64,
-               "schema 3 counts 64 bytes a record; a new overhead needs a "
-               "migration");
+_Static_assert(
+        STORE_RECORD_OVERHEAD == 64,
+        "schema 3 counts 64 bytes a record; a new overhead needs a migration");
 #define SQ_USAGE_PENDING 8     /* owners with usage changes kept unflushed */
 #define SQ_WAL_PAGES 10000     /* WAL pages that make a commit checkpoint */
 #define SQ_WAL_IDLE_PAGES 1000 /* WAL pages worth a checkpoint when idle */
@@ -1858,10 +1858,10 @@ sq_migrate(struct sq_store *s, const char *path, char *err, size_t errlen)
 	if ((rc = sq_begin(&s->base, 1)) == CAIRN_OK)
 		rc = sq_user_version(s, &version);
 	if (rc == CAIRN_OK && version > SQ_SCHEMA_VERSION) {
-		snprintf(err, errlen,
-		         "database schema version %d is newer "
-		         "than this cairnd (%d); upgrade cairnd",
-		         version, SQ_SCHEMA_VERSION);
+		snprintf(
+		        err, errlen,
+		        "database schema version %d is newer than this cairnd (%d); upgrade cairnd",
+		        version, SQ_SCHEMA_VERSION);
 		sq_rollback(&s->base);
 		return CAIRN_ESTORAGE;
 	}

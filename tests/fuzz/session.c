@@ -12,10 +12,10 @@ const char *const session_devices[SESSION_CONNS] = {
         "6f1c0e52-3d0a-4c47-9b8e-0a1b2c3d4e5f",
         "0d7e4a61-8b2f-4f3e-a1c5-9e8d7c6b5a41"};
 const uint8_t session_tokens[SESSION_CONNS][SESSION_TOKEN_LEN] = {
-        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
          17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32},
         {32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
-         16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}};
+         16, 15, 14, 13, 12, 11, 10, 9,  8,  7,  6,  5,  4,  3,  2,  1}};
 
 void
 session_frame(struct buf *b, Cairn__Request *req)

@@ -58,9 +58,9 @@ test_settings_in_order(void **state)
 	                           "last = no newline");
 
 	assert_int_equal(conf_read(p, collect, &s, why, sizeof(why)), CAIRN_OK);
-	assert_string_equal(s.text, "[listen=127.0.0.1:7443]"
-	                            "[db=/var/lib/cairn.db][empty=]"
-	                            "[last=no newline]");
+	assert_string_equal(
+	        s.text,
+	        "[listen=127.0.0.1:7443][db=/var/lib/cairn.db][empty=][last=no newline]");
 	unlink(p);
 }
 

@@ -89,8 +89,8 @@ test_format(void **state)
 	          3);
 	out = take_output();
 	check_stamp(out);
-	assert_string_equal(out + 25, "info conn.open peer=127.0.0.1:5123 "
-	                              "conns=3\n");
+	assert_string_equal(out + 25,
+	                    "info conn.open peer=127.0.0.1:5123 conns=3\n");
 	free(out);
 	log_event(LOG_ERROR, "server.stop", NULL);
 	out = take_output();

@@ -76,11 +76,12 @@ test_no_flush_by_spray(void **state)
 	assert_int_equal(ratelimit_blocked(rl, "victim", 150), 1);
 	/* Once the window has passed, slots are reused. */
 	assert_int_equal(ratelimit_take(rl, "newcomer", 161), RATELIMIT_OK);
-	assert_int_equal(ratelimit_take(rl,
-	                                "a-key-longer-than-the-slot-holds-"
-	                                "0123456789012345678901234567890123",
-	                                161),
-	                 RATELIMIT_OK);
+	assert_int_equal(
+	        ratelimit_take(
+	                rl,
+	                "a-key-longer-than-the-slot-holds-0123456789012345678901234567890123",
+	                161),
+	        RATELIMIT_OK);
 	ratelimit_free(rl);
 }
 

@@ -227,10 +227,11 @@ static const char *schema2 =
         "INSERT INTO users VALUES (9, 'idle', x'00', x'00', 1, 1, 1, 1);"
         "INSERT INTO records (id, owner_id, kind, hlc, device, deleted, "
         "  private, body, seq, subject_id, exposed) VALUES"
-        "  ('" REC_1 "', 7, 1, 5, '" DEV_A "', 0, 0, x'0102030405', 1, 7, 1),"
-        "  ('" REC_2 "', 7, 1, 6, '" DEV_A "', 0, 1, x'010203', 2, 7, 0),"
-        "  ('" REC_3 "', 7, 1, 7, '" DEV_A "', 1, 0, x'', 3, 7, 1),"
-        "  ('44444444-0000-4000-8000-000000000004', 8, 4, 8, '" DEV_A "', 0,"
+        "  ('" REC_1 "', 7, 1, 5, '" DEV_A
+        "', 0, 0, x'0102030405', 1, 7, 1),  ('" REC_2 "', 7, 1, 6, '" DEV_A
+        "', 0, 1, x'010203', 2, 7, 0),  ('" REC_3 "', 7, 1, 7, '" DEV_A
+        "', 1, 0, x'', 3, 7, 1),  ('44444444-0000-4000-8000-000000000004', 8, 4, 8, '" DEV_A
+        "', 0,"
         "   0, x'0102', 4, 7, 1);"
         "INSERT INTO counter VALUES (1, 4);"
         "INSERT INTO meta VALUES ('epoch', "

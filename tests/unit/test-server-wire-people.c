@@ -610,8 +610,7 @@ test_version1(void **state)
 	req.people = &pl;
 	call_expect(&v1.c, &req, CAIRN_EVERSION);
 	assert_int_equal(push_comment(&v1,
-	                              "0d000000-0000-4000-8000-00000000000"
-	                              "3",
+	                              "0d000000-0000-4000-8000-000000000003",
 	                              NULL, NULL),
 	                 CAIRN_EINVAL);
 	cl_close(&v1.c);

@@ -366,8 +366,7 @@ test_other_ca(void **state)
 {
 	expect_refused(
 	        F_CA2, F_CERT, F_KEY, "localhost",
-	        "server certificate is not signed by the pinned CA (check the "
-	        "--ca file given to 'cairn init')");
+	        "server certificate is not signed by the pinned CA (check the --ca file given to 'cairn init')");
 }
 
 static void
@@ -380,9 +379,9 @@ test_wrong_host(void **state)
 static void
 test_expired(void **state)
 {
-	expect_refused(F_CA, F_EXPIRED, F_EXPIRED_KEY, "localhost",
-	               "server certificate has expired (operator: renew with "
-	               "certs/mkcerts)");
+	expect_refused(
+	        F_CA, F_EXPIRED, F_EXPIRED_KEY, "localhost",
+	        "server certificate has expired (operator: renew with certs/mkcerts)");
 }
 
 static void

@@ -126,10 +126,10 @@ group_setup(void **state)
 
 	snprintf(W.dir, sizeof(W.dir), "/tmp/cairn-wire-XXXXXX");
 	assert_non_null(mkdtemp(W.dir));
-	snprintf(cmd, sizeof(cmd),
-	         "sh %s/certs/mkcerts --out %s "
-	         "localhost 127.0.0.1 >/dev/null 2>&1",
-	         SOURCE_DIR, W.dir);
+	snprintf(
+	        cmd, sizeof(cmd),
+	        "sh %s/certs/mkcerts --out %s localhost 127.0.0.1 >/dev/null 2>&1",
+	        SOURCE_DIR, W.dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(W.ca, sizeof(W.ca), "%s/ca.pem", W.dir);
 	config_defaults(&W.cfg);
