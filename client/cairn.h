@@ -99,6 +99,43 @@ struct cmd {
 	const char *help;    /* the options and details, for help COMMAND */
 };
 
+/* Each command's table row (name, function, flags, usage and help), kept
+ * in the file that implements it so they cannot drift apart. */
+extern const struct cmd cmd_init_entry;
+extern const struct cmd cmd_register_entry;
+extern const struct cmd cmd_login_entry;
+extern const struct cmd cmd_logout_entry;
+extern const struct cmd cmd_whoami_entry;
+extern const struct cmd cmd_devices_entry;
+extern const struct cmd cmd_log_entry;
+extern const struct cmd cmd_start_entry;
+extern const struct cmd cmd_stop_entry;
+extern const struct cmd cmd_status_entry;
+extern const struct cmd cmd_ls_entry;
+extern const struct cmd cmd_show_entry;
+extern const struct cmd cmd_edit_entry;
+extern const struct cmd cmd_rm_entry;
+extern const struct cmd cmd_sync_entry;
+extern const struct cmd cmd_plan_entry;
+extern const struct cmd cmd_week_entry;
+extern const struct cmd cmd_streak_entry;
+extern const struct cmd cmd_heatmap_entry;
+extern const struct cmd cmd_report_entry;
+extern const struct cmd cmd_predict_entry;
+extern const struct cmd cmd_commit_entry;
+extern const struct cmd cmd_invite_entry;
+extern const struct cmd cmd_invites_entry;
+extern const struct cmd cmd_accept_entry;
+extern const struct cmd cmd_decline_entry;
+extern const struct cmd cmd_people_entry;
+extern const struct cmd cmd_drop_entry;
+extern const struct cmd cmd_feed_entry;
+extern const struct cmd cmd_comment_entry;
+extern const struct cmd cmd_inbox_entry;
+extern const struct cmd cmd_mentees_entry;
+extern const struct cmd cmd_review_entry;
+extern const struct cmd cmd_group_entry;
+
 /*
  * Parses the options of a command with getopt_long (argv[0] is the command
  * name). Returns the option character, -1 at the end, or CAIRN_EUSAGE after

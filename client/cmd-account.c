@@ -12,6 +12,61 @@
 #include "err.h"
 #include "msg.h"
 
+const struct cmd cmd_register_entry = {
+        .name = "register",
+        .fn = cmd_register,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
+        .usage =
+                "register HANDLE [--password-stdin] [--code CODE] [--device NAME]",
+        .summary = "create an account and log this device in",
+        .help = "  --password-stdin  read the password as one line from stdin\n"
+                "  --code CODE       invite code, when the server is invite-only\n"
+                "  --device NAME     a name for this device (default: host name)\n"
+                "Without --password-stdin the password is read from the terminal\n"
+                "without echo. Passwords are 8 to 1024 bytes.\n",
+};
+
+const struct cmd cmd_login_entry = {
+        .name = "login",
+        .fn = cmd_login,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
+        .usage = "login HANDLE [--password-stdin] [--device NAME]",
+        .summary = "log this device in",
+        .help = "  --password-stdin  read the password as one line from stdin\n"
+                "  --device NAME     a name for this device (default: host name)\n"
+                "Each login makes a new device with its own revocable token.\n"
+                "Refused when this home holds another learner's records.\n",
+};
+
+const struct cmd cmd_logout_entry = {
+        .name = "logout",
+        .fn = cmd_logout,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "logout",
+        .summary = "revoke this device and forget its token",
+        .help = "Local records stay; log in again to sync them.\n",
+};
+
+const struct cmd cmd_whoami_entry = {
+        .name = "whoami",
+        .fn = cmd_whoami,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN,
+        .usage = "whoami",
+        .summary = "show the handle, server and device of this home",
+        .help = "Works offline. Exit code 4 when not logged in.\n",
+};
+
+const struct cmd cmd_devices_entry = {
+        .name = "devices",
+        .fn = cmd_devices,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "devices [revoke ID-PREFIX]",
+        .summary = "list or revoke your devices",
+        .help = "Without arguments lists every device of your account. 'devices\n"
+                "revoke ID' revokes one (any unique prefix of 6 or more\n"
+                "characters); revoking this device logs it out.\n",
+};
+
 /* Hex form of a token, for the meta table. */
 static void
 hex(const uint8_t *p, size_t len, char *out)

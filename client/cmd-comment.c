@@ -16,6 +16,28 @@
 #include "planrec.h"
 #include "timefmt.h"
 
+const struct cmd cmd_comment_entry = {
+        .name = "comment",
+        .fn = cmd_comment,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+        .usage = "comment ID TEXT | comment --week HANDLE WEEK TEXT",
+        .summary = "comment on an entry or on a learner's week",
+        .help = "ID is an entry's ID (6 or more characters), yours or one you\n"
+                "can see. WEEK is this, last, YYYY-Www or a date in it. Works\n"
+                "offline; 'cairn sync' sends it.\n",
+};
+
+const struct cmd cmd_inbox_entry = {
+        .name = "inbox",
+        .fn = cmd_inbox,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+        .usage = "inbox [--all]",
+        .summary = "new comments and reviews on your work, and invitations",
+        .help = "  --all             every comment, not only new ones\n"
+                "Reads this home (run 'cairn sync' first) and marks what it\n"
+                "shows as read. --json: {comments: [...], invites: [...]}.\n",
+};
+
 /* May this home's user write about handle? (themselves, or someone whose
  * data the server lets them see: partners, mentees, group members). */
 static int

@@ -18,6 +18,20 @@
 #include "msg.h"
 #include "timefmt.h"
 
+const struct cmd cmd_feed_entry = {
+        .name = "feed",
+        .fn = cmd_feed,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "feed [--since DATE] [--follow]",
+        .summary = "check-ins of everyone you can see, newest last",
+        .help = "  --since DATE      from this local date (default: a week ago)\n"
+                "  --follow          then stay connected and print check-ins as\n"
+                "                    others sync them; Ctrl-C ends\n"
+                "Without --follow it reads this home only (run 'cairn sync'\n"
+                "first). --json: an array of entries as in ls --json; with\n"
+                "--follow, one entry object a line as they come.\n",
+};
+
 #define FEED_DAYS_DEFAULT 7
 #define FEED_BACKOFF_MAX 30 /* seconds between reconnects, at most */
 #define FEED_ROWS_MAX 100000

@@ -13,6 +13,23 @@
 #include "err.h"
 #include "msg.h"
 
+const struct cmd cmd_group_entry = {
+        .name = "group",
+        .fn = cmd_group,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "group create|invite|join|leave|board|ls [NAME] [HANDLE]",
+        .summary = "study groups: members are each other's partners",
+        .help = "  group create NAME             a new group, with you in it\n"
+                "  group invite NAME HANDLE      invite someone (members only)\n"
+                "  group join NAME               accept an invitation\n"
+                "  group leave NAME              leave (or decline)\n"
+                "  group board NAME [--week WEEK]\n"
+                "      this week's hours per member against their own plan's\n"
+                "      target, ranked (reads this home: sync first)\n"
+                "  group ls                      your groups\n"
+                "NAME is 1-64 of a-z, 0-9, _ and -.\n",
+};
+
 /* The group op->name of the cached people list, or NULL. */
 static const Cairn__Group *
 group_find(const Cairn__PeopleOk *p, const char *name)

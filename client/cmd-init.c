@@ -11,6 +11,25 @@
 #include "cairn.h"
 #include "err.h"
 
+const struct cmd cmd_init_entry = {
+        .name = "init",
+        .fn = cmd_init,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "init --server HOST:PORT (--ca FILE | --system-ca)",
+        .summary = "point this home at a server",
+        .help = "Points this home at a cairnd server. HOST may be a name, an IPv4\n"
+                "address or [IPv6].\n"
+                "  --ca FILE         the server's CA certificate (ca.pem from its\n"
+                "                    operator): copied into the home and pinned;\n"
+                "                    every connection is verified against it alone\n"
+                "  --system-ca       trust this system's CA store instead, for a\n"
+                "                    server with a public CA's certificate\n"
+                "One of them is required the first time; init says what the home\n"
+                "trusts (the CA's subject and SHA-256 fingerprint, to compare with\n"
+                "the operator's). Later, init without either keeps what the home\n"
+                "trusts. The home is kept private: 0700, its files 0600.\n",
+};
+
 /* Prints (or adds to the JSON) what the home trusts now. */
 static int
 init_say(struct cli *c, const char *server, const char *from)

@@ -14,6 +14,54 @@
 #include "err.h"
 #include "timefmt.h"
 
+#define ENTRY_OPTIONS \
+	"  --date DATE       YYYY-MM-DD, today or yesterday (local time)\n" \
+	"  --at HH:MM        local start time\n" \
+	"  --skill NAME      a skill practised (repeatable)\n" \
+	"  --item ITEM       the plan item this session belongs to\n" \
+	"  --metric K=N      a measurement, e.g. --metric pages=12 " \
+	"(repeatable)\n" \
+	"  --private         only this learner's own machines see it\n"
+
+const struct cmd cmd_log_entry = {
+        .name = "log",
+        .fn = cmd_log,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "log DURATION ACTIVITY [TEXT] [options]",
+        .summary = "record a practice session",
+        .help = "DURATION is like 45m, 1h30m or 2h. ACTIVITY is project, drill,\n"
+                "reading, retrieval, review, community, planning or a lowercase\n"
+                "word of your own. Works offline.\n" ENTRY_OPTIONS
+                "When the session started: with --at, at that time (today unless\n"
+                "--date says otherwise); with only --date, it ended now if DATE is\n"
+                "today, else it started at 12:00 that day; with neither, it ended\n"
+                "now.\n",
+};
+
+const struct cmd cmd_edit_entry = {
+        .name = "edit",
+        .fn = cmd_edit,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage =
+                "edit ID [--duration D] [--activity A] [--text TEXT] [options]",
+        .summary = "change an entry",
+        .help = "  --duration D      new duration\n"
+                "  --activity A      new activity\n"
+                "  --text TEXT       new text\n" ENTRY_OPTIONS
+                "  --public          undo --private\n"
+                "--date keeps the time of day; --at keeps the date. --skill and\n"
+                "--metric replace the lists when given.\n",
+};
+
+const struct cmd cmd_rm_entry = {
+        .name = "rm",
+        .fn = cmd_rm,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "rm ID",
+        .summary = "delete an entry",
+        .help = "The delete syncs to your other machines.\n",
+};
+
 /* What log and edit may change, as given on the command line. */
 struct entry_opts {
 	const char *duration, *activity, *text, *date, *at, *item;

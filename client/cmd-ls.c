@@ -13,6 +13,28 @@
 #include "err.h"
 #include "timefmt.h"
 
+const struct cmd cmd_ls_entry = {
+        .name = "ls",
+        .fn = cmd_ls,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "ls [--since DATE] [--until DATE] [--limit N] [--user HANDLE]",
+        .summary = "list entries, newest first",
+        .help = "  --since DATE      from this local date on (inclusive)\n"
+                "  --until DATE      up to this local date (inclusive)\n"
+                "  --limit N         at most N entries\n"
+                "  --user HANDLE     only this learner's entries\n"
+                "A * marks entries not yet synced.\n",
+};
+
+const struct cmd cmd_show_entry = {
+        .name = "show",
+        .fn = cmd_show,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "show ID",
+        .summary = "show one entry",
+        .help = "ID is any unique prefix of 6 or more characters.\n",
+};
+
 #define LS_LIMIT_MAX 1000000000L
 
 struct ls_state {

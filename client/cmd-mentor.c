@@ -16,6 +16,29 @@
 #include "planrec.h"
 #include "timefmt.h"
 
+const struct cmd cmd_mentees_entry = {
+        .name = "mentees",
+        .fn = cmd_mentees,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN,
+        .usage = "mentees",
+        .summary = "your mentees at a glance",
+        .help = "One line each: hours this week against their plan's target,\n"
+                "last check-in, streak, behind or on track, weeks you have not\n"
+                "reviewed. Behind: fewer hours so far this week than the plan\n"
+                "asks by today, or a milestone or phase overdue. Reads this\n"
+                "home (run 'cairn sync' first).\n",
+};
+
+const struct cmd cmd_review_entry = {
+        .name = "review",
+        .fn = cmd_review,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
+        .usage = "review HANDLE [--week WEEK] [--comment TEXT]",
+        .summary = "read a mentee's week and mark it reviewed",
+        .help = "  --week WEEK       this, last (default), YYYY-Www or a date\n"
+                "  --comment TEXT    also comment on that week\n",
+};
+
 #define MENTOR_WEEKS_MAX 52 /* unreviewed weeks looked back at */
 
 /* The id of mentor's review of mentee's week: the same on every machine. */

@@ -15,6 +15,68 @@
 #include "msg.h"
 #include "planrec.h"
 
+const struct cmd cmd_invite_entry = {
+        .name = "invite",
+        .fn = cmd_invite,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "invite HANDLE --as partner|mentor",
+        .summary = "ask someone to be your study partner or your mentor",
+        .help = "  --as partner      mutual: each of you sees the other's log\n"
+                "  --as mentor       one way: they see your log and may comment\n"
+                "Nothing is shared until they run 'cairn accept YOUR-HANDLE'.\n"
+                "Private entries (log --private) are never shared.\n",
+};
+
+const struct cmd cmd_invites_entry = {
+        .name = "invites",
+        .fn = cmd_invites,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "invites [--offline]",
+        .summary = "list invitations to and from you",
+        .help = "  --offline         what the server said at the last sync\n"
+                "--json: [{handle, role, incoming, at, group}].\n",
+};
+
+const struct cmd cmd_accept_entry = {
+        .name = "accept",
+        .fn = cmd_accept,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "accept HANDLE [--as partner|mentor]",
+        .summary = "accept HANDLE's invitation",
+        .help = "Your next 'cairn sync' brings the log you can now see.\n",
+};
+
+const struct cmd cmd_decline_entry = {
+        .name = "decline",
+        .fn = cmd_decline,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "decline HANDLE [--as partner|mentor]",
+        .summary = "decline HANDLE's invitation",
+        .help = "",
+};
+
+const struct cmd cmd_people_entry = {
+        .name = "people",
+        .fn = cmd_people,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "people [--offline]",
+        .summary = "list your partners, mentors and mentees",
+        .help = "  --offline         what the server said at the last sync\n"
+                "Members of your study groups are your partners while you stay.\n"
+                "--json: [{handle, role, since, group}], role partner, mentor\n"
+                "(they mentor you) or mentee (you mentor them).\n",
+};
+
+const struct cmd cmd_drop_entry = {
+        .name = "drop",
+        .fn = cmd_drop,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "drop HANDLE",
+        .summary = "end a partnership or mentorship",
+        .help = "Also withdraws invitations between you. After their next sync\n"
+                "your log is gone from their machines, and theirs from yours.\n",
+};
+
 #define PEOPLE_CACHE_KEY "people"
 
 int

@@ -17,6 +17,38 @@
 #include "planrec.h"
 #include "timefmt.h"
 
+const struct cmd cmd_plan_entry = {
+        .name = "plan",
+        .fn = cmd_plan,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "plan SUBCOMMAND [ARGS]",
+        .summary = "import, follow and export a study plan",
+        .help = "  plan import FILE [--start YYYY-MM-DD] [--dry-run]\n"
+                "      read a Markdown or text plan and print what was understood;\n"
+                "      weeks and months become dates counted from --start (default:\n"
+                "      a 'Start: YYYY-MM-DD' line in the plan, else the Monday of\n"
+                "      this week). The plan imported last is active.\n"
+                "  plan use PLAN                  make PLAN the active plan\n"
+                "  plan ls [--user HANDLE]        list plans (* marks the active one)\n"
+                "  plan show [PLAN] [--user HANDLE] [--notes]\n"
+                "      the tree: short item IDs, windows, done marks, minutes\n"
+                "      logged under each item, attempts at time-boxed drills\n"
+                "  plan done ITEM...              tick items\n"
+                "  plan reopen ITEM...            untick items\n"
+                "  plan status [--user HANDLE] [--today YYYY-MM-DD]\n"
+                "      week of the plan, current phase, due and overdue items,\n"
+                "      hours this week against the schedule, time per activity\n"
+                "      against the allocation\n"
+                "  plan export [PLAN] [--out FILE]  Markdown with ticked boxes\n"
+                "PLAN is an ID prefix or a unique piece of a title; ITEM is an ID\n"
+                "prefix (6 or more characters) or a unique piece of an item's\n"
+                "title in the active plan. Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
+                "when it is set, else from today. --json shapes: plan ls\n"
+                "[{id,title,start,active}]; plan show {id,title,start,\n"
+                "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
+                "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]}.\n",
+};
+
 #define PLAN_LIST_MAX 10000 /* plans one home lists */
 
 struct plan_sub {

@@ -19,6 +19,37 @@
 #include "planrec.h"
 #include "predict.h"
 
+const struct cmd cmd_predict_entry = {
+        .name = "predict",
+        .fn = cmd_predict,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage =
+                "predict TEXT [--confidence PERCENT] [--week WEEK] | predict ls [--week WEEK] [--user HANDLE] | predict resolve ID right|wrong|partly [--note TEXT]",
+        .summary = "the prediction game: Monday's guesses, Friday's answers",
+        .help = "On Monday write down what will break, what will be harder than\n"
+                "expected and what numbers you will see, each with how sure you\n"
+                "are (50 to 100, default 70). On Friday resolve them. predict ls\n"
+                "shows them and your calibration: per confidence band the share\n"
+                "that came true, and the Brier score (mean of (p - outcome)^2;\n"
+                "partly counts 0.5), overall and for the last 8 weeks. A\n"
+                "prediction still open after its week shows as DUE in week.\n",
+};
+
+const struct cmd cmd_commit_entry = {
+        .name = "commit",
+        .fn = cmd_commit,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage =
+                "commit [--max-gap DAYS | --days-per-week N | --hours-per-week H]",
+        .summary = "a rule you make with your partners",
+        .help = "  --max-gap DAYS        at most DAYS days in a row without practice\n"
+                "  --days-per-week N     at least N days with practice each week\n"
+                "  --hours-per-week H    at least H hours each week\n"
+                "Without an option: your rules and when they were broken. A new\n"
+                "value replaces the old. Partners and mentors see the rule, and\n"
+                "their inbox and mentees say when it is broken.\n",
+};
+
 #define PREDICT_DEFAULT_CONF 70
 
 static const char *const outcome_names[] = {"open", "right", "wrong", "partly"};

@@ -21,6 +21,26 @@
 #include "planrec.h"
 #include "timefmt.h"
 
+const struct cmd cmd_report_entry = {
+        .name = "report",
+        .fn = cmd_report,
+        .flags = CMD_NEEDS_HOME,
+        .usage =
+                "report [--weeks N] [--user HANDLE] [--format html|md] [--out FILE] [--private]",
+        .summary = "a report to send a mentor",
+        .help = "  --weeks N         weeks to cover (default 8)\n"
+                "  --format FORMAT   html (default): one self-contained file,\n"
+                "                    inline SVG and CSS, no script, nothing\n"
+                "                    fetched, readable in print and dark mode;\n"
+                "                    md: the same as Markdown\n"
+                "  --out FILE        write there instead of standard output\n"
+                "  --private         include your private entries (left out,\n"
+                "                    since a report is made to be sent)\n"
+                "Hours per week against the plan, the heatmap, time per activity\n"
+                "against the plan's allocation, the plan's timeline, drills\n"
+                "against their time boxes, prediction calibration, sessions.\n",
+};
+
 #define REPORT_WEEKS_DEFAULT 8
 #define REPORT_WEEKS_MAX 104
 #define REPORT_SESSIONS_MAX 200

@@ -26,6 +26,16 @@
 #include "frame.h"
 #include "msg.h"
 
+const struct cmd cmd_sync_entry = {
+        .name = "sync",
+        .fn = cmd_sync,
+        .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
+        .usage = "sync",
+        .summary = "push local changes, then pull everyone else's",
+        .help = "Progress is shown on a terminal. Ctrl-C stops after the current\n"
+                "batch; run sync again to continue.\n",
+};
+
 #define SYNC_RESETS_MAX 2 /* resets one sync accepts before giving up */
 #define SYNC_STUCK_MAX 3  /* pushes in a row that may clean nothing */
 #define SYNC_EPOCH_MAX 64

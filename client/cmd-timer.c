@@ -12,6 +12,38 @@
 #include "err.h"
 #include "timefmt.h"
 
+const struct cmd cmd_start_entry = {
+        .name = "start",
+        .fn = cmd_start,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "start ACTIVITY [TEXT] [--limit DURATION] [--item ITEM]",
+        .summary = "start the timer",
+        .help = "  --limit DURATION  a time box: the entry records whether the\n"
+                "                    session ended within it\n"
+                "  --item ITEM       the plan item; a time-boxed drill's limit is\n"
+                "                    the timer's unless --limit is given\n"
+                "Only one timer runs at a time; 'cairn stop' makes the entry.\n",
+};
+
+const struct cmd cmd_stop_entry = {
+        .name = "stop",
+        .fn = cmd_stop,
+        .flags = CMD_NEEDS_HOME | CMD_WRITES,
+        .usage = "stop [--note TEXT]",
+        .summary = "stop the timer and log the session",
+        .help = "  --note TEXT       added to the session's text\n"
+                "Minutes are rounded, at least 1, at most 24 hours.\n",
+};
+
+const struct cmd cmd_status_entry = {
+        .name = "status",
+        .fn = cmd_status,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "status",
+        .summary = "show the running timer and unsynced changes",
+        .help = "",
+};
+
 struct timer {
 	int running;
 	char activity[ENTRY_ACTIVITY_MAX + 1];

@@ -17,6 +17,44 @@
 #include "planrec.h"
 #include "timefmt.h"
 
+const struct cmd cmd_week_entry = {
+        .name = "week",
+        .fn = cmd_week,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "week [WEEK] [--user HANDLE]",
+        .summary = "your week: days by activity against the plan",
+        .help = "WEEK is this (default), last, YYYY-Www or a date in it. One line\n"
+                "a day (a bar split by activity, the time, what the plan asks),\n"
+                "then the total against the plan's hours, the streak, plan items\n"
+                "worked on, drills against their time boxes, the week's\n"
+                "predictions (and earlier ones still open), broken commitments\n"
+                "and comments. Days are the learner's own (the date where each\n"
+                "session was logged); today follows TZ, or $CAIRN_NOW (a date or\n"
+                "an RFC 3339 time). --json: numbers, e.g. days[].minutes,\n"
+                "minutes, target_minutes, streak.\n",
+};
+
+const struct cmd cmd_streak_entry = {
+        .name = "streak",
+        .fn = cmd_streak,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "streak [--user HANDLE] [--min DURATION]",
+        .summary = "days in a row with practice, now and at best",
+        .help = "  --min DURATION    what makes a day count (default 15m)\n"
+                "A day the plan's schedule leaves free does not break a run.\n",
+};
+
+const struct cmd cmd_heatmap_entry = {
+        .name = "heatmap",
+        .fn = cmd_heatmap,
+        .flags = CMD_NEEDS_HOME,
+        .usage = "heatmap [--weeks N] [--user HANDLE]",
+        .summary = "a calendar of the last weeks, shaded by time",
+        .help = "  --weeks N         how many weeks (default 26, as many as fit)\n"
+                "Colour and shading only on a terminal without NO_COLOR; plain\n"
+                "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n",
+};
+
 #define HEATMAP_WEEKS_DEFAULT 26
 #define HEATMAP_WEEKS_MAX 260
 #define WEEK_ITEMS_MAX 64

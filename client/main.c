@@ -17,267 +17,29 @@
 
 static int cmd_help(struct cli *c, int argc, char **argv);
 
-#define ENTRY_OPTIONS \
-	"  --date DATE       YYYY-MM-DD, today or yesterday (local time)\n" \
-	"  --at HH:MM        local start time\n" \
-	"  --skill NAME      a skill practised (repeatable)\n" \
-	"  --item ITEM       the plan item this session belongs to\n" \
-	"  --metric K=N      a measurement, e.g. --metric pages=12 " \
-	"(repeatable)\n" \
-	"  --private         only this learner's own machines see it\n"
+static const struct cmd cmd_help_entry = {
+        .name = "help",
+        .fn = cmd_help,
+        .flags = 0,
+        .usage = "help [COMMAND]",
+        .summary = "show help",
+        .help = "",
+};
 
-static const struct cmd commands[] = {
-        {"init", cmd_init, CMD_NEEDS_HOME | CMD_WRITES,
-         "init --server HOST:PORT (--ca FILE | --system-ca)",
-         "point this home at a server",
-         "Points this home at a cairnd server. HOST may be a name, an IPv4\n"
-         "address or [IPv6].\n"
-         "  --ca FILE         the server's CA certificate (ca.pem from its\n"
-         "                    operator): copied into the home and pinned;\n"
-         "                    every connection is verified against it alone\n"
-         "  --system-ca       trust this system's CA store instead, for a\n"
-         "                    server with a public CA's certificate\n"
-         "One of them is required the first time; init says what the home\n"
-         "trusts (the CA's subject and SHA-256 fingerprint, to compare with\n"
-         "the operator's). Later, init without either keeps what the home\n"
-         "trusts. The home is kept private: 0700, its files 0600.\n"},
-        {"register", cmd_register, CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
-         "register HANDLE [--password-stdin] [--code CODE] [--device NAME]",
-         "create an account and log this device in",
-         "  --password-stdin  read the password as one line from stdin\n"
-         "  --code CODE       invite code, when the server is invite-only\n"
-         "  --device NAME     a name for this device (default: host name)\n"
-         "Without --password-stdin the password is read from the terminal\n"
-         "without echo. Passwords are 8 to 1024 bytes.\n"},
-        {"login", cmd_login, CMD_NEEDS_HOME | CMD_WRITES | CMD_NETWORK,
-         "login HANDLE [--password-stdin] [--device NAME]",
-         "log this device in",
-         "  --password-stdin  read the password as one line from stdin\n"
-         "  --device NAME     a name for this device (default: host name)\n"
-         "Each login makes a new device with its own revocable token.\n"
-         "Refused when this home holds another learner's records.\n"},
-        {"logout", cmd_logout,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK, "logout",
-         "revoke this device and forget its token",
-         "Local records stay; log in again to sync them.\n"},
-        {"whoami", cmd_whoami, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN, "whoami",
-         "show the handle, server and device of this home",
-         "Works offline. Exit code 4 when not logged in.\n"},
-        {"devices", cmd_devices,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "devices [revoke ID-PREFIX]", "list or revoke your devices",
-         "Without arguments lists every device of your account. 'devices\n"
-         "revoke ID' revokes one (any unique prefix of 6 or more\n"
-         "characters); revoking this device logs it out.\n"},
-        {"log", cmd_log, CMD_NEEDS_HOME | CMD_WRITES,
-         "log DURATION ACTIVITY [TEXT] [options]", "record a practice session",
-         "DURATION is like 45m, 1h30m or 2h. ACTIVITY is project, drill,\n"
-         "reading, retrieval, review, community, planning or a lowercase\n"
-         "word of your own. Works offline.\n" ENTRY_OPTIONS
-         "When the session started: with --at, at that time (today unless\n"
-         "--date says otherwise); with only --date, it ended now if DATE is\n"
-         "today, else it started at 12:00 that day; with neither, it ended\n"
-         "now.\n"},
-        {"start", cmd_start, CMD_NEEDS_HOME | CMD_WRITES,
-         "start ACTIVITY [TEXT] [--limit DURATION] [--item ITEM]",
-         "start the timer",
-         "  --limit DURATION  a time box: the entry records whether the\n"
-         "                    session ended within it\n"
-         "  --item ITEM       the plan item; a time-boxed drill's limit is\n"
-         "                    the timer's unless --limit is given\n"
-         "Only one timer runs at a time; 'cairn stop' makes the entry.\n"},
-        {"stop", cmd_stop, CMD_NEEDS_HOME | CMD_WRITES, "stop [--note TEXT]",
-         "stop the timer and log the session",
-         "  --note TEXT       added to the session's text\n"
-         "Minutes are rounded, at least 1, at most 24 hours.\n"},
-        {"status", cmd_status, CMD_NEEDS_HOME, "status",
-         "show the running timer and unsynced changes", ""},
-        {"ls", cmd_ls, CMD_NEEDS_HOME,
-         "ls [--since DATE] [--until DATE] [--limit N] [--user HANDLE]",
-         "list entries, newest first",
-         "  --since DATE      from this local date on (inclusive)\n"
-         "  --until DATE      up to this local date (inclusive)\n"
-         "  --limit N         at most N entries\n"
-         "  --user HANDLE     only this learner's entries\n"
-         "A * marks entries not yet synced.\n"},
-        {"show", cmd_show, CMD_NEEDS_HOME, "show ID", "show one entry",
-         "ID is any unique prefix of 6 or more characters.\n"},
-        {"edit", cmd_edit, CMD_NEEDS_HOME | CMD_WRITES,
-         "edit ID [--duration D] [--activity A] [--text TEXT] [options]",
-         "change an entry",
-         "  --duration D      new duration\n"
-         "  --activity A      new activity\n"
-         "  --text TEXT       new text\n" ENTRY_OPTIONS
-         "  --public          undo --private\n"
-         "--date keeps the time of day; --at keeps the date. --skill and\n"
-         "--metric replace the lists when given.\n"},
-        {"rm", cmd_rm, CMD_NEEDS_HOME | CMD_WRITES, "rm ID", "delete an entry",
-         "The delete syncs to your other machines.\n"},
-        {"sync", cmd_sync,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK, "sync",
-         "push local changes, then pull everyone else's",
-         "Progress is shown on a terminal. Ctrl-C stops after the current\n"
-         "batch; run sync again to continue.\n"},
-        {"plan", cmd_plan, CMD_NEEDS_HOME | CMD_WRITES,
-         "plan SUBCOMMAND [ARGS]", "import, follow and export a study plan",
-         "  plan import FILE [--start YYYY-MM-DD] [--dry-run]\n"
-         "      read a Markdown or text plan and print what was understood;\n"
-         "      weeks and months become dates counted from --start (default:\n"
-         "      a 'Start: YYYY-MM-DD' line in the plan, else the Monday of\n"
-         "      this week). The plan imported last is active.\n"
-         "  plan use PLAN                  make PLAN the active plan\n"
-         "  plan ls [--user HANDLE]        list plans (* marks the active one)\n"
-         "  plan show [PLAN] [--user HANDLE] [--notes]\n"
-         "      the tree: short item IDs, windows, done marks, minutes\n"
-         "      logged under each item, attempts at time-boxed drills\n"
-         "  plan done ITEM...              tick items\n"
-         "  plan reopen ITEM...            untick items\n"
-         "  plan status [--user HANDLE] [--today YYYY-MM-DD]\n"
-         "      week of the plan, current phase, due and overdue items,\n"
-         "      hours this week against the schedule, time per activity\n"
-         "      against the allocation\n"
-         "  plan export [PLAN] [--out FILE]  Markdown with ticked boxes\n"
-         "PLAN is an ID prefix or a unique piece of a title; ITEM is an ID\n"
-         "prefix (6 or more characters) or a unique piece of an item's\n"
-         "title in the active plan. Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
-         "when it is set, else from today. --json shapes: plan ls\n"
-         "[{id,title,start,active}]; plan show {id,title,start,\n"
-         "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
-         "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]}.\n"},
-        {"week", cmd_week, CMD_NEEDS_HOME, "week [WEEK] [--user HANDLE]",
-         "your week: days by activity against the plan",
-         "WEEK is this (default), last, YYYY-Www or a date in it. One line\n"
-         "a day (a bar split by activity, the time, what the plan asks),\n"
-         "then the total against the plan's hours, the streak, plan items\n"
-         "worked on, drills against their time boxes, the week's\n"
-         "predictions (and earlier ones still open), broken commitments\n"
-         "and comments. Days are the learner's own (the date where each\n"
-         "session was logged); today follows TZ, or $CAIRN_NOW (a date or\n"
-         "an RFC 3339 time). --json: numbers, e.g. days[].minutes,\n"
-         "minutes, target_minutes, streak.\n"},
-        {"streak", cmd_streak, CMD_NEEDS_HOME,
-         "streak [--user HANDLE] [--min DURATION]",
-         "days in a row with practice, now and at best",
-         "  --min DURATION    what makes a day count (default 15m)\n"
-         "A day the plan's schedule leaves free does not break a run.\n"},
-        {"heatmap", cmd_heatmap, CMD_NEEDS_HOME,
-         "heatmap [--weeks N] [--user HANDLE]",
-         "a calendar of the last weeks, shaded by time",
-         "  --weeks N         how many weeks (default 26, as many as fit)\n"
-         "Colour and shading only on a terminal without NO_COLOR; plain\n"
-         "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n"},
-        {"report", cmd_report, CMD_NEEDS_HOME,
-         "report [--weeks N] [--user HANDLE] [--format html|md] [--out FILE] [--private]",
-         "a report to send a mentor",
-         "  --weeks N         weeks to cover (default 8)\n"
-         "  --format FORMAT   html (default): one self-contained file,\n"
-         "                    inline SVG and CSS, no script, nothing\n"
-         "                    fetched, readable in print and dark mode;\n"
-         "                    md: the same as Markdown\n"
-         "  --out FILE        write there instead of standard output\n"
-         "  --private         include your private entries (left out,\n"
-         "                    since a report is made to be sent)\n"
-         "Hours per week against the plan, the heatmap, time per activity\n"
-         "against the plan's allocation, the plan's timeline, drills\n"
-         "against their time boxes, prediction calibration, sessions.\n"},
-        {"predict", cmd_predict, CMD_NEEDS_HOME | CMD_WRITES,
-         "predict TEXT [--confidence PERCENT] [--week WEEK] | predict ls [--week WEEK] [--user HANDLE] | predict resolve ID right|wrong|partly [--note TEXT]",
-         "the prediction game: Monday's guesses, Friday's answers",
-         "On Monday write down what will break, what will be harder than\n"
-         "expected and what numbers you will see, each with how sure you\n"
-         "are (50 to 100, default 70). On Friday resolve them. predict ls\n"
-         "shows them and your calibration: per confidence band the share\n"
-         "that came true, and the Brier score (mean of (p - outcome)^2;\n"
-         "partly counts 0.5), overall and for the last 8 weeks. A\n"
-         "prediction still open after its week shows as DUE in week.\n"},
-        {"commit", cmd_commit, CMD_NEEDS_HOME | CMD_WRITES,
-         "commit [--max-gap DAYS | --days-per-week N | --hours-per-week H]",
-         "a rule you make with your partners",
-         "  --max-gap DAYS        at most DAYS days in a row without practice\n"
-         "  --days-per-week N     at least N days with practice each week\n"
-         "  --hours-per-week H    at least H hours each week\n"
-         "Without an option: your rules and when they were broken. A new\n"
-         "value replaces the old. Partners and mentors see the rule, and\n"
-         "their inbox and mentees say when it is broken.\n"},
-        {"invite", cmd_invite,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "invite HANDLE --as partner|mentor",
-         "ask someone to be your study partner or your mentor",
-         "  --as partner      mutual: each of you sees the other's log\n"
-         "  --as mentor       one way: they see your log and may comment\n"
-         "Nothing is shared until they run 'cairn accept YOUR-HANDLE'.\n"
-         "Private entries (log --private) are never shared.\n"},
-        {"invites", cmd_invites,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "invites [--offline]", "list invitations to and from you",
-         "  --offline         what the server said at the last sync\n"
-         "--json: [{handle, role, incoming, at, group}].\n"},
-        {"accept", cmd_accept,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "accept HANDLE [--as partner|mentor]", "accept HANDLE's invitation",
-         "Your next 'cairn sync' brings the log you can now see.\n"},
-        {"decline", cmd_decline,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "decline HANDLE [--as partner|mentor]", "decline HANDLE's invitation",
-         ""},
-        {"people", cmd_people,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "people [--offline]", "list your partners, mentors and mentees",
-         "  --offline         what the server said at the last sync\n"
-         "Members of your study groups are your partners while you stay.\n"
-         "--json: [{handle, role, since, group}], role partner, mentor\n"
-         "(they mentor you) or mentee (you mentor them).\n"},
-        {"drop", cmd_drop,
-         CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-         "drop HANDLE", "end a partnership or mentorship",
-         "Also withdraws invitations between you. After their next sync\n"
-         "your log is gone from their machines, and theirs from yours.\n"},
-        {"feed", cmd_feed, CMD_NEEDS_HOME | CMD_WRITES,
-         "feed [--since DATE] [--follow]",
-         "check-ins of everyone you can see, newest last",
-         "  --since DATE      from this local date (default: a week ago)\n"
-         "  --follow          then stay connected and print check-ins as\n"
-         "                    others sync them; Ctrl-C ends\n"
-         "Without --follow it reads this home only (run 'cairn sync'\n"
-         "first). --json: an array of entries as in ls --json; with\n"
-         "--follow, one entry object a line as they come.\n"},
-        {"comment", cmd_comment, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
-         "comment ID TEXT | comment --week HANDLE WEEK TEXT",
-         "comment on an entry or on a learner's week",
-         "ID is an entry's ID (6 or more characters), yours or one you\n"
-         "can see. WEEK is this, last, YYYY-Www or a date in it. Works\n"
-         "offline; 'cairn sync' sends it.\n"},
-        {"inbox", cmd_inbox, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
-         "inbox [--all]",
-         "new comments and reviews on your work, and invitations",
-         "  --all             every comment, not only new ones\n"
-         "Reads this home (run 'cairn sync' first) and marks what it\n"
-         "shows as read. --json: {comments: [...], invites: [...]}.\n"},
-        {"mentees", cmd_mentees, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN, "mentees",
-         "your mentees at a glance",
-         "One line each: hours this week against their plan's target,\n"
-         "last check-in, streak, behind or on track, weeks you have not\n"
-         "reviewed. Behind: fewer hours so far this week than the plan\n"
-         "asks by today, or a milestone or phase overdue. Reads this\n"
-         "home (run 'cairn sync' first).\n"},
-        {"review", cmd_review, CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES,
-         "review HANDLE [--week WEEK] [--comment TEXT]",
-         "read a mentee's week and mark it reviewed",
-         "  --week WEEK       this, last (default), YYYY-Www or a date\n"
-         "  --comment TEXT    also comment on that week\n"},
-        {"group", cmd_group, CMD_NEEDS_HOME | CMD_WRITES,
-         "group create|invite|join|leave|board|ls [NAME] [HANDLE]",
-         "study groups: members are each other's partners",
-         "  group create NAME             a new group, with you in it\n"
-         "  group invite NAME HANDLE      invite someone (members only)\n"
-         "  group join NAME               accept an invitation\n"
-         "  group leave NAME              leave (or decline)\n"
-         "  group board NAME [--week WEEK]\n"
-         "      this week's hours per member against their own plan's\n"
-         "      target, ranked (reads this home: sync first)\n"
-         "  group ls                      your groups\n"
-         "NAME is 1-64 of a-z, 0-9, _ and -.\n"},
-        {"help", cmd_help, 0, "help [COMMAND]", "show help", ""},
+/* The command list, in the order 'cairn help' shows it. */
+static const struct cmd *const commands[] = {
+        &cmd_init_entry,    &cmd_register_entry, &cmd_login_entry,
+        &cmd_logout_entry,  &cmd_whoami_entry,   &cmd_devices_entry,
+        &cmd_log_entry,     &cmd_start_entry,    &cmd_stop_entry,
+        &cmd_status_entry,  &cmd_ls_entry,       &cmd_show_entry,
+        &cmd_edit_entry,    &cmd_rm_entry,       &cmd_sync_entry,
+        &cmd_plan_entry,    &cmd_week_entry,     &cmd_streak_entry,
+        &cmd_heatmap_entry, &cmd_report_entry,   &cmd_predict_entry,
+        &cmd_commit_entry,  &cmd_invite_entry,   &cmd_invites_entry,
+        &cmd_accept_entry,  &cmd_decline_entry,  &cmd_people_entry,
+        &cmd_drop_entry,    &cmd_feed_entry,     &cmd_comment_entry,
+        &cmd_inbox_entry,   &cmd_mentees_entry,  &cmd_review_entry,
+        &cmd_group_entry,   &cmd_help_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -288,8 +50,8 @@ find_command(const char *name)
 	size_t i;
 
 	for (i = 0; i < N_COMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
 	return NULL;
 }
 
@@ -301,8 +63,8 @@ usage_all(FILE *f)
 	fprintf(f, "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
 	           "commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name,
-		        commands[i].summary);
+		fprintf(f, "  %-9s %s\n", commands[i]->name,
+		        commands[i]->summary);
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
 	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
