@@ -636,7 +636,8 @@ void pstatus_print(FILE *f, const struct ptree *t, const struct pstatus *s);
 
 /* ------------------------------------------------------------------ */
 /* cmd-plan.c: the plan command and its sub-table; plan/plan-show.c:  */
-/* plan show.                                                         */
+/* plan show; plan-select.c: plans and items by what a user types, and */
+/* today (shared with log, edit and start).                           */
 
 int cmd_plan(struct cli *c, int argc, char **argv);
 /*

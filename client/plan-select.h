@@ -1,0 +1,36 @@
+/*
+ * plan-select.c's plan list, for the commands that list or pick plans by
+ * what a user types (plan use, plan ls). plan_open, plan_resolve_item and
+ * cli_now are declared in cairn.h.
+ */
+#ifndef CAIRN_PLAN_SELECT_H
+#define CAIRN_PLAN_SELECT_H
+
+#include "cairn.h"
+#include "planrec.h"
+
+#define PLAN_LIST_MAX 10000 /* plans one home lists */
+
+/* A plan as plan ls and plan_open see it. */
+struct plan_row {
+	char id[UUID_LEN + 1];
+	char title[PLANREC_TITLE_MAX + 1];
+	char start[11];
+};
+
+struct plan_rows {
+	struct cli *c;
+	const char *owner; /* NULL: this home's own (its handle or "") */
+	struct plan_row *rows;
+	size_t n;
+};
+
+/* The plans of owner (NULL: this home's own), oldest import first. */
+int plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr);
+/* The active plan's id of this home, or "" when none is set. */
+void plan_active_id(struct cli *c, char id[UUID_LEN + 1]);
+/* Index in pr of the plan spec names, or of the active one (spec NULL). */
+int plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
+              const char *owner, size_t *idx);
+
+#endif
