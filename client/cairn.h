@@ -457,8 +457,27 @@ void out_entry_long(FILE *f, const struct rec *r, const char *item_title);
 const char *out_color(const char *which);
 /* "2026-11-30 21:04" of unix time t in the local zone, or "never" (0). */
 void out_local_time(int64_t t, char out[32]);
+/*
+ * How long before now then was, as people say it: "just now", "3 min ago",
+ * "5 h ago", "4 days ago"; the local date and time past 60 days or when
+ * then is ahead of now; "never" for 0.
+ */
+void out_ago(int64_t then, int64_t now, char out[32]);
 /* The first 8 characters of an id, in a static buffer per call slot. */
 const char *out_short_id(const char *id, char out[9]);
+
+/* ------------------------------------------------------------------ */
+/* suggest.c: "did you mean" for what a user mistyped.                 */
+
+/*
+ * The candidate closest to word by edit distance (insertions, deletions,
+ * substitutions and swaps of neighbours, case ignored), or NULL when none
+ * is close enough to be a likely typo: at most 1 edit for words of up to
+ * 4 characters, 2 for longer ones. word itself (an exact match) is never
+ * suggested. Ties go to the earlier candidate.
+ */
+const char *suggest_closest(const char *word, const char *const *cands,
+                            size_t n);
 
 /* ------------------------------------------------------------------ */
 /* password.c: reading passwords.                                      */

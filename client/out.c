@@ -119,6 +119,33 @@ out_local_time(int64_t t, char out[32])
 		strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
+void
+out_ago(int64_t then, int64_t now, char out[32])
+{
+	int64_t d = now - then;
+
+	if (then == 0) {
+		snprintf(out, 32, "never");
+		return;
+	}
+	if (d < 0) {
+		/* A clock behind another machine's: say when, not "in 3 min".
+		 */
+		out_local_time(then, out);
+		return;
+	}
+	if (d < 60)
+		snprintf(out, 32, "just now");
+	else if (d < 3600)
+		snprintf(out, 32, "%lld min ago", (long long)(d / 60));
+	else if (d < 48 * 3600)
+		snprintf(out, 32, "%lld h ago", (long long)(d / 3600));
+	else if (d < 60 * 86400)
+		snprintf(out, 32, "%lld days ago", (long long)(d / 86400));
+	else
+		out_local_time(then, out);
+}
+
 const char *
 out_short_id(const char *id, char out[9])
 {
