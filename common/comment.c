@@ -11,6 +11,7 @@
 #include "err.h"
 #include "planrec.h"
 #include "uuid.h"
+#include "utf8.h"
 
 #define COMMENT_AT_MIN 946684800 /* 2000-01-01 */
 

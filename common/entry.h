@@ -41,7 +41,5 @@ int activity_valid(const char *s);
  */
 int validate_fail(char *why, size_t whylen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-/* 1 if the len bytes at s are valid UTF-8 without NUL. */
-int utf8_valid(const char *s, size_t len);
 
 #endif

@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "uuid.h"
+#include "utf8.h"
 
 /*
  * Most heap bytes one unpacked message may use, counting a per-allocation

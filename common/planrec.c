@@ -13,6 +13,7 @@
 #include "planrec.h"
 #include "timefmt.h"
 #include "uuid.h"
+#include "utf8.h"
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 static int64_t

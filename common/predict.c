@@ -9,6 +9,7 @@
 #include "err.h"
 #include "planrec.h"
 #include "predict.h"
+#include "utf8.h"
 
 #define PREDICT_AT_MIN 946684800 /* 2000-01-01 */
 

@@ -101,8 +101,6 @@ int plan_line_of(const struct pp *pp, size_t off);
 size_t plan_skip_prefix(const struct pp *pp, int ln, int list_marker);
 /* Appends n bytes to u's title (whitespace collapsed, bounded). */
 int plan_title_add(struct plan_unit *u, const char *s, size_t n);
-/* Returns 1 if s[0..n) is valid UTF-8. */
-int plan_valid_utf8(const unsigned char *s, size_t n);
 /* Fills pp->lstart, pp->lend and pp->nlines. CAIRN_OK or CAIRN_ENOMEM. */
 int plan_split_lines(struct pp *pp);
 /*

@@ -29,6 +29,7 @@
 #include <md4c.h>
 
 #include "err.h"
+#include "utf8.h"
 #include "plan-int.h"
 
 int
@@ -131,34 +132,6 @@ plan_title_add(struct plan_unit *u, const char *s, size_t n)
 	return CAIRN_OK;
 }
 
-/* Writes code point cp as UTF-8 to out (4 bytes room); returns length. */
-static size_t
-pp_utf8(uint32_t cp, char *out)
-{
-	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Appends an entity ("&amp;", "&#8212;") decoded when it is a common one. */
 static int
 pp_entity(struct plan_unit *u, const char *s, size_t n)
@@ -190,7 +163,7 @@ pp_entity(struct plan_unit *u, const char *s, size_t n)
 		for (i = 2; i + 1 < n && cp <= 0x10ffff; i++)
 			cp = cp * 10 + (uint32_t)(s[i] - '0');
 	}
-	return plan_title_add(u, buf, pp_utf8(cp, buf));
+	return plan_title_add(u, buf, utf8_encode(cp, buf));
 }
 
 /* Skips blanks and '>' quote markers of line ln; returns the offset. */
@@ -609,7 +582,7 @@ plan_parse(const char *text, size_t len, struct plan **out)
 	 * cairnd refuses them): text holding one is not a plan.
 	 */
 	if ((len > 0 && memchr(text, '\0', len) != NULL) ||
-	    !plan_valid_utf8((const unsigned char *)text, len)) {
+	    !utf8_valid(text, len)) {
 		rc = CAIRN_EINVAL;
 		goto out;
 	}

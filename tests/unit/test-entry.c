@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "entry.h"
+#include "utf8.h"
 #include "err.h"
 
 #define NOW INT64_C(1700000000)
