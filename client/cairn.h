@@ -111,6 +111,8 @@ extern const struct cmd cmd_log_entry;
 extern const struct cmd cmd_start_entry;
 extern const struct cmd cmd_stop_entry;
 extern const struct cmd cmd_status_entry;
+extern const struct cmd cmd_cancel_entry;
+extern const struct cmd cmd_continue_entry;
 extern const struct cmd cmd_ls_entry;
 extern const struct cmd cmd_show_entry;
 extern const struct cmd cmd_edit_entry;
@@ -999,6 +1001,8 @@ int cmd_find_entry(struct cli *c, const char *prefix, struct rec *r);
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_cancel(struct cli *c, int argc, char **argv);
+int cmd_continue(struct cli *c, int argc, char **argv);
 /* cmd-ls.c */
 int cmd_ls(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
