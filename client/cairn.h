@@ -469,6 +469,20 @@ void out_ago(int64_t then, int64_t now, char out[32]);
 const char *out_short_id(const char *id, char out[9]);
 
 /* ------------------------------------------------------------------ */
+/* pager.c: long output through $PAGER (else less -FRX) on a terminal. */
+
+/*
+ * When stdout is a terminal (and $PAGER is not "" or cat), sends stdout
+ * through the pager from here on and returns 1; else 0, and nothing
+ * changes. Call pager_end before the command returns.
+ */
+int pager_start(void);
+/* 1 when the pager has quit early: further output is pointless. */
+int pager_gone(void);
+/* Ends the pager's input and waits for it; a pager quit early is fine. */
+void pager_end(void);
+
+/* ------------------------------------------------------------------ */
 /* suggest.c: "did you mean" for what a user mistyped.                 */
 
 /*
