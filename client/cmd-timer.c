@@ -556,33 +556,28 @@ not_running(const struct timers *ts)
 
 /*
  * ", within its 45m time box by 7m" or ", over its 45m time box by 5m"
- * for a session of elapsed seconds against limit minutes; "" without one.
+ * for a session of minutes (as logged) against limit minutes; beaten
+ * decides which (it is measured in seconds); "" without a limit.
  */
 static void
-box_text(uint32_t limit, int64_t elapsed, char *out, size_t len)
+box_text(uint32_t limit, uint32_t minutes, int beaten, char *out, size_t len)
 {
 	char box[32], by[32];
-	int64_t d;
+	uint32_t d;
 
 	out[0] = '\0';
 	if (limit == 0)
 		return;
 	duration_format(limit, box, sizeof(box));
-	d = (int64_t)limit * 60 - elapsed;
-	if (d >= 0 && d / 60 == 0)
-		snprintf(out, len, ", just within its %s time box", box);
-	else if (d >= 0) {
-		duration_format((uint32_t)(d / 60), by, sizeof(by));
-		snprintf(out, len, ", within its %s time box by %s", box, by);
-	} else if ((-d + 30) / 60 == 0) {
-		snprintf(out, len, ", just over its %s time box", box);
-	} else {
-		d = (-d + 30) / 60;
-		duration_format(d > DURATION_MAX_MINUTES ? DURATION_MAX_MINUTES
-		                                         : (uint32_t)d,
-		                by, sizeof(by));
-		snprintf(out, len, ", over its %s time box by %s", box, by);
-	}
+	d = beaten ? (limit > minutes ? limit - minutes : 0)
+	           : (minutes > limit ? minutes - limit : 0);
+	duration_format(d, by, sizeof(by));
+	if (d == 0)
+		snprintf(out, len, ", just %s its %s time box",
+		         beaten ? "within" : "over", box);
+	else
+		snprintf(out, len, ", %s its %s time box by %s",
+		         beaten ? "within" : "over", box, by);
 }
 
 int
@@ -685,7 +680,7 @@ cmd_stop(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	duration_format(e->minutes, dur, sizeof(dur));
-	box_text(t.limit, elapsed, box, sizeof(box));
+	box_text(t.limit, e->minutes, e->beaten, box, sizeof(box));
 	printf("stopped: %s %s%s (%s%s%s)\n", dur, e->activity, box,
 	       out_color("id"), out_short_id(r.id, sid), out_color("reset"));
 out:
