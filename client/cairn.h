@@ -111,6 +111,8 @@ extern const struct cmd cmd_log_entry;
 extern const struct cmd cmd_start_entry;
 extern const struct cmd cmd_stop_entry;
 extern const struct cmd cmd_status_entry;
+extern const struct cmd cmd_cancel_entry;
+extern const struct cmd cmd_continue_entry;
 extern const struct cmd cmd_ls_entry;
 extern const struct cmd cmd_show_entry;
 extern const struct cmd cmd_edit_entry;
@@ -465,6 +467,20 @@ void out_local_time(int64_t t, char out[32]);
 void out_ago(int64_t then, int64_t now, char out[32]);
 /* The first 8 characters of an id, in a static buffer per call slot. */
 const char *out_short_id(const char *id, char out[9]);
+
+/* ------------------------------------------------------------------ */
+/* pager.c: long output through $PAGER (else less -FRX) on a terminal. */
+
+/*
+ * When stdout is a terminal (and $PAGER is not "" or cat), sends stdout
+ * through the pager from here on and returns 1; else 0, and nothing
+ * changes. Call pager_end before the command returns.
+ */
+int pager_start(void);
+/* 1 when the pager has quit early: further output is pointless. */
+int pager_gone(void);
+/* Ends the pager's input and waits for it; a pager quit early is fine. */
+void pager_end(void);
 
 /* ------------------------------------------------------------------ */
 /* suggest.c: "did you mean" for what a user mistyped.                 */
@@ -999,6 +1015,8 @@ int cmd_find_entry(struct cli *c, const char *prefix, struct rec *r);
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_cancel(struct cli *c, int argc, char **argv);
+int cmd_continue(struct cli *c, int argc, char **argv);
 /* cmd-ls.c */
 int cmd_ls(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);

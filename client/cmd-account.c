@@ -213,6 +213,10 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 	}
 	if ((rc = save_session(c, resp->session)) != CAIRN_OK)
 		goto out;
+	/* The name other machines show this one by (a timer running here). */
+	if (store_meta_set(c->st, "device_name", device) != CAIRN_OK)
+		fprintf(stderr, "cairn: cannot save this device's name: %s\n",
+		        store_errmsg(c->st));
 	if (c->json)
 		rc = out_json(json_pack("{s:s, s:s}", "handle", c->handle,
 		                        "device", c->device));

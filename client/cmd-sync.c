@@ -132,12 +132,21 @@ push_refused(struct sync *s, int rc, const struct rec *recs, size_t n,
 	char sid[9];
 	size_t i;
 
-	if (rc != CAIRN_EFORBIDDEN || id[0] == '\0' ||
+	if ((rc != CAIRN_EFORBIDDEN && rc != CAIRN_EINVAL) || id[0] == '\0' ||
 	    s->refused >= SYNC_REFUSED_MAX)
 		return cli_errbuf(rc, err);
 	for (i = 0; i < n; i++) {
 		if (strcmp(recs[i].id, id) != 0)
 			continue;
+		/*
+		 * A server older than the timer kind refuses it: the timer
+		 * stays on this machine and the rest of the push goes on.
+		 */
+		if (recs[i].kind == CAIRN__KIND__KIND_TIMER &&
+		    store_set_clean(s->c->st, id) == CAIRN_OK)
+			return CAIRN_OK;
+		if (rc != CAIRN_EFORBIDDEN)
+			break;
 		if (recs[i].kind != CAIRN__KIND__KIND_COMMENT &&
 		    recs[i].kind != CAIRN__KIND__KIND_REVIEW)
 			break;

@@ -31,6 +31,7 @@ static const struct cmd *const commands[] = {
         &cmd_init_entry,    &cmd_register_entry, &cmd_login_entry,
         &cmd_logout_entry,  &cmd_whoami_entry,   &cmd_devices_entry,
         &cmd_log_entry,     &cmd_start_entry,    &cmd_stop_entry,
+        &cmd_cancel_entry,  &cmd_continue_entry,
         &cmd_status_entry,  &cmd_ls_entry,       &cmd_show_entry,
         &cmd_edit_entry,    &cmd_rm_entry,       &cmd_sync_entry,
         &cmd_plan_entry,    &cmd_week_entry,     &cmd_streak_entry,

@@ -249,6 +249,8 @@ msg_body_descriptor(int kind)
 		return &cairn__prediction__descriptor;
 	case CAIRN__KIND__KIND_COMMITMENT:
 		return &cairn__commitment__descriptor;
+	case CAIRN__KIND__KIND_TIMER:
+		return &cairn__timer__descriptor;
 	default:
 		return NULL;
 	}

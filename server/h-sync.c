@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "planrec.h"
 #include "predict.h"
+#include "timerrec.h"
 
 #define SYNC_FUTURE_MS (24ull * 3600 * 1000)
 /*
@@ -158,6 +159,7 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 	Cairn__Review *rv;
 	Cairn__Prediction *pr;
 	Cairn__Commitment *cmt;
+	Cairn__Timer *tm;
 	int rc;
 
 	/* protobuf-c would cut a string at a NUL byte the checks never see. */
@@ -215,6 +217,19 @@ push_check_body(const Cairn__Record *r, uint64_t now_ms, char *why,
 		rc = commitment_validate(cmt, why, whylen);
 		cairn__commitment__free_unpacked(cmt, NULL);
 		return rc;
+	case CAIRN__KIND__KIND_TIMER:
+		/* A timer is for the learner's own machines only. */
+		if (!r->private_) {
+			snprintf(why, whylen, "a timer must be private");
+			return CAIRN_EINVAL;
+		}
+		tm = cairn__timer__unpack(NULL, r->body.len, r->body.data);
+		if (tm == NULL)
+			break;
+		rc = timerrec_validate(tm, (int64_t)(now_ms / 1000), why,
+		                       whylen);
+		cairn__timer__free_unpacked(tm, NULL);
+		return rc;
 	default:
 		break;
 	}
@@ -236,7 +251,7 @@ push_check(struct rq *rq, const Cairn__Record *r, uint64_t now_ms)
 		return CAIRN_EINVAL;
 	}
 	if (r->kind < CAIRN__KIND__KIND_ENTRY ||
-	    r->kind > (c->version >= 2 ? CAIRN__KIND__KIND_COMMITMENT
+	    r->kind > (c->version >= 2 ? CAIRN__KIND__KIND_TIMER
 	                               : CAIRN__KIND__KIND_PLAN_ITEM)) {
 		rq_fail(rq, CAIRN_EINVAL, id, "record %s has unknown kind %d",
 		        id, (int)r->kind);

@@ -534,6 +534,39 @@ def cmd_push_nul(port, ca, handle, password, rid, tail_kib="200"):
     report(**out)
 
 
+def cmd_push_timer(port, ca, handle, password, rid, version, private,
+                   activity="drill"):
+    """Says Hello with VERSION, logs in and pushes one KIND_TIMER record
+    RID (a running timer named "peer"; PRIVATE 1 or 0); prints the status
+    as cmd_push does."""
+    s = connect_tls(port, ca)
+    send_frame(s, request(1, 10, hello(int(version))))
+    if recv_frame(s) is None:
+        raise SystemExit("no answer to hello")
+    send_frame(s, request(2, 12, login(handle, password)))
+    r = recv_frame(s)
+    if r is None or r["code"] != 0:
+        raise SystemExit("login refused: %r" % (r,))
+    device = first(r["body"]["msg"], 2, b"").decode()
+    body = (f_bytes(1, activity) + f_varint(4, int(time.time()) - 600) +
+            f_bytes(6, "peer") + f_varint(7, 1))
+    hlc = int(time.time() * 1000) << 16
+    rec = (f_bytes(1, rid) + f_varint(2, 8) + f_bytes(3, handle) +
+           f_varint(4, hlc) + f_bytes(5, device) +
+           f_varint(7, int(private)) + f_bytes(8, body))
+    send_frame(s, request(3, 17, f_bytes(1, rec)))
+    r = recv_frame(s)
+    if r is None:
+        report(answered=False)
+        return
+    out = {"answered": True, "code": r["code"], "message": r["message"],
+           "record_id": r["record_id"]}
+    if r["body"].get("kind") == "push":
+        m = r["body"]["msg"]
+        out.update(applied=first(m, 1, 0), ignored=first(m, 2, 0))
+    report(**out)
+
+
 def cmd_fake_server(port, certdir, mode, portfile):
     """A TLS server with CERTDIR's server.pem and key on PORT (0: any; the
     port is written to PORTFILE) that serves one connection as a cairnd
@@ -641,6 +674,7 @@ COMMANDS = {
     "v1sync": cmd_v1sync,
     "register-nul": cmd_register_nul,
     "push-nul": cmd_push_nul,
+    "push-timer": cmd_push_timer,
     "fake-server": cmd_fake_server,
     "preauth-frame": cmd_preauth_frame,
 }
