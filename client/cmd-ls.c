@@ -155,7 +155,7 @@ ls_time(const Cairn__Entry *e, char *date, char *time, size_t tlen)
 	if (e->utc_offset == local_offset(e->started_at))
 		snprintf(time, tlen, "%.5s", buf + 11);
 	else
-		snprintf(time, tlen, "%.5s %s", buf + 11,
+		snprintf(time, tlen, "%.5s %.6s", buf + 11,
 		         buf[19] == 'Z' ? "+00:00" : buf + 19);
 }
 

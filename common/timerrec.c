@@ -7,6 +7,7 @@
 #include "err.h"
 #include "timefmt.h"
 #include "timerrec.h"
+#include "utf8.h"
 #include "uuid.h"
 
 #define TIMER_EPOCH_MIN INT64_C(946684800) /* 2000-01-01T00:00:00Z */
