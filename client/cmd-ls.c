@@ -95,7 +95,7 @@ cmd_ls(struct cli *c, int argc, char **argv)
 	struct ls_state s = {c, NULL, 0, 0};
 	struct ymd d;
 	const char *arg;
-	char *end;
+	char *end, why[TIMEFMT_WHY_MAX];
 	time_t now = time(NULL);
 	long n;
 	int ch, rc;
@@ -104,11 +104,10 @@ cmd_ls(struct cli *c, int argc, char **argv)
 		if (ch < 0)
 			return ch;
 		if ((ch == 's' || ch == 'u') &&
-		    date_parse(arg, now, &d) != CAIRN_OK)
-			return cli_err(
-			        CAIRN_EINVAL,
-			        "bad date '%s': use YYYY-MM-DD, today or yesterday",
-			        arg);
+		    date_read(arg, now, 0, &d, why, sizeof(why)) != CAIRN_OK)
+			return cli_err(CAIRN_EINVAL, "bad %s '%s': %s",
+			               ch == 's' ? "--since" : "--until", arg,
+			               why);
 		if (ch == 's')
 			f.since = ymd_start(&d);
 		else if (ch == 'u')

@@ -134,9 +134,10 @@ cmd_start(struct cli *c, int argc, char **argv)
 	first = cli_optind();
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage(c, "expected ACTIVITY [TEXT]");
-	if (limit != NULL && duration_parse(limit, &minutes) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL,
-		               "bad limit '%s': use 45m, 1h30m or 2h", limit);
+	if (limit != NULL &&
+	    duration_read(limit, &minutes, why, sizeof(why)) != CAIRN_OK)
+		return cli_err(CAIRN_EINVAL, "bad --limit '%s': %s", limit,
+		               why);
 	item_id[0] = '\0';
 	/* A drill's own time box is the limit unless --limit says otherwise. */
 	if (item != NULL && item[0] != '\0' &&
