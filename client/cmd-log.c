@@ -73,7 +73,9 @@ const struct cmd cmd_edit_entry = {
                 "  --text TEXT       new text\n" ENTRY_OPTIONS
                 "  --public          undo --private\n"
                 "--date keeps the time of day; --at keeps the date; --from and\n"
-                "--to set both ends (and the duration); --ago moves the end.\n"
+                "--to set both ends (and the duration); --ago moves the end;\n"
+                "--duration alone keeps the start, or the end when keeping the\n"
+                "start would end the session in the future.\n"
                 "--skill and --metric replace the lists when given. The new\n"
                 "state is said back; values equal to the current ones store\n"
                 "nothing and say 'nothing changed' (with --json: the entry and\n"
@@ -422,7 +424,7 @@ time_opt(const char *name, const char *arg, int *h, int *m)
  */
 static int
 set_time(Cairn__Entry *e, const struct entry_opts *o, int editing, int64_t now,
-         int64_t today)
+         int64_t today, uint32_t old_minutes)
 {
 	char why[TIMEFMT_WHY_MAX], d1[32], d2[32];
 	int h = 12, m = 0, fh = 0, fm = 0, th = 0, tm = 0, off, off2, rc;
@@ -448,8 +450,19 @@ set_time(Cairn__Entry *e, const struct entry_opts *o, int editing, int64_t now,
 		return CAIRN_OK;
 	}
 	if (editing && o->date == NULL && o->at == NULL && o->from == NULL &&
-	    o->to == NULL)
+	    o->to == NULL) {
+		/* A new duration keeps the start, unless that would end the
+		 * session in the future: then it keeps the end (a session
+		 * logged as ending now, found longer). */
+		end = e->started_at + (int64_t)e->minutes * 60;
+		if (end > now + LOG_CLOCK_SLACK) {
+			end = e->started_at + (int64_t)old_minutes * 60;
+			e->started_at = (end < now ? end : now) -
+			                (int64_t)e->minutes * 60;
+			e->utc_offset = local_offset(e->started_at);
+		}
 		return CAIRN_OK;
+	}
 	day = today;
 	if (editing) {
 		entry_wall(e, &date, &h, &m);
@@ -542,7 +555,7 @@ apply_opts(Cairn__Entry *e, const struct entry_opts *o, int editing,
            int64_t now, int64_t today)
 {
 	char why[512], lower[ENTRY_ACTIVITY_MAX + 1];
-	uint32_t minutes;
+	uint32_t minutes, old_minutes = e->minutes;
 	size_t i;
 	int rc;
 
@@ -578,7 +591,7 @@ apply_opts(Cairn__Entry *e, const struct entry_opts *o, int editing,
 		return rc;
 	if (o->metrics_given && (rc = set_metrics(e, o)) != CAIRN_OK)
 		return rc;
-	if ((rc = set_time(e, o, editing, now, today)) != CAIRN_OK)
+	if ((rc = set_time(e, o, editing, now, today, old_minutes)) != CAIRN_OK)
 		return rc;
 	if (entry_validate(e, now, why, sizeof(why)) != CAIRN_OK) {
 		cmd_entry_why(why, sizeof(why));
