@@ -56,7 +56,7 @@ const struct cmd cmd_log_entry = {
                 "\n"
                 "EXAMPLES:\n"
                 "  cairn log 45m reading \"chapter 3 of SICP\"\n"
-                "  cairn log reading --from 21:00 --to 22:30\n"
+                "  cairn log reading --from 21:00 --to 22:30 --date yesterday\n"
                 "  cairn log 1h30m project --ago 2h --skill c\n"
                 "  cairn log 2h drill --date yesterday --at 9pm\n",
 };

@@ -70,7 +70,7 @@ static const struct help_topic help_topics[] = {
                 "  --to (01:00 to 04:00 on the spring night is 2h).\n"
                 "\n"
                 "EXAMPLES:\n"
-                "  cairn log reading --from 21:00 --to 22:30\n"
+                "  cairn log reading --from 21:00 --to 22:30 --date yesterday\n"
                 "  cairn log 1.5h project --date yesterday --at 9pm\n"
                 "  cairn ls --since monday\n"
                 "  cairn week '2 weeks ago'\n",
