@@ -134,6 +134,10 @@ refused 5 "bad activity 'Reading': activities are lowercase, say 'reading'" log 
 refused 5 "bad activity 'a b': use one lowercase word of letters, digits, '-' or '_', a letter first (at most 32), e.g. reading" \
     log 1h "a b"
 
+# The entry's own rules name fields as the command line does.
+refused 5 "--skill: each must be 1..64 bytes of printable UTF-8" log 10m review --date mon --at 7:00 --skill ""
+refused 5 "date: must be after 2000-01-01" log 10m review --date 1999-12-31 --at 7:00
+
 # --- overlaps ------------------------------------------------------------------
 refused 5 "overlaps ${e1} (reading, 19:00-20:30 on 2026-12-01); add --force if both are meant" \
     log 30m review --at 19:30
