@@ -146,6 +146,11 @@ extern const struct cmd cmd_group_entry;
  */
 int cli_getopt(struct cli *c, int argc, char **argv,
                const struct option *longopts, const char **arg);
+/* help-topic.c: pages that are no command's ('cairn help dates'). */
+/* Prints the help topic name to f; 0 when there is no such topic. */
+int help_topic_show(FILE *f, const char *name);
+/* Lists the topics, one line each, for the end of 'cairn help'. */
+void help_topics_list(FILE *f);
 /* Index of the first positional argument after cli_getopt returned -1. */
 int cli_optind(void);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
@@ -1072,5 +1077,10 @@ int cmd_review(struct cli *c, int argc, char **argv);
  */
 int cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e,
                   int priv, const char *verb, int (*also)(struct cli *c));
+/*
+ * Rewrites an entry_validate reason (len bytes of room) in the names the
+ * command line uses: "minutes: ..." becomes "duration: ...".
+ */
+void cmd_entry_why(char *why, size_t len);
 
 #endif

@@ -314,6 +314,7 @@ cmd_feed(struct cli *c, int argc, char **argv)
 	time_t now = time(NULL);
 	int64_t since = (int64_t)now - FEED_DAYS_DEFAULT * 86400;
 	const char *arg;
+	char why[TIMEFMT_WHY_MAX];
 	struct ymd d;
 	int ch, rc, follow = 0;
 
@@ -324,11 +325,9 @@ cmd_feed(struct cli *c, int argc, char **argv)
 			follow = 1;
 			continue;
 		}
-		if (date_parse(arg, now, &d) != CAIRN_OK)
-			return cli_err(
-			        CAIRN_EINVAL,
-			        "bad date '%s': use YYYY-MM-DD, today or yesterday",
-			        arg);
+		if (date_read(arg, now, 0, &d, why, sizeof(why)) != CAIRN_OK)
+			return cli_err(CAIRN_EINVAL, "bad --since '%s': %s",
+			               arg, why);
 		since = ymd_start(&d);
 	}
 	if (cli_optind() < argc)

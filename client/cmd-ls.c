@@ -332,7 +332,7 @@ cmd_ls(struct cli *c, int argc, char **argv)
 	const char *arg, *item = NULL, *plan = NULL, *week = NULL;
 	const char *window = NULL;
 	char item_id[UUID_LEN + 1], wname[64];
-	char *end;
+	char *end, why[TIMEFMT_WHY_MAX];
 	int64_t now, today, monday, limit = 0;
 	long n;
 	int ch, rc, all = 0, narrowed = 0, paged = 0;
@@ -348,11 +348,11 @@ cmd_ls(struct cli *c, int argc, char **argv)
 		/* Every option but --user narrows what is listed. */
 		narrowed |= ch != 'U';
 		if ((ch == 's' || ch == 'u') &&
-		    date_parse(arg, (time_t)now, &d) != CAIRN_OK)
-			return cli_err(
-			        CAIRN_EINVAL,
-			        "bad date '%s': use YYYY-MM-DD, today or yesterday",
-			        arg);
+		    date_read(arg, (time_t)now, 0, &d, why, sizeof(why)) !=
+		            CAIRN_OK)
+			return cli_err(CAIRN_EINVAL, "bad %s '%s': %s",
+			               ch == 's' ? "--since" : "--until", arg,
+			               why);
 		if (ch == 's')
 			f.since = ymd_start(&d);
 		else if (ch == 'u')

@@ -60,11 +60,18 @@ struct plan_sub {
 static int
 today_opt(const char *arg, int64_t *days)
 {
-	if (arg == NULL)
-		return plan_today(days);
-	if (planrec_date_days(arg, days) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL, "bad date '%s': use YYYY-MM-DD",
-		               arg);
+	char why[TIMEFMT_WHY_MAX];
+	int64_t today;
+	int rc;
+
+	if ((rc = plan_today(&today)) != CAIRN_OK)
+		return rc;
+	if (arg == NULL) {
+		*days = today;
+		return CAIRN_OK;
+	}
+	if (date_read_days(arg, today, 0, days, why, sizeof(why)) != CAIRN_OK)
+		return cli_err(CAIRN_EINVAL, "bad --today '%s': %s", arg, why);
 	return CAIRN_OK;
 }
 
@@ -222,7 +229,7 @@ plan_import(struct cli *c, int argc, char **argv)
 	struct errbuf err = {""};
 	struct plan *p = NULL;
 	struct ptree *t = NULL;
-	char *text = NULL;
+	char *text = NULL, why[TIMEFMT_WHY_MAX];
 	size_t len = 0;
 	int64_t start, today;
 	int ch, rc, dry_run = 0;
@@ -240,10 +247,14 @@ plan_import(struct cli *c, int argc, char **argv)
 	if (argc - cli_optind() != 1)
 		return cli_usage(c, "expected one FILE");
 	path = argv[cli_optind()];
-	if (start_arg != NULL &&
-	    planrec_date_days(start_arg, &start) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL, "bad start '%s': use YYYY-MM-DD",
-		               start_arg);
+	if (start_arg != NULL) {
+		if ((rc = today_opt(today_arg, &today)) != CAIRN_OK)
+			return rc;
+		if (date_read_days(start_arg, today, 0, &start, why,
+		                   sizeof(why)) != CAIRN_OK)
+			return cli_err(CAIRN_EINVAL, "bad --start '%s': %s",
+			               start_arg, why);
+	}
 	if (start_arg == NULL) {
 		if ((rc = today_opt(today_arg, &today)) != CAIRN_OK)
 			return rc;

@@ -483,7 +483,7 @@ cmd_start(struct cli *c, int argc, char **argv)
 	struct timers ts;
 	struct timer t;
 	const char *arg, *limit = NULL, *item = NULL;
-	char item_id[UUID_LEN + 1];
+	char item_id[UUID_LEN + 1], why[TIMEFMT_WHY_MAX];
 	uint32_t minutes = 0, item_limit = 0;
 	int64_t now;
 	int ch, rc, first;
@@ -499,9 +499,10 @@ cmd_start(struct cli *c, int argc, char **argv)
 	first = cli_optind();
 	if (argc - first < 1 || argc - first > 2)
 		return cli_usage(c, "expected ACTIVITY [TEXT]");
-	if (limit != NULL && duration_parse(limit, &minutes) != CAIRN_OK)
-		return cli_err(CAIRN_EINVAL,
-		               "bad limit '%s': use 45m, 1h30m or 2h", limit);
+	if (limit != NULL &&
+	    duration_read(limit, &minutes, why, sizeof(why)) != CAIRN_OK)
+		return cli_err(CAIRN_EINVAL, "bad --limit '%s': %s", limit,
+		               why);
 	if ((rc = cli_now(&now, NULL)) != CAIRN_OK)
 		return rc;
 	item_id[0] = '\0';

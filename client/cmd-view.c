@@ -471,7 +471,7 @@ cmd_streak(struct cli *c, int argc, char **argv)
 	struct model_opts o = {0, 0};
 	int64_t today;
 	struct model m;
-	char d[32];
+	char d[32], why[TIMEFMT_WHY_MAX];
 	int ch, rc;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
@@ -479,11 +479,9 @@ cmd_streak(struct cli *c, int argc, char **argv)
 			return ch;
 		if (ch == 'u')
 			user = arg;
-		else if (duration_parse(arg, &min) != CAIRN_OK)
-			return cli_err(
-			        CAIRN_EINVAL,
-			        "bad --min '%s': a duration like 15m or 1h",
-			        arg);
+		else if (duration_read(arg, &min, why, sizeof(why)) != CAIRN_OK)
+			return cli_err(CAIRN_EINVAL, "bad --min '%s': %s", arg,
+			               why);
 	}
 	if (cli_optind() < argc)
 		return cli_usage(c, "unexpected argument");

@@ -21,7 +21,7 @@ static const struct cmd cmd_help_entry = {
         .name = "help",
         .fn = cmd_help,
         .flags = 0,
-        .usage = "help [COMMAND]",
+        .usage = "help [COMMAND|TOPIC]",
         .summary = "show help",
         .help = "",
 };
@@ -69,6 +69,7 @@ usage_all(FILE *f)
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
 	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
+	help_topics_list(f);
 }
 
 static void
@@ -90,10 +91,14 @@ cmd_help(struct cli *c, int argc, char **argv)
 		usage_all(stdout);
 		return CAIRN_OK;
 	}
-	if ((cmd = find_command(argv[1])) == NULL)
-		return cli_err(CAIRN_EUSAGE,
-		               "unknown command '%s'; see 'cairn help'",
-		               argv[1]);
+	if ((cmd = find_command(argv[1])) == NULL &&
+	    help_topic_show(stdout, argv[1]))
+		return CAIRN_OK;
+	if (cmd == NULL)
+		return cli_err(
+		        CAIRN_EUSAGE,
+		        "unknown command or topic '%s'; see 'cairn help'",
+		        argv[1]);
 	usage_one(stdout, cmd);
 	return CAIRN_OK;
 }

@@ -17,7 +17,7 @@
 int
 week_arg(const char *s, int64_t today, int64_t *monday, struct errbuf *err)
 {
-	char name[WEEK_NAME_LEN + 1];
+	char name[WEEK_NAME_LEN + 1], why[TIMEFMT_WHY_MAX];
 	int64_t day;
 
 	if (s == NULL || strcmp(s, "this") == 0) {
@@ -30,10 +30,14 @@ week_arg(const char *s, int64_t today, int64_t *monday, struct errbuf *err)
 	}
 	if (week_monday(s, monday) == CAIRN_OK)
 		return CAIRN_OK;
-	if (planrec_date_days(s, &day) == CAIRN_OK) {
+	/* A date in the week, in any form dates take ('cairn help dates'). */
+	if (date_read_days(s, today, 0, &day, why, sizeof(why)) == CAIRN_OK) {
 		week_of_day(day, name, monday);
 		return CAIRN_OK;
 	}
+	if (strncmp(why, "not a date", 10) != 0)
+		return errbuf_set(err, CAIRN_EINVAL, "bad week '%s': %s", s,
+		                  why);
 	return errbuf_set(
 	        err, CAIRN_EINVAL,
 	        "bad week '%s': use this, last, YYYY-Www (e.g. 2026-W48) or a date in it",

@@ -530,6 +530,6 @@ bulk_log() {
 	fi
 	while [ "$i" -lt "$n" ]; do
 		i=$((i + 1))
-		c "$h" log 25m drill "bulk $bulk_seed.$i" >/dev/null
+		c "$h" log --force 25m drill "bulk $bulk_seed.$i" >/dev/null
 	done
 }

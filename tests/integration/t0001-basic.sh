@@ -70,9 +70,10 @@ expect_fail 2 'password-stdin' nottybin B register bobby
 expect_fail 2 'password-stdin' nottybin B login alice
 
 # --- log ---------------------------------------------------------------------
-out=$(c A log 1h30m project "built a bed frame")
-assert_match '^logged 1h30m project \([0-9a-f]{8}\)$' "$out" "human log output"
-e1=$(cj A log 45m reading "chapter 3" --skill sql --skill joins \
+out=$(c A log --force 1h30m project "built a bed frame")
+assert_match '^logged 1h30m project on [A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2}, [0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}( next day)? \([0-9a-f]{8}\)$' \
+    "$out" "human log output"
+e1=$(cj A log --force 45m reading "chapter 3" --skill sql --skill joins \
     --metric pages=12 --metric score=0.5 --date 2026-01-05 --at 09:30 --private)
 assert_json "log --json: every field of the entry contract" '
 set(d) >= {"id","user","started_at","minutes","activity","text","skills",
@@ -94,10 +95,10 @@ assert_json "updated_at is RFC 3339 UTC" '
 __import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z",
                            d["updated_at"])' <<<"$e1"
 id1=$(json_get .id <<<"$e1")
-e2=$(cj A log 2h community "study group" --item phase-1)
+e2=$(cj A log --force 2h community "study group" --item phase-1)
 id2=$(json_get .id <<<"$e2")
 assert_eq phase-1 "$(json_get .item <<<"$e2")" "log --item is kept"
-out=$(c A log 20m bouldering --json)
+out=$(c A log --force 20m bouldering --json)
 assert_eq bouldering "$(json_get .activity <<<"$out")" "custom activity word"
 id3=$(json_get .id <<<"$out")
 expect_cairn_fail '2|5' 'activity|[Ii]nvalid' A log 20m "Not A Word"
@@ -105,7 +106,7 @@ expect_cairn_fail '2|5' 'duration|[Ii]nvalid' A log 0m drill
 expect_cairn_fail '2|5' 'duration|[Ii]nvalid' A log 1x drill
 expect_cairn_fail '2|5' 'duration|[Ii]nvalid|24h' A log 25h drill
 long=$(python3 -c 'print("é" * 2048, end="")')
-out=$(cj A log 5m reading "$long")
+out=$(cj A log --force 5m reading "$long")
 assert_eq 4096 "$(json_get .text <<<"$out" | python3 -c 'import sys; print(len(sys.stdin.read().rstrip("\n").encode()))')" \
     "a text of exactly 4096 bytes (2048 × é) is kept whole"
 ok "rm it" c A rm "$(json_get .id <<<"$out")"
@@ -138,7 +139,7 @@ expect_cairn_fail 5 'not found|[Nn]o (such )?entry' A edit fffffff0 --text x
 
 # --- edit, rm -------------------------------------------------------------------------
 before=$(json_get .updated_at <<<"$e2")
-out=$(cj A edit "${id2:0:8}" --duration 1h15m --text "study group, long" --public)
+out=$(cj A edit "${id2:0:8}" --force --duration 1h15m --text "study group, long" --public)
 assert_json "edit --json changes what it was told to" '
 d["minutes"] == 75 and d["text"] == "study group, long" and
 d["activity"] == "community" and d["item"] == "phase-1"' <<<"$out"
@@ -182,7 +183,7 @@ assert_json "status after sync: nothing pending, last_sync set" '
 d["pending"] == 0 and d["last_sync"]' <<<"$(cj A status)"
 out=$(cj A sync)
 assert_json "second sync moves nothing" 'd["pushed"] == 0 and d["pulled"] == 0' <<<"$out"
-e5=$(cj A log 10m retrieval "flashcards")
+e5=$(cj A log --force 10m retrieval "flashcards")
 id5=$(json_get .id <<<"$e5")
 assert_json "a new entry is pending" 'd["pending"] == 1' <<<"$(cj A status)"
 out=$(cj A sync)
@@ -192,7 +193,7 @@ assert_match '^pushed 0, pulled 0$' "$out" "human sync output"
 
 # --- offline: the server is gone ---------------------------------------------------------------
 stop_server
-ok "log works offline" c A log 30m planning "next week"
+ok "log works offline" c A log --force 30m planning "next week"
 ok "edit works offline" c A edit "${id5:0:8}" --text "flashcards, offline"
 ok "rm works offline" c A rm "${id2:0:8}"
 ok "ls works offline" c A ls

@@ -16,12 +16,12 @@ assert_json "A and B are different devices" "d['device'] != '$(cj A whoami | jso
     <<<"$(cj B whoami)"
 
 # --- independent work on both machines ----------------------------------------
-a1=$(cj A log 1h project "a one" | json_get .id)
-a2=$(cj A log 30m drill "a two" --skill scales | json_get .id)
-a3=$(cj A log 15m reading "a three" | json_get .id)
-b1=$(cj B log 45m review "b one" --metric score=7 | json_get .id)
-b2=$(cj B log 20m retrieval "b two" | json_get .id)
-ok "A edits its own entry" c A edit "$a2" --text "a two, edited" --duration 35m
+a1=$(cj A log --force 1h project "a one" | json_get .id)
+a2=$(cj A log --force 30m drill "a two" --skill scales | json_get .id)
+a3=$(cj A log --force 15m reading "a three" | json_get .id)
+b1=$(cj B log --force 45m review "b one" --metric score=7 | json_get .id)
+b2=$(cj B log --force 20m retrieval "b two" | json_get .id)
+ok "A edits its own entry" c A edit "$a2" --force --text "a two, edited" --duration 35m
 ok "B deletes its own entry" c B rm "$b2"
 
 out=$(cj A sync)
@@ -42,7 +42,7 @@ expect_cairn_fail 5 '.' A show "$b2"
 assert_json "B's metric arrived on A" 'd["metrics"] == {"score": 7}' <<<"$(cj A show "$b1")"
 
 # The other order: B first, then A.
-c1=$(cj B log 50m planning "b plans" | json_get .id)
+c1=$(cj B log --force 50m planning "b plans" | json_get .id)
 ok "A edits B's entry" c A edit "$b1" --text "b one, edited on A"
 out=$(cj B sync)
 assert_json "B (first this time) pushes 1" 'd["pushed"] == 1 and d["pulled"] == 0' <<<"$out"
@@ -53,7 +53,7 @@ assert_same_snapshot A B "A and B identical after syncing in the other order"
 assert_eq "b one, edited on A" "$(cj B show "$b1" | json_get .text)" "B sees A's edit of its entry"
 
 # Text, skills and metrics outside ASCII travel unchanged.
-u=$(cj A log 25m review "Übung macht den Meister — 学习 🧗 \"quoted\" tab	end" \
+u=$(cj A log --force 25m review "Übung macht den Meister — 学习 🧗 \"quoted\" tab	end" \
     --skill "café" --skill "日本語" --metric "größe=1.5" | json_get .id)
 ok "A syncs the Unicode entry" c A sync
 ok "B syncs" c B sync
@@ -70,8 +70,8 @@ ok "B syncs" c B sync
 # --- concurrent edits while both are offline (no sync in between) ---------------
 # A edits first, B edits later: B's version is later and must win, even
 # though B pushes first and A pushes last.
-ok "A edits a1 offline" c A edit "$a1" --text "a1 by A" --duration 61m
-ok "B edits a1 later" c B edit "$a1" --text "a1 by B" --duration 62m
+ok "A edits a1 offline" c A edit "$a1" --force --text "a1 by A" --duration 61m
+ok "B edits a1 later" c B edit "$a1" --force --text "a1 by B" --duration 62m
 ok "B syncs first" c B sync
 ok "A syncs second" c A sync
 ok "B syncs again" c B sync

@@ -7,15 +7,15 @@
 start_server
 mkhome A
 ok "alice registers" register A alice
-k1=$(cj A log 40m project "before the outage" | json_get .id)
-k2=$(cj A log 25m drill "to be edited offline" | json_get .id)
-k3=$(cj A log 10m reading "to be deleted offline" | json_get .id)
+k1=$(cj A log --force 40m project "before the outage" | json_get .id)
+k2=$(cj A log --force 25m drill "to be edited offline" | json_get .id)
+k3=$(cj A log --force 10m reading "to be deleted offline" | json_get .id)
 assert_json "the first sync pushes 3" 'd["pushed"] == 3' <<<"$(cj A sync)"
 
 stop_server
-n1=$(cj A log 1h review "written offline" --skill recall | json_get .id)
+n1=$(cj A log --force 1h review "written offline" --skill recall | json_get .id)
 pass "log works with the server down"
-out=$(cj A edit "${k2:0:8}" --text "edited offline" --duration 30m)
+out=$(cj A edit "${k2:0:8}" --force --text "edited offline" --duration 30m)
 assert_json "edit works with the server down" 'd["text"] == "edited offline" and d["synced"] is False' <<<"$out"
 out=$(cj A rm "${k3:0:8}")
 assert_json "rm works with the server down" 'd["deleted"] is True' <<<"$out"

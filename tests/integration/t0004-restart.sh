@@ -29,7 +29,7 @@ ok "alice registers on A" register A alice
 assert_eq 600 "$(stat -c %a "$T/srv.db")" \
     "the server database (password and token hashes) is 0600"
 for i in 1 2 3 4 5; do
-	c A log "${i}0m" drill "before restart $i" >/dev/null
+	c A log --force "${i}0m" drill "before restart $i" >/dev/null
 done
 assert_json "A pushes its 5 records" 'd["pushed"] == 5' <<<"$(cj A sync)"
 ok "A deletes one" c A rm "$(cj A ls --limit 1 | json_get '[0].id')"
@@ -45,7 +45,7 @@ ok "alice logs in on a fresh home C after the restart" login C alice
 assert_json "C pulls everything" 'd["pulled"] == 5' <<<"$(cj C sync)"
 assert_same_snapshot A C "C holds what A holds"
 assert_json_len C ls 4
-ok "A's device token survived the restart" c A log 5m review "after restart"
+ok "A's device token survived the restart" c A log --force 5m review "after restart"
 assert_json "A pushes after the restart without logging in again" 'd["pushed"] == 1 and d["pulled"] == 0' <<<"$(cj A sync)"
 assert_json "C pulls it" 'd["pulled"] == 1' <<<"$(cj C sync)"
 assert_same_snapshot A C "A and C identical"

@@ -42,8 +42,8 @@ ok "other handles are not locked out by carol's failures" login X alice
 mkhome B
 ok "alice logs in on B as laptop" login B alice --device laptop
 ok "B syncs" c B sync
-u1=$(cj B log 30m drill "unpushed one" | json_get .id)
-u2=$(cj B log 40m project "unpushed two" | json_get .id)
+u1=$(cj B log --force 30m drill "unpushed one" | json_get .id)
+u2=$(cj B log --force 40m project "unpushed two" | json_get .id)
 devs=$(cj A devices)
 assert_json "devices --json shape" '
 all(set(x) >= {"id","name","created_at","last_seen","revoked","current"}

@@ -12,7 +12,7 @@ start_server --handshake-timeout 1 --idle-timeout 2
 CA="$T/certs/ca.pem"
 mkhome A
 ok "alice registers" register A alice
-ok "alice logs" c A log 30m drill "before the attack"
+ok "alice logs" c A log --force 30m drill "before the attack"
 assert_json "a sync before the attack" 'd["pushed"] == 1' <<<"$(cj A sync)"
 
 # The server's conn.close line for the connection from local port $1.
@@ -85,7 +85,7 @@ assert_json "pipelined Hello, Login, Pull: answered in order with the same ids" 
 [(r["id"], r["code"], r["kind"]) for r in d["responses"]] ==
 [(11, 0, "hello"), (12, 0, "session"), (13, 0, "pull")]' <<<"$out"
 
-ok "alice logs between attacks" c A log 20m review "between attacks"
+ok "alice logs between attacks" c A log --force 20m review "between attacks"
 assert_json "a sync between the attacks" 'd["pushed"] == 1' <<<"$(cj A sync)"
 
 # --- idle connections ---------------------------------------------------------------
@@ -108,7 +108,7 @@ bg_peer bigframe "$PORT" "$CA" >"$T/p2" &
 p2=$!
 bg_peer idle "$PORT" >"$T/p3" &
 p3=$!
-ok "alice logs during the attack" c A log 10m reading "during the attack"
+ok "alice logs during the attack" c A log --force 10m reading "during the attack"
 assert_json "a sync during concurrent attacks" 'd["pushed"] == 1' <<<"$(cj A sync)"
 wait "$p1" "$p2" "$p3" || fail "the concurrent attackers finish"
 for f in p1 p2 p3; do
@@ -137,7 +137,7 @@ stall=$!
 stall_port() { [ -s "$T/stall.out" ]; }
 wait_for stall_port || fail "the stalling peer logs in"
 sp=$(json_get .local_port <"$T/stall.out")
-ok "alice logs while mallory stalls" c A log 5m review "while mallory stalls"
+ok "alice logs while mallory stalls" c A log --force 5m review "while mallory stalls"
 assert_json "alice syncs while mallory stalls" 'd["pushed"] == 1' <<<"$(cj A sync)"
 WAIT_MAX=12 wait_for close_logged "$sp" ||
     fail "the server drops the stalled reader" "$(tail -n 5 "$SERVER_LOG")"

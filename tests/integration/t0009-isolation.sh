@@ -11,11 +11,11 @@ mkhome A
 mkhome B
 ok "alice registers on A" register A alice
 ok "bob registers on B" register B bob
-a1=$(cj A log 1h project "alice's secret project" | json_get .id)
-ok "alice logs a private entry" c A log 30m drill "alice private" --private
-ok "alice logs a third entry" c A log 15m reading "alice reads"
+a1=$(cj A log --force 1h project "alice's secret project" | json_get .id)
+ok "alice logs a private entry" c A log --force 30m drill "alice private" --private
+ok "alice logs a third entry" c A log --force 15m reading "alice reads"
 assert_json "alice pushes 3" 'd["pushed"] == 3' <<<"$(cj A sync)"
-b1=$(cj B log 45m review "bob reviews" | json_get .id)
+b1=$(cj B log --force 45m review "bob reviews" | json_get .id)
 assert_json "bob pushes 1 and pulls nothing of alice's" 'd["pushed"] == 1 and d["pulled"] == 0' <<<"$(cj B sync)"
 assert_json "bob's home holds only bob's entry" "
 [e['id'] for e in d] == ['$b1'] and all(e['user'] == 'bob' for e in d)" <<<"$(cj B ls)"

@@ -83,7 +83,7 @@ cp "$D/server.pem" "$T/server.orig"
 CERTS="$D" start_server
 CA="$D/ca.pem" mkhome A
 ok "alice registers against the first certificate" register A alice
-ok "alice logs" c A log 30m drill "before rotation"
+ok "alice logs" c A log --force 30m drill "before rotation"
 ok "alice syncs" c A sync
 
 ok "mkcerts --force --days 30 issues a new server certificate" \
@@ -101,7 +101,7 @@ assert_eq 600 "$(stat -c %a "$D/server.key")" "the new server.key is 0600"
 
 stop_server
 CERTS="$D" restart_server
-ok "alice logs after rotation" c A log 20m drill "after rotation"
+ok "alice logs after rotation" c A log --force 20m drill "after rotation"
 ok "the client that pinned the old ca.pem syncs with the rotated certificate" c A sync
 
 ok "mkcerts --force --new-ca replaces the CA" \

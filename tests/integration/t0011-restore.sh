@@ -14,20 +14,20 @@ mkhome P
 mkhome Q
 ok "alice registers on P" register P alice
 ok "alice logs in on Q" login Q alice
-ok "P logs" c P log 10m drill "before the backup"
+ok "P logs" c P log --force 10m drill "before the backup"
 ok "P syncs" c P sync
 ok "Q syncs" c Q sync
 stop_server
 mkdir "$T/first-backup"
 cp "$T"/first.db* "$T/first-backup/"
 DB="$T/first.db" restart_server
-r=$(cj P log 20m drill "only on P, after the backup" | json_get .id)
+r=$(cj P log --force 20m drill "only on P, after the backup" | json_get .id)
 ok "P pushes r" c P sync
 stop_server
 rm -f "$T"/first.db*
 cp "$T"/first-backup/first.db* "$T/"
 DB="$T/first.db" restart_server
-ok "Q logs after the restore" c Q log 30m drill "Q after the restore"
+ok "Q logs after the restore" c Q log --force 30m drill "Q after the restore"
 ok "Q syncs with the restored server" c Q sync
 ok "P syncs with the restored server" c P sync
 ok "P syncs again" c P sync
@@ -47,16 +47,16 @@ mkhome P2
 mkhome Q2
 ok "alice registers on P2" register P2 alice
 ok "alice logs in on Q2" login Q2 alice
-ok "P2 logs" c P2 log 10m drill "before the online backup"
+ok "P2 logs" c P2 log --force 10m drill "before the online backup"
 ok "P2 syncs" c P2 sync
 ok "Q2 syncs" c Q2 sync
 ok "an online backup of the running server" sqlite3 "$T/second.db" ".backup '$T/second.bak'"
-r2=$(cj P2 log 20m drill "only on P2, after the online backup" | json_get .id)
+r2=$(cj P2 log --force 20m drill "only on P2, after the online backup" | json_get .id)
 ok "P2 pushes r2" c P2 sync
 stop_server
 ok "restore in place with sqlite3 .restore" sqlite3 "$T/second.db" ".restore '$T/second.bak'"
 DB="$T/second.db" restart_server
-ok "Q2 logs after the restore" c Q2 log 30m drill "Q2 after the restore"
+ok "Q2 logs after the restore" c Q2 log --force 30m drill "Q2 after the restore"
 ok "Q2 syncs with the restored server" c Q2 sync
 ok "P2 syncs with the restored server" c P2 sync
 ok "P2 syncs again" c P2 sync
@@ -74,7 +74,7 @@ mkhome B
 ok "alice registers on A" register A alice
 ok "alice logs in on B" login B alice
 for i in 1 2 3; do
-	c A log "${i}5m" drill "before the backup $i" >/dev/null
+	c A log --force "${i}5m" drill "before the backup $i" >/dev/null
 done
 ok "A syncs" c A sync
 ok "B syncs" c B sync
@@ -86,11 +86,11 @@ mkdir "$T/backup"
 cp "$T"/srv.db* "$T/backup/"
 restart_server
 
-x1=$(cj A log 1h project "after the backup, from A" | json_get .id)
-x2=$(cj A log 20m review "after the backup, also A" | json_get .id)
+x1=$(cj A log --force 1h project "after the backup, from A" | json_get .id)
+x2=$(cj A log --force 20m review "after the backup, also A" | json_get .id)
 ok "A syncs" c A sync
 ok "B syncs" c B sync
-y1=$(cj B log 40m reading "after the backup, from B" | json_get .id)
+y1=$(cj B log --force 40m reading "after the backup, from B" | json_get .id)
 ok "B edits an old entry" c B edit "$(cj B ls | json_eval '[e["id"] for e in d if e["text"] == "before the backup 1"][0]')" \
     --text "before the backup 1, edited after it"
 ok "B syncs" c B sync

@@ -21,7 +21,7 @@ for h in $homes; do
 	i=0
 	while [ "$i" -lt "$PER" ]; do
 		i=$((i + 1))
-		c "$h" log 15m drill "$h entry $i" >/dev/null
+		c "$h" log --force 15m drill "$h entry $i" >/dev/null
 	done
 done
 pass "each of the 8 homes logged $PER entries"

@@ -21,8 +21,8 @@ export CAIRN_NOW=2026-12-02 # a Wednesday: week 2026-W49
 # --- alice's history, before anyone sees it -----------------------------------
 old1=$(cj alice log 1h project "old project work" --date 2026-09-01 | json_get .id)
 old2=$(cj alice log 30m drill "old drill" --date 2026-10-15 | json_get .id)
-secret=$(cj alice log 45m reading "my private diary" --private | json_get .id)
-later=$(cj alice log 20m review "private, shared later" --private | json_get .id)
+secret=$(cj alice log --force 45m reading "my private diary" --private | json_get .id)
+later=$(cj alice log --force 20m review "private, shared later" --private | json_get .id)
 ok "alice syncs her history" c alice sync
 
 # --- invitations and their refusals -------------------------------------------
@@ -128,7 +128,7 @@ bg_start feed "$CAIRN" --home "$T/bob" feed --follow --since 2026-12-02
 follower_up() { grep -q 'follow.start user=bob' "$SERVER_LOG"; }
 WAIT_MAX=20 wait_for follower_up || fail "bob's feed --follow connects" "$(cat "$T/feed.err")"
 pass "bob's feed --follow connects"
-live=$(cj alice log 25m drill "live drill" | json_get .id)
+live=$(cj alice log --force 25m drill "live drill" | json_get .id)
 ok "alice syncs the live check-in" c alice sync
 t0=$(date +%s%N)
 feed_has_live() { grep -q "${live:0:8}" "$T/feed.out"; }
@@ -157,7 +157,7 @@ ok "bob writes another comment, offline" c bob comment "$old1" "too late"
 out=$(c alice drop bob)
 assert_match "dropped bob" "$out" "alice drops bob"
 expect_cairn_fail 5 "you have no partnership" alice drop bob
-after=$(cj alice log 15m drill "after the drop" | json_get .id)
+after=$(cj alice log --force 15m drill "after the drop" | json_get .id)
 ok "alice syncs" c alice sync
 out=$(c bob sync 2>"$T/bob-sync.err")
 assert_match "no longer sharing with alice" "$out" "bob's sync says alice is gone"

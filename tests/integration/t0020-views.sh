@@ -127,7 +127,7 @@ assert_match "predictions due: 1" "$(c maya plan status)" "and in plan status"
 # --- a commitment, broken --------------------------------------------------------------
 export CAIRN_NOW=2026-11-27
 ok "maya commits to a gap of at most 2 days" c maya commit --max-gap 2
-ok "maya logs Friday" c maya log 30m review "weekly review" --date 2026-11-27 --at 16:00
+ok "maya logs Friday" c maya log 30m review "weekly review" --date 2026-11-27 --at 10:00
 ok "maya syncs" c maya sync
 export CAIRN_NOW=2026-12-01 # Sat, Sun, Mon empty: 3 days
 ok "sam syncs" c sam sync

@@ -16,7 +16,7 @@ CA="$T/certs/ca.pem"
 
 mkhome V
 ok "victim registers" register V victim
-ok "victim logs" c V log 30m drill "before the guessing"
+ok "victim logs" c V log --force 30m drill "before the guessing"
 assert_json "victim syncs" 'd["pushed"] == 1' <<<"$(cj V sync)"
 mkhome A
 ok "alice registers" register A alice
@@ -35,9 +35,9 @@ pass "60 connections from 127.0.0.2 send 300 guesses at victim: $(cat "$T/guesse
 # The honest ones, while the guesses are being answered.
 mkhome A2
 ok "alice logs in on a second machine during the guessing" login A2 alice
-ok "alice logs on it" c A2 log 20m reading "during the guessing"
+ok "alice logs on it" c A2 log --force 20m reading "during the guessing"
 assert_json "alice syncs during the guessing" 'd["pushed"] == 1' <<<"$(cj A2 sync)"
-ok "victim logs on the machine she has" c V log 10m review "during the guessing"
+ok "victim logs on the machine she has" c V log --force 10m review "during the guessing"
 assert_json "victim's device (token, no password) syncs during the guessing" \
     'd["pushed"] == 1' <<<"$(cj V sync)"
 

@@ -62,7 +62,7 @@ flood_server() {
 	mkhome "H$name"
 	register "H$name" honest >/dev/null 2>"$T/reg.err" ||
 	    fail "honest registers on the $name server" "$(cat "$T/reg.err")"
-	c "H$name" log 25m drill "before the $name flood" >/dev/null
+	c "H$name" log --force 25m drill "before the $name flood" >/dev/null
 	cj "H$name" sync >/dev/null
 }
 
@@ -82,7 +82,7 @@ flood() {
 # flood; prints its wall time (information, not a check).
 honest_sync() {
 	local name=$1 t0 t1 out rc=0
-	c "H$name" log 10m review "during the $name flood" >/dev/null
+	c "H$name" log --force 10m review "during the $name flood" >/dev/null
 	t0=$(date +%s%N)
 	out=$(run_bounded 240 "$CAIRN" --home "$T/H$name" --json sync 2>"$T/hs.err") || rc=$?
 	t1=$(date +%s%N)

@@ -128,7 +128,7 @@ assert_eq "2 entries, 1h10m" "$(tail -n 1 <<<"$out")" "the total counts both lea
 # --- refusals -----------------------------------------------------------------------
 expect_cairn_fail 5 "^cairn: bad week 'soon': use this, last, YYYY-Www \(e.g. 2026-W48\) or a date in it$" \
     alice ls --week soon
-expect_cairn_fail 5 "^cairn: bad date 'tomorrow': use YYYY-MM-DD, today or yesterday$" \
+expect_cairn_fail 5 "^cairn: bad --since 'tomorrow': not a date: use YYYY-MM-DD, today, yesterday, a weekday \(mon\) or '3 days ago'$" \
     alice ls --since tomorrow
 expect_cairn_fail 5 "^cairn: bad limit '0': give a positive number$" alice ls --limit 0
 expect_cairn_fail 5 "^cairn: --activity needs a non-empty value$" alice ls --activity ""

@@ -95,7 +95,7 @@ done
 # writing when the pager (head) has quit.
 long=$(printf 'x%.0s' $(seq 4000))
 for i in $(seq 40); do
-	c A log 10m review "$i $long" --date 2026-11-20 --at 10:00 >/dev/null
+	c A log 10m review "$i $long" --date 2026-11-20 --at 10:00 --force >/dev/null
 done
 rc=0
 out=$(PAGER="head -c 100 >'$T/head.out'" onpty "$CAIRN" --home "$T/A" ls) || rc=$?

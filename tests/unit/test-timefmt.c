@@ -52,14 +52,21 @@ test_duration(void **state)
 	duration_ok("1h30m", 90);
 	duration_ok("2h", 120);
 	duration_ok("1h 30m", 90);
-	duration_ok("90", 90);
-	duration_ok("1", 1);
 	duration_ok("24h", 1440);
-	duration_ok("1440", 1440);
+	duration_ok("1440m", 1440);
 	duration_ok("0h5m", 5);
+	/* Spaces around and between the parts, and case, do not matter. */
+	duration_ok("5 m", 5);
+	duration_ok(" 5m", 5);
+	duration_ok("5m ", 5);
+	duration_ok("1h ", 60);
+	duration_ok("1H", 60);
 	duration_bad("");
 	duration_bad("0m");
 	duration_bad("0");
+	duration_bad("1");
+	duration_bad("90");
+	duration_bad("1440");
 	duration_bad("25h");
 	duration_bad("24h1m");
 	duration_bad("1441");
@@ -68,14 +75,9 @@ test_duration(void **state)
 	duration_bad("m");
 	duration_bad("-5m");
 	duration_bad("+5m");
-	duration_bad("5 m");
-	duration_bad(" 5m");
-	duration_bad("5m ");
-	duration_bad("1h ");
 	duration_bad("1h30");
 	duration_bad("1h30m5");
 	duration_bad("30m1h");
-	duration_bad("1H");
 	duration_bad("99999999999999999999m");
 	duration_bad("4294967296");
 	duration_bad("4294967297m");
@@ -128,12 +130,12 @@ test_date(void **state)
 	date_bad("2024-13-01");
 	date_bad("2024-00-10");
 	date_bad("2024-01-00");
-	date_bad("2024-1-01");
+	date_ok("2024-1-01", 0, 2024, 1, 1);
 	date_bad("2024-01-01x");
 	date_bad("2024/01/01");
 	date_bad("+024-01-01");
 	date_bad("");
-	date_bad("Today");
+	date_ok("Today", 1709283600, 2024, 3, 1);
 	date_bad(NULL);
 	/* 2024-03-01T10:00 in Berlin: yesterday is the leap day. */
 	date_ok("today", 1709283600, 2024, 3, 1);
@@ -165,7 +167,7 @@ test_clock(void **state)
 	h = m = -1;
 	assert_int_equal(clock_parse("24:00", &h, &m), CAIRN_EINVAL);
 	assert_int_equal(clock_parse("12:60", &h, &m), CAIRN_EINVAL);
-	assert_int_equal(clock_parse("9:30", &h, &m), CAIRN_EINVAL);
+	assert_int_equal(clock_parse("9:3", &h, &m), CAIRN_EINVAL);
 	assert_int_equal(clock_parse("09-30", &h, &m), CAIRN_EINVAL);
 	assert_int_equal(clock_parse("09:3", &h, &m), CAIRN_EINVAL);
 	assert_int_equal(clock_parse("", &h, &m), CAIRN_EINVAL);
