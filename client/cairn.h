@@ -135,6 +135,7 @@ extern const struct cmd cmd_inbox_entry;
 extern const struct cmd cmd_mentees_entry;
 extern const struct cmd cmd_review_entry;
 extern const struct cmd cmd_group_entry;
+extern const struct cmd cmd_completion_entry;
 
 /*
  * Parses the options of a command with getopt_long (argv[0] is the command
@@ -146,6 +147,14 @@ int cli_getopt(struct cli *c, int argc, char **argv,
                const struct option *longopts, const char **arg);
 /* Index of the first positional argument after cli_getopt returned -1. */
 int cli_optind(void);
+/*
+ * For completion: from now on (in a child process) cli_getopt writes the
+ * long options it is given to fd, one "NAME HAS_ARG" line each, and
+ * returns CAIRN_EUSAGE instead of parsing. -1 turns it off.
+ */
+void cli_probe_options(int fd);
+/* The command table in 'cairn help' order (borrowed); *n is its length. */
+const struct cmd *const *cli_commands(size_t *n);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
 int cli_usage(struct cli *c, const char *what);
 /* The home's server and login state as a net_target (borrowing c). */

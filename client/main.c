@@ -23,7 +23,13 @@ static const struct cmd cmd_help_entry = {
         .flags = 0,
         .usage = "help [COMMAND]",
         .summary = "show help",
-        .help = "",
+        .help = "Without COMMAND: every command, the exit codes and the environment.\n"
+                "Manual pages: cairn(1), cairnd(8), cairn-sync(7), cairn-dates(7).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn help\n"
+                "  cairn help log\n"
+                "  cairn log --help\n",
 };
 
 /* The command list, in the order 'cairn help' shows it. */
@@ -39,10 +45,34 @@ static const struct cmd *const commands[] = {
         &cmd_accept_entry,  &cmd_decline_entry,  &cmd_people_entry,
         &cmd_drop_entry,    &cmd_feed_entry,     &cmd_comment_entry,
         &cmd_inbox_entry,   &cmd_mentees_entry,  &cmd_review_entry,
-        &cmd_group_entry,   &cmd_help_entry,
+        &cmd_group_entry,   &cmd_help_entry,     &cmd_completion_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd *const *
+cli_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
+
+/* The error for a command name not in the table, with the closest one. */
+static int
+unknown_command(const char *name)
+{
+	const char *names[N_COMMANDS], *hit;
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i]->name;
+	if ((hit = suggest_closest(name, names, N_COMMANDS)) != NULL)
+		return cli_err(CAIRN_EUSAGE,
+		               "unknown command '%s'; did you mean '%s'?", name,
+		               hit);
+	return cli_err(CAIRN_EUSAGE, "unknown command '%s'; see 'cairn help'",
+	               name);
+}
 
 static const struct cmd *
 find_command(const char *name)
@@ -54,6 +84,21 @@ find_command(const char *name)
 			return commands[i];
 	return NULL;
 }
+
+/* The environment cairn reads; cairn(1) says the same. */
+static const char help_environment[] =
+        "ENVIRONMENT:\n"
+        "  CAIRN_HOME     the home (database, config, pinned CA) when --home is\n"
+        "                 not given\n"
+        "  XDG_DATA_HOME  without either, the home is $XDG_DATA_HOME/cairn (an\n"
+        "                 absolute path), else ~/.local/share/cairn\n"
+        "  NO_COLOR       set (to anything): no colour, as when output is not a\n"
+        "                 terminal\n"
+        "  CAIRN_NOW      a date (YYYY-MM-DD) or an RFC 3339 time that stands for\n"
+        "                 now: today, this week and streaks count from it\n"
+        "  PAGER          the pager long output goes through on a terminal\n"
+        "  TZ             the zone days and weeks are counted in (each entry\n"
+        "                 keeps the offset where it was logged)\n";
 
 static void
 usage_all(FILE *f)
@@ -68,6 +113,7 @@ usage_all(FILE *f)
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
 	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
+	fprintf(f, "\n%s", help_environment);
 }
 
 static void
@@ -90,9 +136,7 @@ cmd_help(struct cli *c, int argc, char **argv)
 		return CAIRN_OK;
 	}
 	if ((cmd = find_command(argv[1])) == NULL)
-		return cli_err(CAIRN_EUSAGE,
-		               "unknown command '%s'; see 'cairn help'",
-		               argv[1]);
+		return unknown_command(argv[1]);
 	usage_one(stdout, cmd);
 	return CAIRN_OK;
 }
@@ -260,8 +304,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((cli.cmd = find_command(argv[i])) == NULL) {
-		rc = cli_err(CAIRN_EUSAGE,
-		             "unknown command '%s'; see 'cairn help'", argv[i]);
+		rc = unknown_command(argv[i]);
 		goto out;
 	}
 	argc -= i;
