@@ -5,7 +5,9 @@
  * the command runs in a child process with cli_getopt in probe mode
  * (opts.c), which writes the options it is given to a pipe and stops the
  * command before it does anything. An option added to a command is in the
- * next script without anyone touching this file.
+ * next script without anyone touching this file. A command that takes no
+ * options never asks; it runs in that child on an empty, read-only store
+ * in a temporary directory, with no server, and stops at its first check.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -39,11 +41,12 @@ const struct cmd cmd_completion_entry = {
                 "  cairn completion fish > ~/.config/fish/completions/cairn.fish\n",
 };
 
-#define COMP_OPTS_MAX 64      /* long options kept per command */
-#define COMP_SUBS_MAX 16      /* subcommand words probed per command */
-#define COMP_WORD_MAX 32      /* longest subcommand word probed */
-#define COMP_PROBE_MAX 8192   /* bytes of option lines one probe may send */
-#define COMP_PROBE_SECONDS 10 /* a probe still running then is killed */
+#define COMP_OPTS_MAX 64         /* long options kept per command */
+#define COMP_SUBS_MAX 16         /* subcommand words probed per command */
+#define COMP_WORD_MAX 32         /* longest subcommand word probed */
+#define COMP_PROBE_MAX 8192      /* bytes of option lines one probe may send */
+#define COMP_PROBE_SECONDS 10    /* a probe still running then is killed */
+#define COMP_PROBE_DB "probe.db" /* the probes' empty store, in their dir */
 
 struct comp_opt {
 	char name[64];
@@ -86,7 +89,7 @@ comp_add(struct comp_cmd *cc, const char *name, int has_arg)
 
 /* Child side of a probe: runs the command with cli_getopt probing. */
 static void __attribute__((noreturn))
-probe_child(const struct cmd *cmd, const char *sub, int fd)
+probe_child(const struct cmd *cmd, const char *sub, const char *dir, int fd)
 {
 	static struct cli c;
 	char junk[] = "\001";
@@ -99,6 +102,10 @@ probe_child(const struct cmd *cmd, const char *sub, int fd)
 		dup2(dn, STDERR_FILENO);
 	}
 	alarm(COMP_PROBE_SECONDS);
+	if (chdir(dir) != 0 ||
+	    store_open(COMP_PROBE_DB, 1, &c.st, NULL) != CAIRN_OK)
+		_exit(1);
+	snprintf(c.home, sizeof(c.home), "%s", dir);
 	cli_probe_options(fd);
 	c.cmd = cmd;
 	argv[argc++] = (char *)cmd->name;
@@ -119,7 +126,7 @@ probe_child(const struct cmd *cmd, const char *sub, int fd)
 
 /* Runs one probe ("cmd" or "cmd sub") and adds what it reports to cc. */
 static int
-probe(struct comp_cmd *cc, const char *sub)
+probe(struct comp_cmd *cc, const char *sub, const char *dir)
 {
 	char buf[COMP_PROBE_MAX + 1], *line, *save = NULL, *sp;
 	size_t len = 0;
@@ -139,7 +146,7 @@ probe(struct comp_cmd *cc, const char *sub)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		probe_child(cc->cmd, sub, fds[1]);
+		probe_child(cc->cmd, sub, dir, fds[1]);
 	}
 	close(fds[1]);
 	while (len < COMP_PROBE_MAX) {
@@ -211,36 +218,81 @@ sub_words(const struct cmd *cmd, char subs[][COMP_WORD_MAX])
 	return n;
 }
 
+/* Makes dir/COMP_PROBE_DB, an empty store the probes open read-only. */
+static int
+probe_dir_make(char *dir, size_t len)
+{
+	struct errbuf err = {""};
+	char path[CLI_PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	struct store *st = NULL;
+	int rc, n;
+
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	n = snprintf(dir, len, "%s/cairn-completion.XXXXXX", tmp);
+	if (n < 0 || (size_t)n >= len || mkdtemp(dir) == NULL) {
+		dir[0] = '\0';
+		return cli_err(CAIRN_EIO,
+		               "cannot make a temporary directory in %s: %s",
+		               tmp, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, COMP_PROBE_DB);
+	if ((rc = store_open(path, 0, &st, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	store_close(st);
+	return CAIRN_OK;
+}
+
+/* Removes what probe_dir_make and SQLite left in dir, and dir. */
+static void
+probe_dir_remove(const char *dir)
+{
+	static const char *const files[] = {"", "-wal", "-shm", "-journal"};
+	char path[CLI_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, COMP_PROBE_DB,
+		         files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 /* Probes every command of the table; *out is owned by the caller (free). */
 static int
 comp_collect(struct comp_cmd **out, size_t *count)
 {
-	char subs[COMP_SUBS_MAX][COMP_WORD_MAX];
+	char subs[COMP_SUBS_MAX][COMP_WORD_MAX], dir[CLI_PATH_MAX] = "";
 	const struct cmd *const *cmds;
-	struct comp_cmd *all;
+	struct comp_cmd *all = NULL;
 	size_t n, i, j, ns;
 	int rc;
 
 	cmds = cli_commands(&n);
 	if ((all = calloc(n, sizeof(*all))) == NULL)
 		return CAIRN_ENOMEM;
+	if ((rc = probe_dir_make(dir, sizeof(dir))) != CAIRN_OK)
+		goto out;
 	for (i = 0; i < n; i++) {
 		all[i].cmd = cmds[i];
-		/* This command takes no options, and probing it would recurse.
-		 */
+		/* It takes no options, and probing it would recurse. */
 		if (cmds[i] == &cmd_completion_entry)
 			continue;
-		if ((rc = probe(&all[i], NULL)) != CAIRN_OK)
-			goto fail;
+		if ((rc = probe(&all[i], NULL, dir)) != CAIRN_OK)
+			goto out;
 		ns = sub_words(cmds[i], subs);
 		for (j = 0; j < ns; j++)
-			if ((rc = probe(&all[i], subs[j])) != CAIRN_OK)
-				goto fail;
+			if ((rc = probe(&all[i], subs[j], dir)) != CAIRN_OK)
+				goto out;
 	}
 	*out = all;
 	*count = n;
-	return CAIRN_OK;
-fail:
+	all = NULL;
+out:
+	if (dir[0] != '\0')
+		probe_dir_remove(dir);
 	free(all);
 	return rc;
 }
