@@ -33,11 +33,7 @@ const struct cmd cmd_sync_entry = {
         .usage = "sync",
         .summary = "push local changes, then pull everyone else's",
         .help = "Progress is shown on a terminal. Ctrl-C stops after the current\n"
-                "batch; run sync again to continue.\n"
-                "\n"
-                "EXAMPLES:\n"
-                "  cairn sync\n"
-                "  cairn sync --json\n",
+                "batch; run sync again to continue.\n",
 };
 
 #define SYNC_RESETS_MAX 2 /* resets one sync accepts before giving up */
