@@ -108,12 +108,12 @@ usage_all(FILE *f)
 	fprintf(f, "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
 	           "commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i]->name,
+		fprintf(f, "  %-10s %s\n", commands[i]->name,
 		        commands[i]->summary);
+	fprintf(f, "\n%s", help_environment);
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
 	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
-	fprintf(f, "\n%s", help_environment);
 }
 
 static void
