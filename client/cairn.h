@@ -134,8 +134,8 @@ extern const struct cmd cmd_comment_entry;
 extern const struct cmd cmd_inbox_entry;
 extern const struct cmd cmd_mentees_entry;
 extern const struct cmd cmd_review_entry;
-extern const struct cmd cmd_group_entry;
 extern const struct cmd cmd_completion_entry;
+extern const struct cmd cmd_group_entry;
 
 /*
  * Parses the options of a command with getopt_long (argv[0] is the command
