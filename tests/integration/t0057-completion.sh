@@ -60,11 +60,12 @@ assert_eq "" "$(comp cairn sync --x)" "sync has no option --x"
 for cmd in $cmds; do
 	offered=$(comp cairn "$cmd" --)
 	for opt in $("$CAIRN" help "$cmd" | sed -n 's/^  \(--[a-z][a-z-]*\).*/\1/p'); do
-		printf '%s\n' "$offered" | grep -qx -- "$opt" ||
+		[[ $'\n'$offered$'\n' == *$'\n'"$opt"$'\n'* ]] ||
 		    fail "cairn $cmd --<TAB> offers $opt (its help lists it)" \
 		        "offered: $(printf '%s' "$offered" | tr '\n' ' ')"
 	done
-	printf '%s\n' "$offered" | grep -qx -- --help ||
+	# Not "printf | grep -q": grep leaving early fails printf under pipefail.
+	[[ $'\n'$offered$'\n' == *$'\n'--help$'\n'* ]] ||
 	    fail "cairn $cmd --<TAB> offers --help"
 done
 pass "every command completes the options its help page lists, and --help"
