@@ -70,9 +70,12 @@ run: build
 	@if [ ! -f var/certs/server.pem ]; then \
 		certs/mkcerts --out var/certs localhost 127.0.0.1 ::1; fi
 	@echo "cairnd: listening on $(LISTEN), database var/cairn.db"
-	@echo "Connect a client with:"
-	@echo "  $(BUILD)/cairn init --server localhost:$(lastword $(subst :, ,$(LISTEN))) --ca var/certs/ca.pem"
-	@echo "  $(BUILD)/cairn register YOUR-HANDLE"
+	@echo "The binaries are $(abspath $(BUILD))/cairn and $(abspath $(BUILD))/cairnd"
+	@echo "(put $(abspath $(BUILD)) on your PATH, or run 'make install PREFIX=$$HOME/.local')."
+	@echo "Keep this terminal open: the server runs here until Ctrl-C."
+	@echo "In another terminal, connect a client with:"
+	@echo "  $(abspath $(BUILD))/cairn init --server localhost:$(lastword $(subst :, ,$(LISTEN))) --ca $(CURDIR)/var/certs/ca.pem"
+	@echo "  $(abspath $(BUILD))/cairn register YOUR-HANDLE"
 	exec $(BUILD)/cairnd --listen $(LISTEN) --db var/cairn.db \
 		--cert var/certs/server.pem --key var/certs/server.key
 

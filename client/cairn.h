@@ -136,6 +136,7 @@ extern const struct cmd cmd_comment_entry;
 extern const struct cmd cmd_inbox_entry;
 extern const struct cmd cmd_mentees_entry;
 extern const struct cmd cmd_review_entry;
+extern const struct cmd cmd_completion_entry;
 extern const struct cmd cmd_group_entry;
 
 /*
@@ -151,8 +152,18 @@ int cli_getopt(struct cli *c, int argc, char **argv,
 int help_topic_show(FILE *f, const char *name);
 /* Lists the topics, one line each, for the end of 'cairn help'. */
 void help_topics_list(FILE *f);
+/* Writes up to max topic names to out; returns how many. */
+size_t help_topic_names(const char **out, size_t max);
 /* Index of the first positional argument after cli_getopt returned -1. */
 int cli_optind(void);
+/*
+ * For completion: from now on (in a child process) cli_getopt writes the
+ * long options it is given to fd, one "NAME HAS_ARG" line each, and
+ * returns CAIRN_EUSAGE instead of parsing. -1 turns it off.
+ */
+void cli_probe_options(int fd);
+/* The command table in 'cairn help' order (borrowed); *n is its length. */
+const struct cmd *const *cli_commands(size_t *n);
 /* Sets a usage error naming the command's usage line; returns EUSAGE. */
 int cli_usage(struct cli *c, const char *what);
 /* The home's server and login state as a net_target (borrowing c). */

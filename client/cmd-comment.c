@@ -24,7 +24,11 @@ const struct cmd cmd_comment_entry = {
         .summary = "comment on an entry or on a learner's week",
         .help = "ID is an entry's ID (6 or more characters), yours or one you\n"
                 "can see. WEEK is this, last, YYYY-Www or a date in it. Works\n"
-                "offline; 'cairn sync' sends it.\n",
+                "offline; 'cairn sync' sends it.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn comment 5adabe0b \"timed drills every morning? I am in\"\n"
+                "  cairn comment --week maya last \"a strong week\"\n",
 };
 
 const struct cmd cmd_inbox_entry = {
@@ -35,7 +39,11 @@ const struct cmd cmd_inbox_entry = {
         .summary = "new comments and reviews on your work, and invitations",
         .help = "  --all             every comment, not only new ones\n"
                 "Reads this home (run 'cairn sync' first) and marks what it\n"
-                "shows as read. --json: {comments: [...], invites: [...]}.\n",
+                "shows as read. --json: {comments: [...], invites: [...]}.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn inbox\n"
+                "  cairn inbox --all\n",
 };
 
 /* May this home's user write about handle? (themselves, or someone whose

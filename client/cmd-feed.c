@@ -29,7 +29,12 @@ const struct cmd cmd_feed_entry = {
                 "                    others sync them; Ctrl-C ends\n"
                 "Without --follow it reads this home only (run 'cairn sync'\n"
                 "first). --json: an array of entries as in ls --json; with\n"
-                "--follow, one entry object a line as they come.\n",
+                "--follow, one entry object a line as they come.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn feed\n"
+                "  cairn feed --since 2026-11-01\n"
+                "  cairn feed --follow\n",
 };
 
 #define FEED_DAYS_DEFAULT 7

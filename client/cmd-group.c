@@ -27,7 +27,13 @@ const struct cmd cmd_group_entry = {
                 "      this week's hours per member against their own plan's\n"
                 "      target, ranked (reads this home: sync first)\n"
                 "  group ls                      your groups\n"
-                "NAME is 1-64 of a-z, 0-9, _ and -.\n",
+                "NAME is 1-64 of a-z, 0-9, _ and -.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn group create ml-cohort\n"
+                "  cairn group invite ml-cohort maya\n"
+                "  cairn group join ml-cohort\n"
+                "  cairn group board ml-cohort --week last\n",
 };
 
 /* The group op->name of the cached people list, or NULL. */

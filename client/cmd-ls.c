@@ -63,7 +63,11 @@ const struct cmd cmd_show_entry = {
         .flags = CMD_NEEDS_HOME,
         .usage = "show ID",
         .summary = "show one entry",
-        .help = "ID is any unique prefix of 6 or more characters.\n",
+        .help = "ID is any unique prefix of 6 or more characters.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn show 5adabe0b\n"
+                "  cairn show 5adabe0b --json\n",
 };
 
 #define LS_LIMIT_MAX 1000000000L

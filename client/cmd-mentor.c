@@ -26,7 +26,11 @@ const struct cmd cmd_mentees_entry = {
                 "last check-in, streak, behind or on track, weeks you have not\n"
                 "reviewed. Behind: fewer hours so far this week than the plan\n"
                 "asks by today, or a milestone or phase overdue. Reads this\n"
-                "home (run 'cairn sync' first).\n",
+                "home (run 'cairn sync' first).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn sync && cairn mentees\n"
+                "  cairn mentees --json\n",
 };
 
 const struct cmd cmd_review_entry = {
@@ -36,7 +40,11 @@ const struct cmd cmd_review_entry = {
         .usage = "review HANDLE [--week WEEK] [--comment TEXT]",
         .summary = "read a mentee's week and mark it reviewed",
         .help = "  --week WEEK       this, last (default), YYYY-Www or a date\n"
-                "  --comment TEXT    also comment on that week\n",
+                "  --comment TEXT    also comment on that week\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn review maya\n"
+                "  cairn review maya --week this --comment \"Put the service in a container before Friday.\"\n",
 };
 
 #define MENTOR_WEEKS_MAX 52 /* unreviewed weeks looked back at */

@@ -24,7 +24,11 @@ const struct cmd cmd_invite_entry = {
         .help = "  --as partner      mutual: each of you sees the other's log\n"
                 "  --as mentor       one way: they see your log and may comment\n"
                 "Nothing is shared until they run 'cairn accept YOUR-HANDLE'.\n"
-                "Private entries (log --private) are never shared.\n",
+                "Private entries (log --private) are never shared.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn invite sam --as partner\n"
+                "  cairn invite ines --as mentor\n",
 };
 
 const struct cmd cmd_invites_entry = {
@@ -34,7 +38,11 @@ const struct cmd cmd_invites_entry = {
         .usage = "invites [--offline]",
         .summary = "list invitations to and from you",
         .help = "  --offline         what the server said at the last sync\n"
-                "--json: [{handle, role, incoming, at, group}].\n",
+                "--json: [{handle, role, incoming, at, group}].\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn invites\n"
+                "  cairn invites --offline --json\n",
 };
 
 const struct cmd cmd_accept_entry = {
@@ -43,7 +51,11 @@ const struct cmd cmd_accept_entry = {
         .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
         .usage = "accept HANDLE [--as partner|mentor]",
         .summary = "accept HANDLE's invitation",
-        .help = "Your next 'cairn sync' brings the log you can now see.\n",
+        .help = "Your next 'cairn sync' brings the log you can now see.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn accept maya\n"
+                "  cairn accept maya --as mentor\n",
 };
 
 const struct cmd cmd_decline_entry = {
@@ -52,7 +64,9 @@ const struct cmd cmd_decline_entry = {
         .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
         .usage = "decline HANDLE [--as partner|mentor]",
         .summary = "decline HANDLE's invitation",
-        .help = "",
+        .help = "EXAMPLES:\n"
+                "  cairn decline carol\n"
+                "  cairn decline maya --as mentor\n",
 };
 
 const struct cmd cmd_people_entry = {
@@ -64,7 +78,11 @@ const struct cmd cmd_people_entry = {
         .help = "  --offline         what the server said at the last sync\n"
                 "Members of your study groups are your partners while you stay.\n"
                 "--json: [{handle, role, since, group}], role partner, mentor\n"
-                "(they mentor you) or mentee (you mentor them).\n",
+                "(they mentor you) or mentee (you mentor them).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn people\n"
+                "  cairn people --offline --json\n",
 };
 
 const struct cmd cmd_drop_entry = {
@@ -74,7 +92,10 @@ const struct cmd cmd_drop_entry = {
         .usage = "drop HANDLE",
         .summary = "end a partnership or mentorship",
         .help = "Also withdraws invitations between you. After their next sync\n"
-                "your log is gone from their machines, and theirs from yours.\n",
+                "your log is gone from their machines, and theirs from yours.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn drop sam\n",
 };
 
 #define PEOPLE_CACHE_KEY "people"

@@ -32,7 +32,12 @@ const struct cmd cmd_predict_entry = {
                 "shows them and your calibration: per confidence band the share\n"
                 "that came true, and the Brier score (mean of (p - outcome)^2;\n"
                 "partly counts 0.5), overall and for the last 8 weeks. A\n"
-                "prediction still open after its week shows as DUE in week.\n",
+                "prediction still open after its week shows as DUE in week.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn predict \"Docker networking will eat an evening\" --confidence 80\n"
+                "  cairn predict ls\n"
+                "  cairn predict resolve c4211078 right --note \"two evenings, in fact\"\n",
 };
 
 const struct cmd cmd_commit_entry = {
@@ -47,7 +52,12 @@ const struct cmd cmd_commit_entry = {
                 "  --hours-per-week H    at least H hours each week\n"
                 "Without an option: your rules and when they were broken. A new\n"
                 "value replaces the old. Partners and mentors see the rule, and\n"
-                "their inbox and mentees say when it is broken.\n",
+                "their inbox and mentees say when it is broken.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn commit --max-gap 2\n"
+                "  cairn commit --hours-per-week 10\n"
+                "  cairn commit\n",
 };
 
 #define PREDICT_DEFAULT_CONF 70

@@ -38,7 +38,12 @@ const struct cmd cmd_report_entry = {
                 "                    since a report is made to be sent)\n"
                 "Hours per week against the plan, the heatmap, time per activity\n"
                 "against the plan's allocation, the plan's timeline, drills\n"
-                "against their time boxes, prediction calibration, sessions.\n",
+                "against their time boxes, prediction calibration, sessions.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn report --out week49.html\n"
+                "  cairn report --format md --weeks 4\n"
+                "  cairn report --user sam --out sam.html\n",
 };
 
 #define REPORT_WEEKS_DEFAULT 8

@@ -31,7 +31,13 @@ const struct cmd cmd_week_entry = {
                 "and comments. Days are the learner's own (the date where each\n"
                 "session was logged); today follows TZ, or $CAIRN_NOW (a date or\n"
                 "an RFC 3339 time). --json: numbers, e.g. days[].minutes,\n"
-                "minutes, target_minutes, streak.\n",
+                "minutes, target_minutes, streak.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn week\n"
+                "  cairn week last\n"
+                "  cairn week 2026-W49 --user sam\n"
+                "  cairn week --json\n",
 };
 
 const struct cmd cmd_streak_entry = {
@@ -41,7 +47,12 @@ const struct cmd cmd_streak_entry = {
         .usage = "streak [--user HANDLE] [--min DURATION]",
         .summary = "days in a row with practice, now and at best",
         .help = "  --min DURATION    what makes a day count (default 15m)\n"
-                "A day the plan's schedule leaves free does not break a run.\n",
+                "A day the plan's schedule leaves free does not break a run.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn streak\n"
+                "  cairn streak --min 30m\n"
+                "  cairn streak --user sam\n",
 };
 
 const struct cmd cmd_heatmap_entry = {
@@ -52,7 +63,12 @@ const struct cmd cmd_heatmap_entry = {
         .summary = "a calendar of the last weeks, shaded by time",
         .help = "  --weeks N         how many weeks (default 26, as many as fit)\n"
                 "Colour and shading only on a terminal without NO_COLOR; plain\n"
-                "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n",
+                "characters otherwise (. none, - <30m, + <1h, * <2h, # 2h+).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn heatmap\n"
+                "  cairn heatmap --weeks 52\n"
+                "  cairn heatmap --user sam --weeks 12\n",
 };
 
 #define HEATMAP_WEEKS_DEFAULT 26

@@ -104,3 +104,13 @@ help_topics_list(FILE *f)
 		fprintf(f, "  %-9s %s\n", help_topics[i].name,
 		        help_topics[i].summary);
 }
+
+size_t
+help_topic_names(const char **out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < N_TOPICS && i < max; i++)
+		out[i] = help_topics[i].name;
+	return i;
+}

@@ -23,27 +23,61 @@ static const struct cmd cmd_help_entry = {
         .flags = 0,
         .usage = "help [COMMAND|TOPIC]",
         .summary = "show help",
-        .help = "",
+        .help = "Without COMMAND: every command, the exit codes and the environment.\n"
+                "Manual pages: cairn(1), cairnd(8), cairn-sync(7), cairn-dates(7).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn help\n"
+                "  cairn help log\n"
+                "  cairn log --help\n",
 };
 
 /* The command list, in the order 'cairn help' shows it. */
 static const struct cmd *const commands[] = {
-        &cmd_init_entry,    &cmd_register_entry, &cmd_login_entry,
-        &cmd_logout_entry,  &cmd_whoami_entry,   &cmd_devices_entry,
-        &cmd_log_entry,     &cmd_start_entry,    &cmd_stop_entry,
-        &cmd_cancel_entry,  &cmd_continue_entry,
-        &cmd_status_entry,  &cmd_ls_entry,       &cmd_show_entry,
-        &cmd_edit_entry,    &cmd_rm_entry,       &cmd_sync_entry,
-        &cmd_plan_entry,    &cmd_week_entry,     &cmd_streak_entry,
-        &cmd_heatmap_entry, &cmd_report_entry,   &cmd_predict_entry,
-        &cmd_commit_entry,  &cmd_invite_entry,   &cmd_invites_entry,
-        &cmd_accept_entry,  &cmd_decline_entry,  &cmd_people_entry,
-        &cmd_drop_entry,    &cmd_feed_entry,     &cmd_comment_entry,
-        &cmd_inbox_entry,   &cmd_mentees_entry,  &cmd_review_entry,
-        &cmd_group_entry,   &cmd_help_entry,
+        &cmd_init_entry,    &cmd_register_entry,   &cmd_login_entry,
+        &cmd_logout_entry,  &cmd_whoami_entry,     &cmd_devices_entry,
+        &cmd_log_entry,     &cmd_start_entry,      &cmd_stop_entry,
+        &cmd_cancel_entry,  &cmd_continue_entry,   &cmd_status_entry,
+        &cmd_ls_entry,      &cmd_show_entry,       &cmd_edit_entry,
+        &cmd_rm_entry,      &cmd_sync_entry,       &cmd_plan_entry,
+        &cmd_week_entry,    &cmd_streak_entry,     &cmd_heatmap_entry,
+        &cmd_report_entry,  &cmd_predict_entry,    &cmd_commit_entry,
+        &cmd_invite_entry,  &cmd_invites_entry,    &cmd_accept_entry,
+        &cmd_decline_entry, &cmd_people_entry,     &cmd_drop_entry,
+        &cmd_feed_entry,    &cmd_comment_entry,    &cmd_inbox_entry,
+        &cmd_mentees_entry, &cmd_review_entry,     &cmd_group_entry,
+        &cmd_help_entry,    &cmd_completion_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd *const *
+cli_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
+
+/* The error for a command name not in the table, with the closest one. */
+static int
+unknown_command(const char *name, int topics_too)
+{
+	const char *names[N_COMMANDS + 16], *hit;
+	const char *what = topics_too ? "command or topic" : "command";
+	size_t i, n;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i]->name;
+	n = N_COMMANDS;
+	if (topics_too)
+		n += help_topic_names(names + n, 16);
+	if ((hit = suggest_closest(name, names, n)) != NULL)
+		return cli_err(CAIRN_EUSAGE,
+		               "unknown %s '%s'; did you mean '%s'?", what,
+		               name, hit);
+	return cli_err(CAIRN_EUSAGE, "unknown %s '%s'; see 'cairn help'", what,
+	               name);
+}
 
 static const struct cmd *
 find_command(const char *name)
@@ -56,6 +90,21 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* The environment cairn reads; cairn(1) says the same. */
+static const char help_environment[] =
+        "ENVIRONMENT:\n"
+        "  CAIRN_HOME     the home (database, config, pinned CA) when --home is\n"
+        "                 not given\n"
+        "  XDG_DATA_HOME  without either, the home is $XDG_DATA_HOME/cairn (an\n"
+        "                 absolute path), else ~/.local/share/cairn\n"
+        "  NO_COLOR       set (to anything): no colour, as when output is not a\n"
+        "                 terminal\n"
+        "  CAIRN_NOW      a date (YYYY-MM-DD) or an RFC 3339 time that stands for\n"
+        "                 now: today, this week and streaks count from it\n"
+        "  PAGER          the pager long output goes through on a terminal\n"
+        "  TZ             the zone days and weeks are counted in (each entry\n"
+        "                 keeps the offset where it was logged)\n";
+
 static void
 usage_all(FILE *f)
 {
@@ -64,8 +113,9 @@ usage_all(FILE *f)
 	fprintf(f, "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
 	           "commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i]->name,
+		fprintf(f, "  %-10s %s\n", commands[i]->name,
 		        commands[i]->summary);
+	fprintf(f, "\n%s", help_environment);
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
 	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
@@ -95,10 +145,7 @@ cmd_help(struct cli *c, int argc, char **argv)
 	    help_topic_show(stdout, argv[1]))
 		return CAIRN_OK;
 	if (cmd == NULL)
-		return cli_err(
-		        CAIRN_EUSAGE,
-		        "unknown command or topic '%s'; see 'cairn help'",
-		        argv[1]);
+		return unknown_command(argv[1], 1);
 	usage_one(stdout, cmd);
 	return CAIRN_OK;
 }
@@ -266,8 +313,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((cli.cmd = find_command(argv[i])) == NULL) {
-		rc = cli_err(CAIRN_EUSAGE,
-		             "unknown command '%s'; see 'cairn help'", argv[i]);
+		rc = unknown_command(argv[i], 0);
 		goto out;
 	}
 	argc -= i;

@@ -215,7 +215,7 @@ ok "cairn help" c A help
 grep -Eq "^  dates +how to write durations, dates and times of day$" "$T/ok.out" ||
     fail "cairn help lists the dates topic" "$(tail -5 "$T/ok.out")"
 pass "cairn help lists the dates topic"
-refused 2 "unknown command or topic 'datez'; see 'cairn help'" help datez
+refused 2 "unknown command or topic 'datez'; did you mean 'dates'?" help datez
 for cmd in log edit; do
 	ok "cairn help $cmd" c A help "$cmd"
 	grep -q "^EXAMPLES:" "$T/ok.out" || fail "cairn help $cmd has EXAMPLES"
