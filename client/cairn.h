@@ -272,6 +272,12 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the whole open transaction, if any; never fails. */
 void store_rollback(struct store *st);
+/*
+ * Ends what store_begin began: commits when rc is CAIRN_OK and returns
+ * what the commit returned; otherwise rolls back and returns rc. The one
+ * tail of every writing transaction.
+ */
+int store_end(struct store *st, int rc);
 
 /* Meta values (text). get: CAIRN_ENOTFOUND when absent, ETOOBIG if long. */
 int store_meta_get(struct store *st, const char *key, char *out, size_t len);

@@ -348,11 +348,10 @@ cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e, int priv,
 	r.priv = priv;
 	if ((rc = entryrec_pack(&r, e)) != CAIRN_OK)
 		goto out;
-	if ((rc = store_begin(c->st)) != CAIRN_OK ||
-	    (also != NULL && (rc = also(c)) != CAIRN_OK) ||
-	    (rc = store_put(c->st, &r)) != CAIRN_OK ||
-	    (rc = store_commit(c->st)) != CAIRN_OK) {
-		store_rollback(c->st);
+	if ((rc = store_begin(c->st)) == CAIRN_OK &&
+	    (also == NULL || (rc = also(c)) == CAIRN_OK))
+		rc = store_put(c->st, &r);
+	if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the entry: %s",
 		             store_errmsg(c->st));
 		goto out;

@@ -165,16 +165,15 @@ cmd_start(struct cli *c, int argc, char **argv)
 	t.started = (uint64_t)now;
 	t.limit = minutes;
 	memcpy(t.item, item_id, sizeof(t.item));
-	if ((rc = store_begin(c->st)) ||
-	    (rc = t.item[0] != '\0'
-	                  ? store_meta_set(c->st, "timer_item", t.item)
-	                  : store_meta_del(c->st, "timer_item")) ||
-	    (rc = store_meta_set(c->st, "timer_activity", t.activity)) ||
-	    (rc = store_meta_set(c->st, "timer_text", t.text)) ||
-	    (rc = store_meta_set_u64(c->st, "timer_started", t.started)) ||
-	    (rc = store_meta_set_u64(c->st, "timer_limit", t.limit)) ||
-	    (rc = store_commit(c->st))) {
-		store_rollback(c->st);
+	if (!(rc = store_begin(c->st)) &&
+	    !(rc = t.item[0] != '\0'
+	                   ? store_meta_set(c->st, "timer_item", t.item)
+	                   : store_meta_del(c->st, "timer_item")) &&
+	    !(rc = store_meta_set(c->st, "timer_activity", t.activity)) &&
+	    !(rc = store_meta_set(c->st, "timer_text", t.text)) &&
+	    !(rc = store_meta_set_u64(c->st, "timer_started", t.started)))
+		rc = store_meta_set_u64(c->st, "timer_limit", t.limit);
+	if ((rc = store_end(c->st, rc))) {
 		return cli_err(CAIRN_ESTORAGE, "cannot save the timer: %s",
 		               store_errmsg(c->st));
 	}

@@ -121,15 +121,12 @@ store_mark_clean(struct store *st, const struct rec *recs, size_t n,
 			goto fail;
 		done += (size_t)sqlite3_changes(st->db);
 	}
+	rc = CAIRN_OK;
+fail:
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (cleaned != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && cleaned != NULL)
 		*cleaned = done;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -312,16 +309,12 @@ store_apply_pull(struct store *st, const struct store_batch *b, size_t *applied,
 	           (rc = store_meta_set(st, "epoch", b->epoch)) != CAIRN_OK) {
 		goto fail;
 	}
+fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
 	sel = clean = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (applied != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && applied != NULL)
 		*applied = count;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
@@ -425,16 +418,12 @@ store_reset(struct store *st, const char *handle, const char *epoch)
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto fail;
-	if ((rc = store_meta_set_u64(st, "cursor", 0)) != CAIRN_OK ||
-	    (rc = store_meta_set(st, "epoch", epoch)) != CAIRN_OK)
-		goto fail;
+	if ((rc = store_meta_set_u64(st, "cursor", 0)) == CAIRN_OK)
+		rc = store_meta_set(st, "epoch", epoch);
+fail:
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	goto out;
-fail:
-	store_rollback(st);
+	rc = store_end(st, rc);
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -505,18 +494,13 @@ store_restamp(struct store *st, const char *device, size_t *n)
 		if (sqlite3_step(upd) != SQLITE_DONE)
 			goto fail;
 	}
-	if (count > 0 && (rc = store_meta_set_u64(st, "hlc", hlc)) != CAIRN_OK)
-		goto fail;
+	rc = count > 0 ? store_meta_set_u64(st, "hlc", hlc) : CAIRN_OK;
+fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	sel = upd = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (n != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && n != NULL)
 		*n = count;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	free(ids);
 	sqlite3_finalize(sel);

@@ -159,6 +159,15 @@ store_rollback(struct store *st)
 	st->depth = 0;
 }
 
+int
+store_end(struct store *st, int rc)
+{
+	if (rc == CAIRN_OK && (rc = store_commit(st)) == CAIRN_OK)
+		return CAIRN_OK;
+	store_rollback(st);
+	return rc;
+}
+
 static int
 store_migrate(struct store *st)
 {
@@ -180,20 +189,16 @@ store_migrate(struct store *st)
 	while (version < STORE_VERSION) {
 		if (store_begin(st) != CAIRN_OK)
 			goto out;
-		if (store_exec(st, migrations[version]) != CAIRN_OK)
-			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		         version + 1);
-		if (store_exec(st, sql) != CAIRN_OK)
-			goto fail;
-		if (store_commit(st) != CAIRN_OK)
-			goto fail;
+		rc = store_exec(st, migrations[version]);
+		if (rc == CAIRN_OK)
+			rc = store_exec(st, sql);
+		if ((rc = store_end(st, rc)) != CAIRN_OK)
+			goto out;
 		version++;
 	}
 	rc = CAIRN_OK;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -507,13 +512,9 @@ store_put(struct store *st, struct rec *r)
 	if ((rc = store_tick(st, &r->hlc)) != CAIRN_OK)
 		goto fail;
 	r->dirty = 1;
-	if ((rc = store_write_row(st, r)) != CAIRN_OK)
-		goto fail;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	goto out;
+	rc = store_write_row(st, r);
 fail:
-	store_rollback(st);
+	rc = store_end(st, rc);
 out:
 	return rc;
 }
@@ -747,14 +748,10 @@ store_drop_cache(struct store *st, const char *handle)
 		rc = CAIRN_ESTORAGE;
 		goto fail;
 	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if ((rc = store_commit(st)) == CAIRN_OK)
-		return CAIRN_OK;
+	rc = CAIRN_OK;
 fail:
 	sqlite3_finalize(s);
-	store_rollback(st);
-	return rc;
+	return store_end(st, rc);
 }
 
 int
