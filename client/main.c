@@ -39,7 +39,7 @@ static const struct cmd *const commands[] = {
         &cmd_accept_entry,  &cmd_decline_entry,  &cmd_people_entry,
         &cmd_drop_entry,    &cmd_feed_entry,     &cmd_comment_entry,
         &cmd_inbox_entry,   &cmd_mentees_entry,  &cmd_review_entry,
-        &cmd_group_entry,   &cmd_help_entry,
+        &cmd_group_entry,   &cmd_undo_entry,     &cmd_help_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
