@@ -1,12 +1,13 @@
 /*
- * cairn sync, as docs/sync.md says: Hello, Auth, push dirty batches until
- * none is left (clearing dirty only for versions unchanged since they were
- * sent), then pull from the saved cursor and epoch until the server has no
- * more, applying each batch together with its cursor in one transaction;
- * then the backfills of people who became visible, each batch with its
- * position; then the people list, cached for the commands that work
- * offline. A reset from the server (unknown cursor or epoch) marks every
- * own record dirty, pushes again and pulls from zero. A server over the
+ * cairn sync, as docs/sync.md says: Hello, Auth, a first pull when there
+ * is anything to push (so entries edited here and elsewhere merge before
+ * they go up), push dirty batches until none is left (clearing dirty only for
+ * versions unchanged since they were sent), then pull from the saved cursor and
+ * epoch until the server has no more, applying each batch together with its
+ * cursor in one transaction; then the backfills of people who became visible,
+ * each batch with its position; then the people list, cached for the commands
+ * that work offline. A reset from the server (unknown cursor or epoch) marks
+ * every own record dirty, pushes again and pulls from zero. A server over the
  * account's quota or with a full disk stops the pushes (the changes stay
  * queued) but not the pull, and the sync ends with its words, exit 6.
  * Versions of an entry edited on two machines merge field by field as

@@ -180,6 +180,15 @@ merge_entry(struct store *st, const struct rec *loc, const struct rec *r,
 		goto out;
 	}
 	entryrec_merge(le, loc, loc->own, ie, r, &m);
+	/*
+	 * An edit of ours lost, and nobody to tell (a live event of 'feed
+	 * --follow', which saves no position): leave it for the next sync,
+	 * which pulls the version again and says so.
+	 */
+	if (m.lost != 0 && b->lost == NULL) {
+		rc = CAIRN_OK;
+		goto out;
+	}
 	say_lost(b, r, m.lost);
 	if (m.take_loc == 0 && cmp > 0) {
 		rc = store_pulled(st, r, loc->own & ~m.take_in, stored);
@@ -516,9 +525,10 @@ out:
 /*
  * A re-stamped entry's clocks move with its version: the fields that
  * changed at the old hlc changed at the new one, and the body says the
- * clocks are for the new hlc. Writes the new body into *body (NULL when
- * there is nothing to rewrite: not an entry, a tombstone, or a body
- * without clocks of its own).
+ * clocks are for the new hlc. Reads record id into *h (the caller
+ * releases it) with the new body, or none (h->body NULL) when there is
+ * nothing to rewrite: not an entry, a tombstone, or a body without clocks
+ * of its own. h->hlc stays the old hlc.
  */
 static int
 restamp_entry(struct store *st, const char *id, uint64_t hlc, struct rec *h)
@@ -534,13 +544,11 @@ restamp_entry(struct store *st, const char *id, uint64_t hlc, struct rec *h)
 	if (h->kind != CAIRN__KIND__KIND_ENTRY || h->deleted ||
 	    (e = entryrec_unpack(h)) == NULL) {
 		rec_release(h);
-		h->hlc = old;
 		return CAIRN_OK;
 	}
 	if (e->clocks_for != old) {
 		cairn__entry__free_unpacked(e, NULL);
 		rec_release(h);
-		h->hlc = old;
 		return CAIRN_OK;
 	}
 	entryrec_clocks(e, old, &c);
@@ -549,7 +557,6 @@ restamp_entry(struct store *st, const char *id, uint64_t hlc, struct rec *h)
 			c.hlc[f] = hlc;
 	rc = entryrec_pack_clocks(h, e, NULL, 0, &c, hlc);
 	cairn__entry__free_unpacked(e, NULL);
-	h->hlc = old;
 	return rc;
 }
 
