@@ -138,6 +138,7 @@ extern const struct cmd cmd_mentees_entry;
 extern const struct cmd cmd_review_entry;
 extern const struct cmd cmd_completion_entry;
 extern const struct cmd cmd_group_entry;
+extern const struct cmd cmd_undo_entry;
 
 /*
  * Parses the options of a command with getopt_long (argv[0] is the command
@@ -247,6 +248,9 @@ struct rec {
 	int dirty;        /* 1 written here, 2 to push again as is; 0 synced */
 	uint64_t seq;     /* the server's seq, in a pulled batch only */
 	uint64_t arrived; /* local order of arrival from others, 0 if mine */
+	/* An entry's fields (bit ENTRY_FIELD_*) whose value this home wrote:
+	 * a pulled edit that replaces one of them unseen is said. Local. */
+	unsigned own;
 };
 
 /*
@@ -290,6 +294,12 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the whole open transaction, if any; never fails. */
 void store_rollback(struct store *st);
+/*
+ * Ends what store_begin began: commits when rc is CAIRN_OK and returns
+ * what the commit returned; otherwise rolls back and returns rc. The one
+ * tail of every writing transaction.
+ */
+int store_end(struct store *st, int rc);
 
 /* Meta values (text). get: CAIRN_ENOTFOUND when absent, ETOOBIG if long. */
 int store_meta_get(struct store *st, const char *key, char *out, size_t len);
@@ -307,6 +317,17 @@ int store_device(struct store *st, char out[CLI_DEVICE_MAX + 1]);
  * borrowed.
  */
 int store_put(struct store *st, struct rec *r);
+#define STORE_PUT_NO_JOURNAL 0x01 /* not an undoable change (undo's own) */
+/*
+ * store_put with flags. Every store_put records the record's previous
+ * state in the undo journal under its transaction's group, unless
+ * STORE_PUT_NO_JOURNAL. An entry's field clocks are set here (docs/sync.md,
+ * "Per-field merge"): the fields whose value differs from the previous
+ * head take the new hlc, the others keep theirs.
+ */
+int store_put_flags(struct store *st, struct rec *r, int flags);
+/* The head version of record id, tombstones included. CAIRN_ENOTFOUND. */
+int store_head(struct store *st, const char *id, struct rec *out);
 /*
  * Finds the live (not deleted) record whose id starts with prefix (at
  * least 6 characters): CAIRN_ENOTFOUND, CAIRN_EAMBIGUOUS. On success *out
@@ -389,6 +410,15 @@ struct store_batch {
 	const char *backfill; /* a backfill's subject, or NULL */
 	int done;             /* a backfill's last batch */
 	int merge_only;       /* a live event: no position to save */
+	/*
+	 * Called for each field of an own entry that a pulled version
+	 * replaced when this home had changed it and the writer had not seen
+	 * that change (may be NULL): the record, the field (ENTRY_FIELD_*)
+	 * and the device of the version that won.
+	 */
+	void (*lost)(void *arg, const char *id, int field, const char *device);
+	void *lost_arg;
+	uint64_t *merged; /* adds merged versions written (may be NULL) */
 };
 
 /*
@@ -408,6 +438,29 @@ int store_backfill_next(struct store *st, char subject[HANDLE_MAX + 1],
 /* Moves a backfill past after, or removes it when done. */
 int store_backfill_advance(struct store *st, const char *subject,
                            uint64_t after, int done);
+/*
+ * The undo journal (client/store/store-undo.c): each command's writes
+ * form a group; the newest STORE_UNDO_GROUPS groups are kept.
+ */
+#define STORE_UNDO_GROUPS 100
+struct undo_item {
+	char id[UUID_LEN + 1];
+	int kind;
+	int existed;      /* 0: the change created the record */
+	struct rec prev;  /* the state before the change (body owned) */
+	struct rec after; /* what the change wrote: body, deleted, priv */
+	unsigned fields;  /* entry fields the change changed */
+};
+/*
+ * The newest group of the journal in *items (caller frees with
+ * store_undo_free), its number in *grp. CAIRN_ENOTFOUND when empty.
+ */
+int store_undo_last(struct store *st, int64_t *grp, struct undo_item **items,
+                    size_t *n);
+void store_undo_free(struct undo_item *items, size_t n);
+/* Removes group grp from the journal. */
+int store_undo_drop(struct store *st, int64_t grp);
+
 /* Clears dirty of record id (a refused comment). CAIRN_ENOTFOUND. */
 int store_set_clean(struct store *st, const char *id);
 /*
@@ -541,6 +594,51 @@ Cairn__Entry *entryrec_copy(const Cairn__Entry *e);
 int rec_derive(struct rec *r);
 /* Packs m into r->body (previous body freed) and derives r's fields. */
 int rec_pack_body(struct rec *r, const ProtobufCMessage *m);
+
+/*
+ * Per-field clocks of an entry version (docs/sync.md, "Per-field merge"),
+ * indexed by ENTRY_FIELD_* (0 unused): when each field last changed, and
+ * the clock of the value that change replaced.
+ */
+struct entry_clocks {
+	uint64_t hlc[ENTRY_FIELDS + 1];
+	uint64_t base[ENTRY_FIELDS + 1];
+};
+/*
+ * Reads the clocks of e, the body of the version hlc. A body without
+ * clocks for hlc (an older client's) reads as every field changed at hlc.
+ */
+void entryrec_clocks(const Cairn__Entry *e, uint64_t hlc,
+                     struct entry_clocks *c);
+/* 1 if field f holds the same value in a and b (with their private flags). */
+int entryrec_field_equal(const Cairn__Entry *a, int apriv,
+                         const Cairn__Entry *b, int bpriv, int f);
+/*
+ * Packs into r->body the entry e with the fields in mask (bits
+ * ENTRY_FIELD_*) taken from src, carrying clocks c written for the
+ * version marker (r's hlc). e and src are borrowed, unknown fields of e
+ * included. Sets r->at.
+ */
+int entryrec_pack_clocks(struct rec *r, const Cairn__Entry *e,
+                         const Cairn__Entry *src, unsigned mask,
+                         const struct entry_clocks *c, uint64_t marker);
+/* What entryrec_merge found. */
+struct entry_merge {
+	struct entry_clocks c; /* each field's winning clock */
+	unsigned from_in;      /* fields the incoming version won */
+	unsigned take_in;      /* of those, values that differ from local */
+	unsigned take_loc;     /* fields local won, values that differ */
+	unsigned lost;         /* take_in fields own held, written unseen */
+	int priv;              /* the merged private flag */
+};
+/*
+ * Merges two versions of one entry field by field: the greater field
+ * clock wins, a tie goes to the greater version (hlc_version_cmp). loc
+ * and in are the bodies of lr and ir; own is lr's own-field bits.
+ */
+void entryrec_merge(const Cairn__Entry *loc, const struct rec *lr, unsigned own,
+                    const Cairn__Entry *in, const struct rec *ir,
+                    struct entry_merge *m);
 
 /* ------------------------------------------------------------------ */
 /* plan/plan-tree.c: a plan as records (one Plan, one PlanItem per    */
@@ -1043,6 +1141,13 @@ int cmd_sync(struct cli *c, int argc, char **argv);
  * bounds and deriving its fields. CAIRN_EPROTO if malformed.
  */
 int sync_from_wire(const Cairn__Record *w, struct rec *r);
+/*
+ * A device's name as this home last heard it from the server (cached by
+ * sync), else its first 8 characters; "another machine" for NULL or "".
+ */
+void sync_device_name(struct cli *c, const char *id, char *out, size_t len);
+/* cmd-undo.c */
+int cmd_undo(struct cli *c, int argc, char **argv);
 /* cmd-people.c */
 int cmd_invite(struct cli *c, int argc, char **argv);
 int cmd_invites(struct cli *c, int argc, char **argv);

@@ -109,10 +109,11 @@ save_session(struct cli *c, const Cairn__Session *s)
 	} else if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND) {
 		goto fail;
 	}
-	if ((rc = store_meta_set(c->st, "handle", s->handle)) ||
-	    (rc = store_meta_set(c->st, "device_id", s->device_id)) ||
-	    (rc = store_meta_set(c->st, "token", tok)) ||
-	    (rc = store_claim(c->st, s->handle)) || (rc = store_commit(c->st)))
+	if (!(rc = store_meta_set(c->st, "handle", s->handle)) &&
+	    !(rc = store_meta_set(c->st, "device_id", s->device_id)) &&
+	    !(rc = store_meta_set(c->st, "token", tok)))
+		rc = store_claim(c->st, s->handle);
+	if ((rc = store_end(c->st, rc)))
 		goto fail;
 	explicit_bzero(tok, sizeof(tok));
 	snprintf(c->handle, sizeof(c->handle), "%s", s->handle);
@@ -249,16 +250,14 @@ forget_device(struct cli *c)
 {
 	int rc;
 
-	if ((rc = store_begin(c->st)) != CAIRN_OK)
-		goto fail;
-	if ((rc = store_meta_del(c->st, "token")) ||
-	    (rc = store_meta_del(c->st, "device_id")) ||
-	    (rc = store_commit(c->st)))
+	if (!(rc = store_begin(c->st)) &&
+	    !(rc = store_meta_del(c->st, "token")))
+		rc = store_meta_del(c->st, "device_id");
+	if ((rc = store_end(c->st, rc)))
 		goto fail;
 	c->token_len = 0;
 	return CAIRN_OK;
 fail:
-	store_rollback(c->st);
 	return cli_err(CAIRN_ESTORAGE, "cannot forget the token: %s",
 	               store_errmsg(c->st));
 }

@@ -763,11 +763,10 @@ cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e, int priv,
 	r.priv = priv;
 	if ((rc = entryrec_pack(&r, e)) != CAIRN_OK)
 		goto out;
-	if ((rc = store_begin(c->st)) != CAIRN_OK ||
-	    (also != NULL && (rc = also(c)) != CAIRN_OK) ||
-	    (rc = store_put(c->st, &r)) != CAIRN_OK ||
-	    (rc = store_commit(c->st)) != CAIRN_OK) {
-		store_rollback(c->st);
+	if ((rc = store_begin(c->st)) == CAIRN_OK &&
+	    (also == NULL || (rc = also(c)) == CAIRN_OK))
+		rc = store_put(c->st, &r);
+	if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the entry: %s",
 		             store_errmsg(c->st));
 		goto out;
@@ -891,20 +890,21 @@ out:
 	return rc;
 }
 
-/* 1 if e packs to the bytes of r's body: an edit that changes nothing. */
+/*
+ * 1 if e holds the values of r's entry u in every field (the private flag
+ * included): an edit that changes nothing. Compared field by field, so the
+ * clocks a body carries (docs/sync.md) do not count as a change.
+ */
 static int
-same_body(const Cairn__Entry *e, const struct rec *r)
+same_fields(const Cairn__Entry *e, int priv, const Cairn__Entry *u,
+            const struct rec *r)
 {
-	size_t len = cairn__entry__get_packed_size(e);
-	uint8_t *buf;
-	int same;
+	int f;
 
-	if (len != r->body_len || (buf = malloc(len + 1)) == NULL)
-		return 0;
-	cairn__entry__pack(e, buf);
-	same = len == 0 || memcmp(buf, r->body, len) == 0;
-	free(buf);
-	return same;
+	for (f = 1; f <= ENTRY_FIELDS; f++)
+		if (!entryrec_field_equal(e, priv, u, r->priv, f))
+			return 0;
+	return 1;
 }
 
 int
@@ -943,7 +943,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	priv = o.priv >= 0 ? o.priv : r.priv;
 	/* The same values again: no new version to store and sync. */
-	if (priv == r.priv && same_body(e, &r)) {
+	if (same_fields(e, priv, u, &r)) {
 		if (c->json) {
 			if ((doc = out_entry_json(&r)) != NULL)
 				json_object_set_new(doc, "changed",

@@ -329,10 +329,7 @@ cmd_review(struct cli *c, int argc, char **argv)
 		    (rc = rec_pack_body(&rc_rec, &cm.base)) == CAIRN_OK)
 			rc = store_put(c->st, &rc_rec);
 	}
-	if (rc == CAIRN_OK)
-		rc = store_commit(c->st);
-	if (rc != CAIRN_OK) {
-		store_rollback(c->st);
+	if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the review: %s",
 		             store_errmsg(c->st));
 		goto out;

@@ -280,11 +280,10 @@ plan_import(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!dry_run) {
-		if ((rc = store_begin(c->st)) != CAIRN_OK ||
-		    (rc = ptree_store(c->st, t)) != CAIRN_OK ||
-		    (rc = store_meta_set(c->st, "active_plan", t->id)) ||
-		    (rc = store_commit(c->st)) != CAIRN_OK) {
-			store_rollback(c->st);
+		if ((rc = store_begin(c->st)) == CAIRN_OK &&
+		    (rc = ptree_store(c->st, t)) == CAIRN_OK)
+			rc = store_meta_set(c->st, "active_plan", t->id);
+		if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 			rc = cli_err(rc, "cannot store the plan: %s",
 			             store_errmsg(c->st));
 			goto out;
@@ -424,9 +423,9 @@ plan_mark(struct cli *c, int argc, char **argv, int done)
 			continue;
 		t->items[idx[i]].m->done = done != 0;
 		if ((rc = ptree_put_item(c->st, t, (size_t)idx[i])) != CAIRN_OK)
-			goto fail;
+			break;
 	}
-	if ((rc = store_commit(c->st)) != CAIRN_OK)
+	if ((rc = store_end(c->st, rc)) != CAIRN_OK)
 		goto fail;
 	if (c->json && (a = json_array()) == NULL) {
 		rc = CAIRN_ENOMEM;
@@ -453,7 +452,6 @@ plan_mark(struct cli *c, int argc, char **argv, int done)
 	}
 	goto out;
 fail:
-	store_rollback(c->st);
 	rc = cli_err(rc, "cannot store the change: %s", store_errmsg(c->st));
 out:
 	json_decref(a);

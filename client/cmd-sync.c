@@ -1,15 +1,19 @@
 /*
- * cairn sync, as docs/sync.md says: Hello, Auth, push dirty batches until
- * none is left (clearing dirty only for versions unchanged since they were
- * sent), then pull from the saved cursor and epoch until the server has no
- * more, applying each batch together with its cursor in one transaction;
- * then the backfills of people who became visible, each batch with its
- * position; then the people list, cached for the commands that work
- * offline. A reset from the server (unknown cursor or epoch) marks every
- * own record dirty, pushes again and pulls from zero. A server over the
+ * cairn sync, as docs/sync.md says: Hello, Auth, a first pull when there
+ * is anything to push (so entries edited here and elsewhere merge before
+ * they go up), push dirty batches until none is left (clearing dirty only for
+ * versions unchanged since they were sent), then pull from the saved cursor and
+ * epoch until the server has no more, applying each batch together with its
+ * cursor in one transaction; then the backfills of people who became visible,
+ * each batch with its position; then the people list, cached for the commands
+ * that work offline. A reset from the server (unknown cursor or epoch) marks
+ * every own record dirty, pushes again and pulls from zero. A server over the
  * account's quota or with a full disk stops the pushes (the changes stay
  * queued) but not the pull, and the sync ends with its words, exit 6.
- * Ctrl-C stops between batches.
+ * Versions of an entry edited on two machines merge field by field as
+ * they are pulled; a merge that neither side had is pushed in the same
+ * run, and an edit of this home that another replaced unseen is said,
+ * one line per field. Ctrl-C stops between batches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,13 +37,24 @@ const struct cmd cmd_sync_entry = {
         .usage = "sync",
         .summary = "push local changes, then pull everyone else's",
         .help = "Progress is shown on a terminal. Ctrl-C stops after the current\n"
-                "batch; run sync again to continue.\n",
+                "batch; run sync again to continue.\n"
+                "An entry edited on two machines keeps both edits when they touch\n"
+                "different fields. When both changed the same field, the later\n"
+                "edit wins, and the machine whose edit lost says so:\n"
+                "  396cad48: text from desktop replaced yours\n"
+                "'cairn undo' takes back this machine's last change.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn sync\n"
+                "  cairn --json sync\n",
 };
 
 #define SYNC_RESETS_MAX 2 /* resets one sync accepts before giving up */
 #define SYNC_STUCK_MAX 3  /* pushes in a row that may clean nothing */
 #define SYNC_EPOCH_MAX 64
 #define SYNC_REFUSED_MAX 100 /* undeliverable comments set aside per sync */
+#define SYNC_LOST_MAX 1000   /* "replaced yours" lines one sync keeps */
+#define DEVICES_CACHE_KEY "devices"
 
 struct sync {
 	struct cli *c;
@@ -53,6 +68,10 @@ struct sync {
 	int held;                  /* EQUOTA or ESERVERFULL: pushes wait */
 	char held_msg[ERRBUF_MAX]; /* the server's words for it */
 	json_t *shared, *unshared; /* handles granted and revoked */
+	json_t *lost;              /* own edits another replaced unseen */
+	uint64_t merged;           /* merged versions written by the pull */
+	int new_device;            /* a version from a device not cached */
+	Cairn__DevicesOk *devices; /* the cached device list, or NULL */
 	/* CAIRN_TEST_KILL: which event, and the count that kills (or, for
 	 * sigint-push-ack, interrupts as Ctrl-C would). */
 	int kill_push, kill_pull, int_push;
@@ -399,6 +418,110 @@ note_handle(json_t **list, const char *h)
 	json_array_append_new(*list, json_string(h));
 }
 
+/* The device id in d, or NULL. */
+static const Cairn__Device *
+device_find(const Cairn__DevicesOk *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->n_devices; i++)
+		if (d->devices[i]->id != NULL &&
+		    strcmp(d->devices[i]->id, id) == 0)
+			return d->devices[i];
+	return NULL;
+}
+
+/* The cached device list, or NULL before the first sync that saved one. */
+static Cairn__DevicesOk *
+devices_load(struct cli *c)
+{
+	Cairn__DevicesOk *d = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (store_cache_get(c->st, DEVICES_CACHE_KEY, &buf, &len) == CAIRN_OK)
+		d = cairn__devices_ok__unpack(NULL, len, buf);
+	free(buf);
+	return d;
+}
+
+void
+sync_device_name(struct cli *c, const char *id, char *out, size_t len)
+{
+	Cairn__DevicesOk *d;
+	const Cairn__Device *dv;
+
+	if (id == NULL || id[0] == '\0') {
+		snprintf(out, len, "another machine");
+		return;
+	}
+	d = devices_load(c);
+	dv = device_find(d, id);
+	if (dv != NULL && dv->name != NULL && dv->name[0] != '\0')
+		snprintf(out, len, "%s", dv->name);
+	else
+		snprintf(out, len, "%.8s", id);
+	if (d != NULL)
+		cairn__devices_ok__free_unpacked(d, NULL);
+}
+
+/*
+ * Asks for this account's devices and caches them, so the names of the
+ * machines whose edits arrive can be said, offline too (undo). Only
+ * when a version came from a device the cache does not know.
+ */
+static int
+devices_refresh(struct sync *s)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__DevicesList dl = CAIRN__DEVICES_LIST__INIT;
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	req.body_case = CAIRN__REQUEST__BODY_DEVICES;
+	req.devices = &dl;
+	if ((rc = net_call(s->n, &req, &resp, &err)) != CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	if (resp->body_case != CAIRN__RESPONSE__BODY_DEVICES ||
+	    resp->devices == NULL) {
+		rc = cli_err(CAIRN_EPROTO, "the server sent no device list");
+		goto out;
+	}
+	len = cairn__devices_ok__get_packed_size(resp->devices);
+	if ((buf = malloc(len > 0 ? len : 1)) == NULL) {
+		rc = CAIRN_ENOMEM;
+		goto out;
+	}
+	cairn__devices_ok__pack(resp->devices, buf);
+	if ((rc = store_cache_put(s->c->st, DEVICES_CACHE_KEY, buf, len)))
+		rc = cli_err(rc, "cannot save the device list: %s",
+		             store_errmsg(s->c->st));
+out:
+	free(buf);
+	msg_free_response(resp);
+	return rc;
+}
+
+/* A field of an own entry that a pulled edit replaced unseen. */
+static void
+on_lost(void *arg, const char *id, int field, const char *device)
+{
+	struct sync *s = arg;
+	json_t *o;
+
+	if (s->lost == NULL && (s->lost = json_array()) == NULL)
+		return;
+	if (json_array_size(s->lost) >= SYNC_LOST_MAX)
+		return;
+	o = json_pack("{s:s, s:s, s:s}", "id", id, "field",
+	              entry_field_name(field), "device", device);
+	if (o != NULL)
+		json_array_append_new(s->lost, o);
+}
+
 /*
  * Applies one PullOk: its records, access events and position in one
  * transaction. backfill is the subject of a backfill, or NULL.
@@ -456,6 +579,14 @@ apply_batch(struct sync *s, const Cairn__PullOk *p, const char *epoch,
 	b.epoch = epoch;
 	b.backfill = backfill;
 	b.done = !p->more;
+	b.lost = on_lost;
+	b.lost_arg = s;
+	b.merged = &s->merged;
+	for (i = 0; i < n && !s->new_device; i++)
+		if (strcmp(recs[i].owner, s->c->handle) == 0 &&
+		    strcmp(recs[i].device, s->c->device) != 0 &&
+		    device_find(s->devices, recs[i].device) == NULL)
+			s->new_device = 1;
 	if ((rc = store_apply_pull(s->c->st, &b, &applied, &forgot)) !=
 	    CAIRN_OK) {
 		rc = cli_err(rc, "cannot store pulled records: %s",
@@ -666,12 +797,29 @@ sync_held(struct sync *s)
 static int
 sync_run(struct sync *s)
 {
-	int rc, reset, resets = 0;
+	uint64_t dirty = 0;
+	int rc, reset = 0, resets = 0;
 
 	if ((rc = cli_net_open(s->c, 1, &s->n)) != CAIRN_OK)
 		return rc;
 	if (net_max_batch(s->n) < s->batch)
 		s->batch = net_max_batch(s->n);
+	s->devices = devices_load(s->c);
+	/*
+	 * With local changes to push, pull first: an entry edited here and
+	 * on another machine merges before the push, so what goes up holds
+	 * both edits and the other machine has them at its next sync (A, B,
+	 * A converge). Pushing first would let this version replace the
+	 * other on the server unseen, and a merge would wait for the other
+	 * machine's next sync.
+	 */
+	if ((rc = store_count_dirty(s->c->st, &dirty)) != CAIRN_OK)
+		return cli_err(rc, "cannot read local changes: %s",
+		               store_errmsg(s->c->st));
+	if (dirty > 0 && (rc = pull_all(s, &reset)) != CAIRN_OK)
+		return rc;
+	if (reset)
+		resets++;
 	for (;;) {
 		rc = push_all(s);
 		if (rc == CAIRN_EQUOTA || rc == CAIRN_ESERVERFULL) {
@@ -687,8 +835,24 @@ sync_run(struct sync *s)
 			        CAIRN_EPROTO,
 			        "the server keeps asking for a reset; try again");
 	}
+	/*
+	 * Merges the pull wrote (edits of two machines, each keeping its
+	 * fields) go up now, so the other machine has them at its next sync.
+	 */
+	if (s->merged > 0 && !s->held) {
+		rc = push_all(s);
+		if (rc == CAIRN_EQUOTA || rc == CAIRN_ESERVERFULL) {
+			sync_hold(s, rc);
+			rc = CAIRN_OK;
+		}
+		if (rc != CAIRN_OK)
+			return rc;
+	}
 	if ((rc = backfill_all(s)) != CAIRN_OK ||
 	    (rc = people_refresh(s)) != CAIRN_OK)
+		return rc;
+	if ((s->new_device || (s->lost != NULL && s->devices == NULL)) &&
+	    (rc = devices_refresh(s)) != CAIRN_OK)
 		return rc;
 	if (s->held)
 		return sync_held(s);
@@ -755,6 +919,43 @@ sync_say_people(const struct sync *s)
 		       (unsigned long long)s->refused);
 }
 
+/* Adds each replaced field's device name, for --json. */
+static void
+name_lost(struct sync *s)
+{
+	char name[DEVICE_NAME_MAX + 1];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(s->lost, i, v)
+	{
+		sync_device_name(
+		        s->c, json_string_value(json_object_get(v, "device")),
+		        name, sizeof(name));
+		json_object_set_new(v, "device_name", json_string(name));
+	}
+}
+
+/* One line per field of this home's edits that another one replaced. */
+static void
+sync_say_lost(struct sync *s)
+{
+	char name[DEVICE_NAME_MAX + 1], sid[9];
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(s->lost, i, v)
+	{
+		sync_device_name(
+		        s->c, json_string_value(json_object_get(v, "device")),
+		        name, sizeof(name));
+		printf("%s: %s from %s replaced yours\n",
+		       out_short_id(json_string_value(json_object_get(v, "id")),
+		                    sid),
+		       json_string_value(json_object_get(v, "field")), name);
+	}
+}
+
 int
 cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -795,21 +996,29 @@ cmd_sync(struct cli *c, int argc, char **argv)
 			s.shared = json_array();
 		if (s.unshared == NULL)
 			s.unshared = json_array();
+		if (s.lost == NULL)
+			s.lost = json_array();
+		name_lost(&s);
 		rc = out_json(json_pack(
-		        "{s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "pushed",
-		        (json_int_t)s.pushed, "pulled",
+		        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O, s:O, s:O}",
+		        "pushed", (json_int_t)s.pushed, "pulled",
 		        (json_int_t)(s.pulled + s.backfilled), "backfilled",
 		        (json_int_t)s.backfilled, "forgot",
 		        (json_int_t)s.forgot, "undelivered",
 		        (json_int_t)s.refused, "cursor", (json_int_t)s.cursor,
-		        "shared", s.shared, "unshared", s.unshared));
+		        "merged", (json_int_t)s.merged, "shared", s.shared,
+		        "unshared", s.unshared, "replaced", s.lost));
 		goto out;
 	}
 	printf("pushed %llu, pulled %llu\n", (unsigned long long)s.pushed,
 	       (unsigned long long)(s.pulled + s.backfilled));
 	sync_say_people(&s);
+	sync_say_lost(&s);
 out:
+	if (s.devices != NULL)
+		cairn__devices_ok__free_unpacked(s.devices, NULL);
 	json_decref(s.shared);
 	json_decref(s.unshared);
+	json_decref(s.lost);
 	return rc;
 }

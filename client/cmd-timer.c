@@ -343,11 +343,10 @@ timer_put(struct cli *c, const struct timers *ts, const struct timer *t)
 	r.priv = 1; /* the learner's own machines only */
 	if ((rc = store_begin(c->st)) != CAIRN_OK)
 		goto out;
-	if ((rc = rec_pack_body(&r, &m.base)) != CAIRN_OK ||
-	    (rc = store_put(c->st, &r)) != CAIRN_OK ||
-	    (rc = timer_legacy_clear(c)) != CAIRN_OK ||
-	    (rc = store_commit(c->st)) != CAIRN_OK)
-		store_rollback(c->st);
+	if ((rc = rec_pack_body(&r, &m.base)) == CAIRN_OK &&
+	    (rc = store_put(c->st, &r)) == CAIRN_OK)
+		rc = timer_legacy_clear(c);
+	rc = store_end(c->st, rc);
 out:
 	rec_release(&r);
 	return rc;
@@ -667,11 +666,10 @@ cmd_stop(struct cli *c, int argc, char **argv)
 		t.id[0] = '\0';
 		timer_device_name(c, t.device_name);
 	}
-	if ((rc = store_begin(c->st)) != CAIRN_OK ||
-	    (rc = store_put(c->st, &r)) != CAIRN_OK ||
-	    (rc = timer_put(c, &ts, &t)) != CAIRN_OK ||
-	    (rc = store_commit(c->st)) != CAIRN_OK) {
-		store_rollback(c->st);
+	if ((rc = store_begin(c->st)) == CAIRN_OK &&
+	    (rc = store_put(c->st, &r)) == CAIRN_OK)
+		rc = timer_put(c, &ts, &t);
+	if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the entry: %s",
 		             store_errmsg(c->st));
 		goto out;

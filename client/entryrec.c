@@ -10,6 +10,7 @@
 
 #include "cairn.h"
 #include "err.h"
+#include "hlc.h"
 
 Cairn__Entry *
 entryrec_unpack(const struct rec *r)
@@ -185,4 +186,184 @@ rec_pack_body(struct rec *r, const ProtobufCMessage *m)
 	r->body = body;
 	r->body_len = len;
 	return rec_derive(r);
+}
+
+/*
+ * Per-field clocks and the merge of two versions of one entry
+ * (SYNC-CASES 14, docs/sync.md "Per-field merge").
+ */
+
+void
+entryrec_clocks(const Cairn__Entry *e, uint64_t hlc, struct entry_clocks *c)
+{
+	const Cairn__Entry__FieldClock *fc;
+	size_t i;
+	int f;
+
+	for (f = 0; f <= ENTRY_FIELDS; f++) {
+		c->hlc[f] = hlc;
+		c->base[f] = 0;
+	}
+	/* Not written for this version: an older client's whole record. */
+	if (e == NULL || e->clocks_for != hlc)
+		return;
+	for (i = 0; i < e->n_clocks; i++) {
+		fc = e->clocks[i];
+		if (fc == NULL || fc->field < 1 || fc->field > ENTRY_FIELDS)
+			continue;
+		c->hlc[fc->field] = fc->hlc;
+		c->base[fc->field] = fc->replaced;
+	}
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+int
+entryrec_field_equal(const Cairn__Entry *a, int apriv, const Cairn__Entry *b,
+                     int bpriv, int f)
+{
+	size_t i;
+
+	switch (f) {
+	case ENTRY_FIELD_DURATION:
+		return a->minutes == b->minutes &&
+		       a->limit_minutes == b->limit_minutes &&
+		       !a->beaten == !b->beaten;
+	case ENTRY_FIELD_ACTIVITY:
+		return str_eq(a->activity, b->activity);
+	case ENTRY_FIELD_TEXT:
+		return str_eq(a->text, b->text);
+	case ENTRY_FIELD_WHEN:
+		return a->started_at == b->started_at &&
+		       a->utc_offset == b->utc_offset;
+	case ENTRY_FIELD_ITEM:
+		return str_eq(a->item, b->item);
+	case ENTRY_FIELD_SKILLS:
+		if (a->n_skills != b->n_skills)
+			return 0;
+		for (i = 0; i < a->n_skills; i++)
+			if (!str_eq(a->skills[i], b->skills[i]))
+				return 0;
+		return 1;
+	case ENTRY_FIELD_METRICS:
+		if (a->n_metrics != b->n_metrics)
+			return 0;
+		for (i = 0; i < a->n_metrics; i++)
+			if (!str_eq(a->metrics[i]->key, b->metrics[i]->key) ||
+			    a->metrics[i]->value != b->metrics[i]->value)
+				return 0;
+		return 1;
+	case ENTRY_FIELD_PRIVATE:
+		return !apriv == !bpriv;
+	default:
+		return 1;
+	}
+}
+
+/* Points field f of the view dst at src's (borrowed). */
+static void
+field_borrow(Cairn__Entry *dst, const Cairn__Entry *src, int f)
+{
+	switch (f) {
+	case ENTRY_FIELD_DURATION:
+		dst->minutes = src->minutes;
+		dst->limit_minutes = src->limit_minutes;
+		dst->beaten = src->beaten;
+		break;
+	case ENTRY_FIELD_ACTIVITY:
+		dst->activity = src->activity;
+		break;
+	case ENTRY_FIELD_TEXT:
+		dst->text = src->text;
+		break;
+	case ENTRY_FIELD_WHEN:
+		dst->started_at = src->started_at;
+		dst->utc_offset = src->utc_offset;
+		break;
+	case ENTRY_FIELD_ITEM:
+		dst->item = src->item;
+		break;
+	case ENTRY_FIELD_SKILLS:
+		dst->n_skills = src->n_skills;
+		dst->skills = src->skills;
+		break;
+	case ENTRY_FIELD_METRICS:
+		dst->n_metrics = src->n_metrics;
+		dst->metrics = src->metrics;
+		break;
+	default: /* private is the record's flag */
+		break;
+	}
+}
+
+int
+entryrec_pack_clocks(struct rec *r, const Cairn__Entry *e,
+                     const Cairn__Entry *src, unsigned mask,
+                     const struct entry_clocks *c, uint64_t marker)
+{
+	Cairn__Entry__FieldClock fcs[ENTRY_FIELDS], *ptrs[ENTRY_FIELDS];
+	Cairn__Entry v = *e; /* a view: every pointer borrowed */
+	size_t n = 0;
+	int f;
+
+	for (f = 1; f <= ENTRY_FIELDS; f++) {
+		if (src != NULL && (mask & (1u << f)))
+			field_borrow(&v, src, f);
+		/* A field that changed in this version goes unlisted. */
+		if (c->hlc[f] == marker && c->base[f] == 0)
+			continue;
+		cairn__entry__field_clock__init(&fcs[n]);
+		fcs[n].field = (uint32_t)f;
+		fcs[n].hlc = c->hlc[f];
+		fcs[n].replaced = c->base[f];
+		ptrs[n] = &fcs[n];
+		n++;
+	}
+	v.n_clocks = n;
+	v.clocks = n > 0 ? ptrs : NULL;
+	v.clocks_for = marker;
+	return entryrec_pack(r, &v);
+}
+
+void
+entryrec_merge(const Cairn__Entry *loc, const struct rec *lr, unsigned own,
+               const Cairn__Entry *in, const struct rec *ir,
+               struct entry_merge *m)
+{
+	struct entry_clocks cl, ci;
+	unsigned bit;
+	int f, cmp, win;
+
+	memset(m, 0, sizeof(*m));
+	entryrec_clocks(loc, lr->hlc, &cl);
+	entryrec_clocks(in, ir->hlc, &ci);
+	cmp = hlc_version_cmp(ir->hlc, ir->device, lr->hlc, lr->device);
+	for (f = 1; f <= ENTRY_FIELDS; f++) {
+		bit = 1u << f;
+		win = ci.hlc[f] > cl.hlc[f] ||
+		      (ci.hlc[f] == cl.hlc[f] && cmp > 0);
+		if (!win) {
+			m->c.hlc[f] = cl.hlc[f];
+			m->c.base[f] = cl.base[f];
+			if (!entryrec_field_equal(loc, lr->priv, in, ir->priv,
+			                          f))
+				m->take_loc |= bit;
+			continue;
+		}
+		m->c.hlc[f] = ci.hlc[f];
+		m->c.base[f] = ci.base[f];
+		m->from_in |= bit;
+		if (entryrec_field_equal(loc, lr->priv, in, ir->priv, f))
+			continue;
+		m->take_in |= bit;
+		/* Ours, and the writer had not seen it: an edit lost. */
+		if ((own & bit) && ci.base[f] < cl.hlc[f])
+			m->lost |= bit;
+	}
+	m->priv = (m->from_in & (1u << ENTRY_FIELD_PRIVATE)) ? ir->priv
+	                                                     : lr->priv;
 }

@@ -93,6 +93,47 @@ validate_fail(char *why, size_t whylen, const char *fmt, ...)
 	return CAIRN_EINVAL;
 }
 
+const char *
+entry_field_name(int f)
+{
+	static const char *const names[ENTRY_FIELDS + 1] = {
+	        "?",    "duration", "activity", "text",    "when",
+	        "item", "skills",   "metrics",  "private",
+	};
+
+	return f >= 1 && f <= ENTRY_FIELDS ? names[f] : names[0];
+}
+
+int
+entry_validate_clocks(const Cairn__Entry *e, char *why, size_t whylen)
+{
+	unsigned seen = 0;
+	size_t i;
+
+	if (e->n_clocks > ENTRY_FIELDS)
+		return validate_fail(why, whylen,
+		                     "field clocks: at most %d allowed",
+		                     ENTRY_FIELDS);
+	for (i = 0; i < e->n_clocks; i++) {
+		const Cairn__Entry__FieldClock *fc = e->clocks[i];
+
+		if (fc == NULL || fc->field < 1 || fc->field > ENTRY_FIELDS)
+			return validate_fail(why, whylen,
+			                     "field clocks: unknown field");
+		if (seen & (1u << fc->field))
+			return validate_fail(why, whylen,
+			                     "field clocks: %s given twice",
+			                     entry_field_name((int)fc->field));
+		seen |= 1u << fc->field;
+		if (fc->hlc > e->clocks_for || fc->replaced >= fc->hlc)
+			return validate_fail(
+			        why, whylen,
+			        "field clocks: %s's clock is out of order",
+			        entry_field_name((int)fc->field));
+	}
+	return CAIRN_OK;
+}
+
 static int
 entry_validate_lists(const Cairn__Entry *e, char *why, size_t whylen)
 {
@@ -182,5 +223,7 @@ entry_validate(const Cairn__Entry *e, int64_t now, char *why, size_t whylen)
 		return validate_fail(
 		        why, whylen,
 		        "beaten: only a time-boxed entry can be beaten");
-	return entry_validate_lists(e, why, whylen);
+	if (entry_validate_lists(e, why, whylen) != CAIRN_OK)
+		return CAIRN_EINVAL;
+	return entry_validate_clocks(e, why, whylen);
 }

@@ -641,11 +641,8 @@ ptree_store(struct store *st, struct ptree *t)
 		if ((rc = ptree_put_item(st, t, i)) != CAIRN_OK)
 			goto fail;
 	}
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	goto out;
 fail:
-	store_rollback(st);
+	rc = store_end(st, rc);
 out:
 	return rc;
 }

@@ -12,7 +12,7 @@
 /* The columns store_row_to_rec reads, in its order. */
 #define REC_COLUMNS \
 	"id, kind, owner, hlc, device, deleted, private, body, at, dirty, " \
-	"subject, target, arrived"
+	"subject, target, arrived, own"
 
 struct store {
 	sqlite3 *db; /* owned */
@@ -21,7 +21,15 @@ struct store {
 	 * (a pull of thousands of records would otherwise prepare it for
 	 * each). Owned; finalized by store_close. */
 	sqlite3_stmt *write_row;
+	/* The undo group of the open transaction's local writes, 0 until
+	 * its first journaled store_put (store-undo.c). */
+	int64_t group;
 };
+
+/* Records r's previous state (prev, NULL if none) in the undo journal
+ * under the transaction's group; r is the version just written. */
+int store_journal(struct store *st, const struct rec *prev,
+                  const struct rec *r, unsigned fields);
 
 /* Runs sql (no parameters): CAIRN_OK or CAIRN_ESTORAGE. */
 int store_exec(struct store *st, const char *sql);

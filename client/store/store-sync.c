@@ -121,67 +121,156 @@ store_mark_clean(struct store *st, const struct rec *recs, size_t n,
 			goto fail;
 		done += (size_t)sqlite3_changes(st->db);
 	}
+	rc = CAIRN_OK;
+fail:
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (cleaned != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && cleaned != NULL)
 		*cleaned = done;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Stores a pulled version as it is, clean. */
+static int
+store_pulled(struct store *st, const struct rec *r, unsigned own, int *stored)
+{
+	struct rec in = *r;
+
+	in.dirty = 0;
+	in.own = own;
+	*stored = 1;
+	return store_write_row(st, &in);
+}
+
+/* Tells b's listener about each field in lost. */
+static void
+say_lost(const struct store_batch *b, const struct rec *r, unsigned lost)
+{
+	int f;
+
+	for (f = 1; f <= ENTRY_FIELDS && b->lost != NULL; f++)
+		if (lost & (1u << f))
+			b->lost(b->lost_arg, r->id, f, r->device);
+}
+
+/*
+ * Two versions of one of this learner's entries, loc (stored here) and r
+ * (pulled), merged field by field (docs/sync.md, "Per-field merge"). When
+ * the result is r, r is stored as it is, clean; when it is loc and loc is
+ * the greater version, nothing changes; otherwise the result is a new
+ * local version (ticked clock, dirty) for the push that follows.
+ */
+static int
+merge_entry(struct store *st, const struct rec *loc, const struct rec *r,
+            int cmp, const struct store_batch *b, int *stored)
+{
+	Cairn__Entry *le = NULL, *ie = NULL;
+	struct entry_merge m;
+	struct rec out;
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	le = entryrec_unpack(loc);
+	ie = entryrec_unpack(r);
+	if (le == NULL || ie == NULL) {
+		/* Unreadable: the whole record, by the version order. */
+		rc = cmp > 0 ? store_pulled(st, r, 0, stored) : CAIRN_OK;
+		goto out;
+	}
+	entryrec_merge(le, loc, loc->own, ie, r, &m);
+	/*
+	 * An edit of ours lost, and nobody to tell (a live event of 'feed
+	 * --follow', which saves no position): leave it for the next sync,
+	 * which pulls the version again and says so.
+	 */
+	if (m.lost != 0 && b->lost == NULL) {
+		rc = CAIRN_OK;
+		goto out;
+	}
+	say_lost(b, r, m.lost);
+	if (m.take_loc == 0 && cmp > 0) {
+		rc = store_pulled(st, r, loc->own & ~m.take_in, stored);
+		goto out;
+	}
+	if (m.take_in == 0 && cmp < 0) {
+		rc = CAIRN_OK;
+		goto out;
+	}
+	out = *loc;
+	out.body = NULL;
+	out.body_len = 0;
+	out.priv = m.priv;
+	out.own = loc->own & ~m.take_in;
+	out.arrived = 0;
+	out.dirty = 1;
+	/* After both versions, so the merge beats them both. */
+	if ((rc = store_observe(st, r->hlc)) != CAIRN_OK ||
+	    (rc = store_tick(st, &out.hlc)) != CAIRN_OK ||
+	    (rc = store_device(st, out.device)) != CAIRN_OK)
+		goto out;
+	if ((rc = entryrec_pack_clocks(&out, le, ie, m.take_in, &m.c,
+	                               out.hlc)) != CAIRN_OK ||
+	    (rc = store_write_row(st, &out)) != CAIRN_OK)
+		goto out;
+	*stored = 1;
+	if (b->merged != NULL)
+		++*b->merged;
+out:
+	if (le != NULL)
+		cairn__entry__free_unpacked(le, NULL);
+	if (ie != NULL)
+		cairn__entry__free_unpacked(ie, NULL);
+	rec_release(&out);
 	return rc;
 }
 
 /*
  * Merges one pulled version: stored when it wins over the local one (or
  * there is none), clean; a local version that wins is left as it is, and
- * an identical one is known to the server, so it is clean.
+ * an identical one is known to the server, so it is clean. Two live
+ * versions of one of this learner's own entries merge field by field.
  */
 static int
 merge_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
-          const struct rec *r, int *stored)
+          const struct rec *r, const struct store_batch *b, int *stored)
 {
-	char device[CLI_DEVICE_MAX + 1];
-	struct rec in;
-	uint64_t hlc;
-	int step, cmp;
-	const unsigned char *d;
-	size_t dn;
+	struct rec loc;
+	int step, cmp, rc;
 
 	*stored = 0;
 	sqlite3_reset(sel);
 	sqlite3_bind_text(sel, 1, r->id, -1, SQLITE_STATIC);
 	step = sqlite3_step(sel);
-	if (step == SQLITE_ROW) {
-		hlc = (uint64_t)sqlite3_column_int64(sel, 0);
-		d = sqlite3_column_text(sel, 1);
-		dn = (size_t)sqlite3_column_bytes(sel, 1);
-		if (d == NULL || dn >= sizeof(device))
-			dn = 0;
-		memcpy(device, d != NULL ? (const char *)d : "", dn);
-		device[dn] = '\0';
-		cmp = hlc_version_cmp(r->hlc, r->device, hlc, device);
+	if (step == SQLITE_DONE) {
 		sqlite3_reset(sel);
-		if (cmp < 0)
-			return CAIRN_OK;
-		if (cmp == 0) {
-			sqlite3_reset(clean);
-			sqlite3_bind_text(clean, 1, r->id, -1, SQLITE_STATIC);
-			return sqlite3_step(clean) == SQLITE_DONE
-			               ? CAIRN_OK
-			               : CAIRN_ESTORAGE;
-		}
-	} else if (step != SQLITE_DONE) {
+		return store_pulled(st, r, 0, stored);
+	}
+	if (step != SQLITE_ROW) {
+		sqlite3_reset(sel);
 		return CAIRN_ESTORAGE;
 	}
+	rc = store_row_to_rec(sel, &loc, 1);
 	sqlite3_reset(sel);
-	in = *r;
-	in.dirty = 0;
-	*stored = 1;
-	return store_write_row(st, &in);
+	if (rc != CAIRN_OK)
+		return rc;
+	cmp = hlc_version_cmp(r->hlc, r->device, loc.hlc, loc.device);
+	if (cmp == 0) {
+		sqlite3_reset(clean);
+		sqlite3_bind_text(clean, 1, r->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(clean) == SQLITE_DONE ? CAIRN_OK
+		                                        : CAIRN_ESTORAGE;
+	} else if (r->kind == CAIRN__KIND__KIND_ENTRY &&
+	           loc.kind == CAIRN__KIND__KIND_ENTRY && !r->deleted &&
+	           !loc.deleted && strcmp(r->owner, b->me) == 0 &&
+	           (loc.owner[0] == '\0' || strcmp(loc.owner, b->me) == 0)) {
+		rc = merge_entry(st, &loc, r, cmp, b, stored);
+	} else if (cmp > 0) {
+		rc = store_pulled(st, r, 0, stored);
+	}
+	rec_release(&loc);
+	return rc;
 }
 
 /* Forgets everything about subject that me does not own (a revoke). */
@@ -240,16 +329,16 @@ out:
 /* Merges recs (in order) and observes their clocks; inside a transaction. */
 static int
 merge_all(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *clean,
-          const struct rec *r, const char *me, size_t *count, uint64_t *seen,
-          uint64_t *arrived)
+          const struct rec *r, const struct store_batch *b, size_t *count,
+          uint64_t *seen, uint64_t *arrived)
 {
 	struct rec in;
 	int rc, stored;
 
 	in = *r;
 	/* A version someone else wrote is news, in arrival order (inbox). */
-	in.arrived = strcmp(r->owner, me) != 0 ? ++*arrived : 0;
-	if ((rc = merge_one(st, sel, clean, &in, &stored)) != CAIRN_OK)
+	in.arrived = strcmp(r->owner, b->me) != 0 ? ++*arrived : 0;
+	if ((rc = merge_one(st, sel, clean, &in, b, &stored)) != CAIRN_OK)
 		return rc;
 	*count += (size_t)stored;
 	if (r->hlc > *seen)
@@ -271,7 +360,8 @@ store_apply_pull(struct store *st, const struct store_batch *b, size_t *applied,
 	if ((rc = store_meta_get_u64(st, "arrived", &arrived)) != CAIRN_OK)
 		goto fail;
 	rc = CAIRN_ESTORAGE;
-	if (store_prepare(st, "SELECT hlc, device FROM records WHERE id = ?1",
+	if (store_prepare(st,
+	                  "SELECT " REC_COLUMNS " FROM records WHERE id = ?1",
 	                  &sel) ||
 	    store_prepare(st, "UPDATE records SET dirty = 0 WHERE id = ?1",
 	                  &clean))
@@ -280,8 +370,8 @@ store_apply_pull(struct store *st, const struct store_batch *b, size_t *applied,
 	while (i < b->n || j < b->n_access) {
 		if (j >= b->n_access ||
 		    (i < b->n && b->recs[i].seq < b->access[j].seq)) {
-			rc = merge_all(st, sel, clean, &b->recs[i++], b->me,
-			               &count, &seen, &arrived);
+			rc = merge_all(st, sel, clean, &b->recs[i++], b, &count,
+			               &seen, &arrived);
 		} else if (b->access[j].granted) {
 			rc = plan_backfill(st, b->access[j].subject,
 			                   b->access[j].seq);
@@ -312,16 +402,12 @@ store_apply_pull(struct store *st, const struct store_batch *b, size_t *applied,
 	           (rc = store_meta_set(st, "epoch", b->epoch)) != CAIRN_OK) {
 		goto fail;
 	}
+fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
 	sel = clean = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (applied != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && applied != NULL)
 		*applied = count;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(clean);
@@ -425,18 +511,52 @@ store_reset(struct store *st, const char *handle, const char *epoch)
 	sqlite3_bind_text(s, 1, handle, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto fail;
-	if ((rc = store_meta_set_u64(st, "cursor", 0)) != CAIRN_OK ||
-	    (rc = store_meta_set(st, "epoch", epoch)) != CAIRN_OK)
-		goto fail;
+	if ((rc = store_meta_set_u64(st, "cursor", 0)) == CAIRN_OK)
+		rc = store_meta_set(st, "epoch", epoch);
+fail:
 	sqlite3_finalize(s);
 	s = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	goto out;
-fail:
-	store_rollback(st);
+	rc = store_end(st, rc);
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * A re-stamped entry's clocks move with its version: the fields that
+ * changed at the old hlc changed at the new one, and the body says the
+ * clocks are for the new hlc. Reads record id into *h (the caller
+ * releases it) with the new body, or none (h->body NULL) when there is
+ * nothing to rewrite: not an entry, a tombstone, or a body without clocks
+ * of its own. h->hlc stays the old hlc.
+ */
+static int
+restamp_entry(struct store *st, const char *id, uint64_t hlc, struct rec *h)
+{
+	struct entry_clocks c;
+	Cairn__Entry *e;
+	uint64_t old;
+	int f, rc;
+
+	if ((rc = store_head(st, id, h)) != CAIRN_OK)
+		return rc;
+	old = h->hlc;
+	if (h->kind != CAIRN__KIND__KIND_ENTRY || h->deleted ||
+	    (e = entryrec_unpack(h)) == NULL) {
+		rec_release(h);
+		return CAIRN_OK;
+	}
+	if (e->clocks_for != old) {
+		cairn__entry__free_unpacked(e, NULL);
+		rec_release(h);
+		return CAIRN_OK;
+	}
+	entryrec_clocks(e, old, &c);
+	for (f = 1; f <= ENTRY_FIELDS; f++)
+		if (c.hlc[f] == old)
+			c.hlc[f] = hlc;
+	rc = entryrec_pack_clocks(h, e, NULL, 0, &c, hlc);
+	cairn__entry__free_unpacked(e, NULL);
 	return rc;
 }
 
@@ -455,10 +575,12 @@ store_restamp(struct store *st, const char *device, size_t *n)
 	sqlite3_stmt *sel = NULL, *upd = NULL;
 	char(*ids)[UUID_LEN + 1] = NULL, (*grown)[UUID_LEN + 1];
 	const unsigned char *v;
+	struct rec h;
 	uint64_t hlc;
 	size_t count = 0, cap = 0, i, len;
 	int rc, step;
 
+	memset(&h, 0, sizeof(h));
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
 	rc = CAIRN_ESTORAGE;
@@ -466,10 +588,10 @@ store_restamp(struct store *st, const char *device, size_t *n)
 	                  "SELECT id FROM records WHERE dirty = 1"
 	                  " AND device <> ?1",
 	                  &sel) ||
-	    store_prepare(
-	            st,
-	            "UPDATE records SET device = ?1, hlc = ?2 WHERE id = ?3",
-	            &upd))
+	    store_prepare(st,
+	                  "UPDATE records SET device = ?1, hlc = ?2,"
+	                  " body = COALESCE(?4, body) WHERE id = ?3",
+	                  &upd))
 		goto fail;
 	/* The ids first, in one scan: updating while scanning is not safe. */
 	sqlite3_bind_text(sel, 1, device, -1, SQLITE_STATIC);
@@ -498,28 +620,30 @@ store_restamp(struct store *st, const char *device, size_t *n)
 	rc = CAIRN_ESTORAGE;
 	for (i = 0; i < count; i++) {
 		hlc = hlc_tick(hlc, hlc_wall_ms());
+		if ((rc = restamp_entry(st, ids[i], hlc, &h)) != CAIRN_OK)
+			goto fail;
+		rc = CAIRN_ESTORAGE;
 		sqlite3_reset(upd);
+		sqlite3_clear_bindings(upd);
 		sqlite3_bind_text(upd, 1, device, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(upd, 2, (sqlite3_int64)hlc);
 		sqlite3_bind_text(upd, 3, ids[i], -1, SQLITE_STATIC);
+		if (h.body != NULL)
+			sqlite3_bind_blob(upd, 4, h.body, (int)h.body_len,
+			                  SQLITE_STATIC);
 		if (sqlite3_step(upd) != SQLITE_DONE)
 			goto fail;
+		rec_release(&h);
 	}
-	if (count > 0 && (rc = store_meta_set_u64(st, "hlc", hlc)) != CAIRN_OK)
-		goto fail;
+	rc = count > 0 ? store_meta_set_u64(st, "hlc", hlc) : CAIRN_OK;
+fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	sel = upd = NULL;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	if (n != NULL)
+	if ((rc = store_end(st, rc)) == CAIRN_OK && n != NULL)
 		*n = count;
-	goto out;
-fail:
-	store_rollback(st);
 out:
+	rec_release(&h);
 	free(ids);
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
 	return rc;
 }

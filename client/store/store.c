@@ -71,6 +71,30 @@ static const char *const migrations[] = {
         "  key TEXT PRIMARY KEY,"
         "  value BLOB NOT NULL"
         ");",
+        /*
+         * 4: per-field merge and undo. own: the entry fields whose value
+         * this home wrote (a pulled edit that replaces one unseen is
+         * said). undo: each local write's previous state, grouped by the
+         * transaction of the command that made it (store-undo.c).
+         */
+        "ALTER TABLE records ADD COLUMN own INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE undo ("
+        "  grp INTEGER NOT NULL,"
+        "  id TEXT NOT NULL,"
+        "  kind INTEGER NOT NULL,"
+        "  existed INTEGER NOT NULL,"
+        "  deleted INTEGER NOT NULL DEFAULT 0,"
+        "  private INTEGER NOT NULL DEFAULT 0,"
+        "  body BLOB,"
+        "  subject TEXT NOT NULL DEFAULT '',"
+        "  own INTEGER NOT NULL DEFAULT 0,"
+        "  after BLOB,"
+        "  after_deleted INTEGER NOT NULL,"
+        "  after_private INTEGER NOT NULL,"
+        "  fields INTEGER NOT NULL,"
+        "  PRIMARY KEY (grp, id)"
+        ");"
+        "CREATE INDEX undo_id ON undo(id);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -147,6 +171,7 @@ store_commit(struct store *st)
 	if (store_exec(st, "COMMIT") != CAIRN_OK)
 		return CAIRN_ESTORAGE;
 	st->depth = 0;
+	st->group = 0;
 	return CAIRN_OK;
 }
 
@@ -157,6 +182,16 @@ store_rollback(struct store *st)
 		return;
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->depth = 0;
+	st->group = 0;
+}
+
+int
+store_end(struct store *st, int rc)
+{
+	if (rc == CAIRN_OK && (rc = store_commit(st)) == CAIRN_OK)
+		return CAIRN_OK;
+	store_rollback(st);
+	return rc;
 }
 
 static int
@@ -180,20 +215,16 @@ store_migrate(struct store *st)
 	while (version < STORE_VERSION) {
 		if (store_begin(st) != CAIRN_OK)
 			goto out;
-		if (store_exec(st, migrations[version]) != CAIRN_OK)
-			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		         version + 1);
-		if (store_exec(st, sql) != CAIRN_OK)
-			goto fail;
-		if (store_commit(st) != CAIRN_OK)
-			goto fail;
+		rc = store_exec(st, migrations[version]);
+		if (rc == CAIRN_OK)
+			rc = store_exec(st, sql);
+		if ((rc = store_end(st, rc)) != CAIRN_OK)
+			goto out;
 		version++;
 	}
 	rc = CAIRN_OK;
-	goto out;
-fail:
-	store_rollback(st);
 out:
 	sqlite3_finalize(s);
 	return rc;
@@ -442,16 +473,16 @@ store_write_row(struct store *st, const struct rec *r)
 	    sqlite3_prepare_v3(
 	            st->db,
 	            "INSERT INTO records(id, kind, owner, hlc, device, deleted,"
-	            " private, body, at, dirty, subject, target, arrived)"
+	            " private, body, at, dirty, subject, target, arrived, own)"
 	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	            " ?13)"
+	            " ?13, ?14)"
 	            " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,"
 	            " owner = excluded.owner, hlc = excluded.hlc,"
 	            " device = excluded.device, deleted = excluded.deleted,"
 	            " private = excluded.private, body = excluded.body,"
 	            " at = excluded.at, dirty = excluded.dirty,"
 	            " subject = excluded.subject, target = excluded.target,"
-	            " arrived = excluded.arrived",
+	            " arrived = excluded.arrived, own = excluded.own",
 	            -1, SQLITE_PREPARE_PERSISTENT, &st->write_row,
 	            NULL) != SQLITE_OK)
 		return CAIRN_ESTORAGE;
@@ -474,6 +505,7 @@ store_write_row(struct store *st, const struct rec *r)
 	                  -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 12, r->target, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->arrived);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)r->own);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		rc = CAIRN_OK;
 	sqlite3_reset(s);
@@ -481,12 +513,74 @@ store_write_row(struct store *st, const struct rec *r)
 	return rc;
 }
 
+/*
+ * Sets the field clocks of a new entry version r against the previous
+ * head prev (NULL if none, or a tombstone): a field whose value changed
+ * takes r's hlc and remembers the clock it replaced (its base); the
+ * others keep theirs. A body restored over a tombstone (undo of an rm)
+ * keeps the clocks it carries. *changed gets the changed fields. A body
+ * that does not decode (never one a command wrote) is stored as it is.
+ */
+static int
+entry_stamp(struct rec *r, const struct rec *prev, unsigned *changed)
+{
+	Cairn__Entry *e = NULL, *p = NULL;
+	struct entry_clocks pc, nc;
+	unsigned bit, diff = 0;
+	int f, rc = CAIRN_OK;
+
+	*changed = 0;
+	if ((e = entryrec_unpack(r)) == NULL)
+		goto out;
+	if (prev != NULL && !prev->deleted)
+		p = entryrec_unpack(prev);
+	if (p != NULL)
+		entryrec_clocks(p, prev->hlc, &pc);
+	else
+		entryrec_clocks(e, e->clocks_for, &pc);
+	for (f = 1; f <= ENTRY_FIELDS; f++) {
+		bit = 1u << f;
+		if (p == NULL) {
+			/* New: every field is ours; restored: as it was. */
+			nc.hlc[f] = e->clocks_for != 0 ? pc.hlc[f] : r->hlc;
+			nc.base[f] = e->clocks_for != 0 ? pc.base[f] : 0;
+			diff |= bit;
+		} else if (!entryrec_field_equal(p, prev->priv, e, r->priv,
+		                                 f)) {
+			nc.hlc[f] = r->hlc;
+			nc.base[f] = pc.hlc[f];
+			diff |= bit;
+		} else {
+			nc.hlc[f] = pc.hlc[f];
+			nc.base[f] = pc.base[f];
+		}
+	}
+	r->own = p != NULL ? prev->own | diff : ENTRY_FIELDS_ALL;
+	*changed = diff;
+	rc = entryrec_pack_clocks(r, e, NULL, 0, &nc, r->hlc);
+out:
+	if (e != NULL)
+		cairn__entry__free_unpacked(e, NULL);
+	if (p != NULL)
+		cairn__entry__free_unpacked(p, NULL);
+	return rc;
+}
+
 int
 store_put(struct store *st, struct rec *r)
 {
-	char owner[HANDLE_MAX + 1];
-	int rc;
+	return store_put_flags(st, r, 0);
+}
 
+int
+store_put_flags(struct store *st, struct rec *r, int flags)
+{
+	char owner[HANDLE_MAX + 1];
+	struct rec prev;
+	unsigned changed = 0;
+	int rc, had;
+
+	memset(&prev, 0, sizeof(prev));
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
 	if ((rc = store_device(st, r->device)) != CAIRN_OK)
@@ -504,17 +598,25 @@ store_put(struct store *st, struct rec *r)
 	else if (r->subject[0] == '\0')
 		memcpy(r->subject, owner, sizeof(owner));
 	r->arrived = 0;
+	rc = store_head(st, r->id, &prev);
+	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
+		goto fail;
+	had = rc == CAIRN_OK;
 	if ((rc = store_tick(st, &r->hlc)) != CAIRN_OK)
+		goto fail;
+	r->own = 0;
+	if (r->kind == CAIRN__KIND__KIND_ENTRY && !r->deleted &&
+	    (rc = entry_stamp(r, had ? &prev : NULL, &changed)) != CAIRN_OK)
 		goto fail;
 	r->dirty = 1;
 	if ((rc = store_write_row(st, r)) != CAIRN_OK)
 		goto fail;
-	if ((rc = store_commit(st)) != CAIRN_OK)
-		goto fail;
-	goto out;
+	if (!(flags & STORE_PUT_NO_JOURNAL))
+		rc = store_journal(st, had ? &prev : NULL, r, changed);
 fail:
-	store_rollback(st);
+	rc = store_end(st, rc);
 out:
+	rec_release(&prev);
 	return rc;
 }
 
@@ -552,6 +654,7 @@ store_row_to_rec(sqlite3_stmt *s, struct rec *r, int copy_body)
 	copy_col(s, 10, r->subject, sizeof(r->subject));
 	copy_col(s, 11, r->target, sizeof(r->target));
 	r->arrived = (uint64_t)sqlite3_column_int64(s, 12);
+	r->own = (unsigned)sqlite3_column_int64(s, 13);
 	if (b == NULL || n == 0)
 		return CAIRN_OK;
 	if (!copy_body) {
@@ -579,6 +682,36 @@ prefix_upper(const char *prefix, char *out, size_t len)
 	memcpy(out, prefix, n + 1);
 	out[n - 1]++;
 	return CAIRN_OK;
+}
+
+int
+store_head(struct store *st, const char *id, struct rec *out)
+{
+	sqlite3_stmt *s = NULL;
+	struct rec r;
+	int rc = CAIRN_ESTORAGE, step;
+
+	memset(&r, 0, sizeof(r));
+	if (store_prepare(st,
+	                  "SELECT " REC_COLUMNS " FROM records WHERE id = ?1",
+	                  &s))
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(s);
+	if (step == SQLITE_DONE) {
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	if (step != SQLITE_ROW)
+		goto out;
+	if ((rc = store_row_to_rec(s, &r, 1)) != CAIRN_OK)
+		goto out;
+	*out = r;
+	memset(&r, 0, sizeof(r));
+out:
+	rec_release(&r);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int
@@ -747,14 +880,10 @@ store_drop_cache(struct store *st, const char *handle)
 		rc = CAIRN_ESTORAGE;
 		goto fail;
 	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if ((rc = store_commit(st)) == CAIRN_OK)
-		return CAIRN_OK;
+	rc = CAIRN_OK;
 fail:
 	sqlite3_finalize(s);
-	store_rollback(st);
-	return rc;
+	return store_end(st, rc);
 }
 
 int

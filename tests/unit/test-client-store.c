@@ -173,7 +173,7 @@ test_migrations_and_mode(void **state)
 	        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
 	        SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 3);
+	assert_int_equal(sqlite3_column_int(s, 0), 4);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 
