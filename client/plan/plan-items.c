@@ -346,6 +346,17 @@ pt_dup_trim(const char *s, size_t n, const char *cut)
 	return d;
 }
 
+/* Length of a box "[x] " leading s ("[ ] ", "[X] " too), else 0. */
+static size_t
+pt_box_len(const char *s, int *done)
+{
+	if (s[0] != '[' || strchr(" xX", s[1]) == NULL || s[1] == '\0' ||
+	    s[2] != ']' || s[3] != ' ' || s[4] == '\0')
+		return 0;
+	*done = s[1] != ' ';
+	return 4;
+}
+
 static const struct plan_cell *
 pt_cell(const struct pt *t, size_t i, int col)
 {
@@ -385,6 +396,18 @@ pt_items(struct pt *t)
 		t->doc->lines[i] = NULL;
 		if (it->title == NULL)
 			return CAIRN_ENOMEM;
+		/* A row's box sits in its first cell ("| [x] CS50 |"). */
+		if (u->type == PU_ROW) {
+			int done;
+			size_t k = pt_box_len(it->title, &done);
+
+			if (k > 0) {
+				memmove(it->title, it->title + k,
+				        strlen(it->title + k) + 1);
+				it->checkbox = 1;
+				it->done = done;
+			}
+		}
 		t->win_end[i] = own           ? to
 		                : parent >= 0 ? t->win_end[parent]
 		                              : -1;
@@ -534,6 +557,30 @@ pt_facts(struct pt *t)
 	return p->title == NULL ? CAIRN_ENOMEM : CAIRN_OK;
 }
 
+/*
+ * A heading or a line that starts with a box ("## [x] Week 1", "[x] Read
+ * chapter 2", what export writes for a done item without one) is a
+ * task-list item of sorts: the box is its done mark, not its title.
+ */
+static void
+pt_boxes(struct plan_doc *doc)
+{
+	size_t i, k;
+	int done;
+
+	for (i = 0; i < doc->n; i++) {
+		struct plan_unit *u = &doc->u[i];
+
+		if ((u->type != PU_HEADING && u->type != PU_PARA) ||
+		    u->title == NULL || (k = pt_box_len(u->title, &done)) == 0)
+			continue;
+		memmove(u->title, u->title + k, u->tlen - k + 1);
+		u->tlen -= k;
+		u->checkbox = 1;
+		u->done = done;
+	}
+}
+
 int
 plan_tree_build(struct plan_doc *doc, struct plan *p)
 {
@@ -564,6 +611,7 @@ plan_tree_build(struct plan_doc *doc, struct plan *p)
 	    p->alloc == NULL)
 		goto out;
 	p->n_items = doc->n;
+	pt_boxes(doc);
 	pt_roles(&t);
 	pt_tree(&t);
 	if ((rc = pt_items(&t)) != CAIRN_OK)

@@ -596,6 +596,136 @@ test_export_marks(void **state)
 	plan_free(p);
 }
 
+/* 1 if item it can carry no done mark in Markdown (a code or HTML block). */
+static int
+unmarkable(const struct plan_item *it)
+{
+	const char *s = it->line + strspn(it->line, " \t>");
+
+	return s[0] == '`' || s[0] == '~' || s[0] == '<' || s[0] == '\0' ||
+	       strspn(it->line, " ") >= 4 || strncmp(s, "---", 3) == 0 ||
+	       strncmp(s, "***", 3) == 0 || strncmp(s, "___", 3) == 0 ||
+	       (s[0] == '-' && s[1] == ' ' && s[2] == '#') ||
+	       strcmp(s, "-") == 0 || strcmp(s, "*") == 0 ||
+	       s[strspn(s, "|-: \t")] == '\0';
+}
+
+/*
+ * Every item of the plan in text ticked, exported and read again: the same
+ * titles and tree, and every item that can hold a mark comes back done,
+ * boxes or none.
+ */
+static void
+assert_all_done_round_trip(const char *text, size_t len)
+{
+	struct plan *p = parse_ok(text, len), *q;
+	size_t i, marked = 0;
+
+	for (i = 0; i < p->n_items; i++)
+		p->items[i].done = 1;
+	q = reimport(p);
+	if (p->n_items != q->n_items) {
+		char *b = NULL;
+		size_t bl = 0;
+		FILE *f = open_memstream(&b, &bl);
+
+		assert_int_equal(plan_export(p, f), CAIRN_OK);
+		fclose(f);
+		print_message("%s\n", b);
+		free(b);
+	}
+	assert_int_equal(p->n_items, q->n_items);
+	for (i = 0; i < p->n_items; i++) {
+		assert_string_equal(p->items[i].title, q->items[i].title);
+		assert_int_equal(p->items[i].parent, q->items[i].parent);
+		if (unmarkable(&p->items[i]))
+			continue;
+		if (!q->items[i].done)
+			fail_msg("item %zu '%s' (%s) lost its done mark", i,
+			         p->items[i].title, p->items[i].line);
+		marked++;
+	}
+	assert_true(marked > 0);
+	plan_free(q);
+	plan_free(p);
+}
+
+static void
+test_export_done_everywhere(void **state)
+{
+	static const char *const names[] = {
+	        "cmd-small-plan.md", "import-courses.md", "import-crlf.md",
+	        "import-nested.md",  "import-plain.md",   "export-tight.md"};
+	static const char text[] =
+	        "# P\n\n## Week 1\n\nRead chapter 1\n\n"
+	        "- one\n- two\n  - nested\n1. first\n"
+	        "2. second\n\n| Course | Effort |\n|---|---|\n"
+	        "| CS50 | 10h |\n";
+	const char *shared[] = {
+	        "/samples/ultralearning-plan.md",
+	        "/samples/real-world/coding-interview-university.md",
+	        "/samples/real-world/ossu-computer-science.md"};
+	struct plan *p, *q;
+	char *buf = NULL, *t, path[512];
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	assert_all_done_round_trip(text, sizeof(text) - 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		t = fixture(names[i], &len);
+		assert_all_done_round_trip(t, len);
+		free(t);
+	}
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", SHARED_DIR, shared[i]);
+		if ((t = slurp(path, &len)) == NULL) {
+			print_message("skipped: %s is absent\n", path);
+			continue;
+		}
+		assert_all_done_round_trip(t, len);
+		free(t);
+	}
+	/* Done marks where there was no box, and a tight list stays tight. */
+	p = parse_ok(text, sizeof(text) - 1);
+	p->items[find(p, "Week 1")].done = 1;
+	p->items[find(p, "Read chapter")].done = 1;
+	p->items[find(p, "two")].done = 1;
+	p->items[find(p, "second")].done = 1;
+	p->items[find(p, "CS50")].done = 1;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(plan_export(p, f), CAIRN_OK);
+	fclose(f);
+	assert_string_equal(buf,
+	                    "# P\n\n## [x] Week 1\n\n[x] Read chapter 1\n\n"
+	                    "- one\n- [x] two\n  - nested\n1. first\n"
+	                    "2. [x] second\n\n| Course | Effort |\n"
+	                    "|---|---|\n| [x] CS50 | 10h |\n");
+	q = parse_ok(buf, len);
+	assert_true(q->items[find(q, "Week 1")].done);
+	assert_true(q->items[find(q, "Read chapter 1")].done);
+	assert_true(q->items[find(q, "two")].done);
+	assert_false(q->items[find(q, "one")].done);
+	assert_true(q->items[find(q, "CS50")].done);
+	assert_string_equal(q->items[find(q, "CS50")].title, "CS50");
+	assert_int_equal(q->items[find(q, "CS50")].kind, PLAN_TASK);
+	plan_free(q);
+	/* Exported again, nothing moves: the marks are boxes now. */
+	q = reimport(p);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(plan_export(q, f), CAIRN_OK);
+	fclose(f);
+	assert_non_null(strstr(buf, "## [x] Week 1\n"));
+	assert_null(strstr(buf, "[x] [x]"));
+	free(buf);
+	plan_free(q);
+	plan_free(p);
+}
+
 static void
 test_refusals_and_odd_bytes(void **state)
 {
@@ -655,6 +785,7 @@ main(void)
 	        cmocka_unit_test(test_empty_and_no_headings),
 	        cmocka_unit_test(test_nested_blocks),
 	        cmocka_unit_test(test_export_marks),
+	        cmocka_unit_test(test_export_done_everywhere),
 	        cmocka_unit_test(test_refusals_and_odd_bytes),
 	};
 
