@@ -265,7 +265,8 @@ rp_positions(const struct ptree *old, struct ptree *nt, const int *old_of,
 		}
 		for (j = from; j < i; j++)
 			nt->items[j].m->position =
-			        (uint32_t)(last + step * (int64_t)(j - from + 1));
+			        (uint32_t)(last +
+			                   step * (int64_t)(j - from + 1));
 		if (i < n) {
 			nt->items[i].m->position = (uint32_t)p;
 			last = p;
@@ -371,8 +372,8 @@ out:
 }
 
 int
-ptree_replace_store(struct store *st, const struct ptree *old,
-                    struct ptree *nt, const struct ptree_diff *d)
+ptree_replace_store(struct store *st, const struct ptree *old, struct ptree *nt,
+                    const struct ptree_diff *d)
 {
 	size_t i;
 	int rc;

@@ -161,7 +161,7 @@ test_records(void **state)
 	assert_string_equal(t->items[3].m->parent, t->items[1].id);
 	assert_string_equal(t->items[3].m->plan, t->id);
 	assert_int_equal(t->items[3].m->limit_minutes, 20);
-	assert_int_equal(t->items[5].m->position, 5);
+	assert_int_equal(t->items[5].m->position, 5 * PTREE_POS_STEP);
 	assert_int_equal(ptree_depth(t, 3), 2);
 	assert_string_equal(ptree_kind(t, 5), "milestone");
 	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
