@@ -24,14 +24,26 @@ const struct cmd cmd_plan_entry = {
         .name = "plan",
         .fn = cmd_plan,
         .flags = CMD_NEEDS_HOME | CMD_WRITES,
-        .usage = "plan SUBCOMMAND [ARGS]",
+        .usage =
+                "plan import|use|ls|show|done|reopen|status|export|rm|rename [ARGS]",
         .summary = "import, follow and export a study plan",
-        .help = "  plan import FILE [--start YYYY-MM-DD] [--dry-run]\n"
+        .help = "  plan import FILE [--replace PLAN] [--start YYYY-MM-DD] [--dry-run]\n"
                 "      read a Markdown or text plan and print what was understood;\n"
                 "      weeks and months become dates counted from --start (default:\n"
                 "      a 'Start: YYYY-MM-DD' line in the plan, else the Monday of\n"
-                "      this week). The plan imported last is active.\n"
-                "  plan use PLAN                  make PLAN the active plan\n"
+                "      this week). The plan imported last is active. It warns when\n"
+                "      you already have a plan of that title.\n"
+                "      --replace PLAN updates PLAN from the edited file instead: an\n"
+                "      item whose title path (the titles of the sections above it\n"
+                "      and its own) is unchanged keeps its ID, done mark and logged\n"
+                "      minutes, and is rewritten only if its kind, window or text\n"
+                "      changed; two items with the same path pair up in order. A\n"
+                "      renamed or moved section is removed and added again, and so\n"
+                "      is everything under it. A box ticked in the file counts;\n"
+                "      untick with 'plan reopen'. It prints - removed, + added,\n"
+                "      ~ changed and how many were kept; with --dry-run, only that.\n"
+                "  plan use PLAN                  make PLAN the active plan (on every\n"
+                "                                 machine of yours, after sync)\n"
                 "  plan ls [--user HANDLE]        list plans (* marks the active one)\n"
                 "  plan show [PLAN] [--user HANDLE] [--notes]\n"
                 "      the tree: short item IDs, windows, done marks, minutes\n"
@@ -42,14 +54,26 @@ const struct cmd cmd_plan_entry = {
                 "      week of the plan, current phase, due and overdue items,\n"
                 "      hours this week against the schedule, time per activity\n"
                 "      against the allocation\n"
-                "  plan export [PLAN] [--out FILE]  Markdown with ticked boxes\n"
-                "PLAN is an ID prefix or a unique piece of a title; ITEM is an ID\n"
-                "prefix (6 or more characters) or a unique piece of an item's\n"
-                "title in the active plan. Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
+                "  plan export [PLAN] [--out FILE]  Markdown, every done item ticked\n"
+                "  plan rm PLAN                   remove a plan and its items (the\n"
+                "                                 entries logged stay; 'cairn undo'\n"
+                "                                 brings the plan back)\n"
+                "  plan rename PLAN TITLE         give a plan another title\n"
+                "PLAN is an ID prefix or a title; ITEM is an ID prefix (6 or more\n"
+                "characters) or a title in the active plan. An exact title wins,\n"
+                "then the same ignoring case, then a unique piece of a title (so\n"
+                "'Week 1' is not 'Week 10'). Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
                 "when it is set, else from today. --json shapes: plan ls\n"
                 "[{id,title,start,active}]; plan show {id,title,start,\n"
                 "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
-                "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]}.\n",
+                "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]};\n"
+                "plan import --replace {id,dry_run,title,start,added,removed,\n"
+                "changed,kept}.\n"
+                "EXAMPLES:\n"
+                "  cairn plan import plan.md --start 2026-01-05\n"
+                "  cairn plan export --out plan.md\n"
+                "  cairn plan import plan.md --replace 'Learn Rust' --dry-run\n"
+                "  cairn plan done 'Week 1'\n",
 };
 
 struct plan_sub {
