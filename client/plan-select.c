@@ -93,7 +93,7 @@ row_cb(void *arg, const struct rec *r)
 	return 0;
 }
 
-/* The plans of owner (NULL: this home's own), oldest import first. */
+/* The plans of owner (NULL: this home's own), least recently written first. */
 int
 plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr)
 {

@@ -26,7 +26,7 @@ struct plan_rows {
 	size_t n;
 };
 
-/* The plans of owner (NULL: this home's own), oldest import first. */
+/* The plans of owner (NULL: this home's own), least recently written first. */
 int plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr);
 /*
  * The index in pr of owner's active plan: the greatest active_at (ties:

@@ -166,6 +166,12 @@ test_records(void **state)
 	assert_string_equal(ptree_kind(t, 5), "milestone");
 	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
 	                 CAIRN_OK);
+	/* active_at is any HLC; 0 is what older clients write. */
+	assert_int_equal(t->plan->active_at, 0);
+	t->plan->active_at = UINT64_MAX;
+	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
+	                 CAIRN_OK);
+	t->plan->active_at = 0;
 	assert_int_equal(planrec_validate_item(t->items[3].m, t->items[3].id,
 	                                       why, sizeof(why)),
 	                 CAIRN_OK);
