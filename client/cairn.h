@@ -646,6 +646,7 @@ void entryrec_merge(const Cairn__Entry *loc, const struct rec *lr, unsigned own,
 /* item.                                                              */
 
 #define PTREE_ENTRIES_MAX 2000000 /* entries one plan view reads */
+#define PTREE_POS_STEP 16         /* positions of an import: 0, 16, 32... */
 
 struct ptree_item {
 	char id[UUID_LEN + 1];
@@ -716,8 +717,8 @@ int ptree_add_entry(struct ptree *t, const char *item, int64_t started_at,
 int ptree_find(const struct ptree *t, const char *id);
 /*
  * Finds the item spec names: an id prefix of 6 or more characters, else
- * a unique piece of a title (case-insensitive; an exact title, then
- * items other than notes, win over other matches). CAIRN_ENOTFOUND or
+ * a title: the exact title, then the same ignoring case, then a unique
+ * piece of a title (items other than notes first). CAIRN_ENOTFOUND or
  * CAIRN_EAMBIGUOUS say so in err (listing candidates).
  */
 int ptree_resolve(const struct ptree *t, const char *spec, int *idx,
@@ -726,6 +727,52 @@ int ptree_resolve(const struct ptree *t, const char *spec, int *idx,
 int ptree_store(struct store *st, struct ptree *t);
 /* Stores a new version of item i (after its fields changed). */
 int ptree_put_item(struct store *st, struct ptree *t, size_t i);
+/* Stores a new version of the plan record (after its fields changed). */
+int ptree_put_plan(struct store *st, struct ptree *t);
+/* Stores a tombstone for item i. */
+int ptree_tombstone_item(struct store *st, const struct ptree *t, size_t i);
+/* Tombstones the plan and every item of t in one transaction. */
+int ptree_remove(struct store *st, const struct ptree *t);
+/*
+ * Sorts t's items by position, indexes their ids and links parents (after
+ * items or ids changed). CAIRN_OK or CAIRN_ENOMEM.
+ */
+int ptree_relink(struct ptree *t);
+/*
+ * plan/plan-replace.c: a plan updated from an edited file. The items of
+ * the new tree are matched to the old ones by title path (the titles of
+ * their ancestors and their own; duplicates pair in order); a match keeps
+ * the old id, done mark and privacy, so the minutes logged against it
+ * stay.
+ */
+#define PTREE_CH_KIND 1u   /* kind changed */
+#define PTREE_CH_WINDOW 2u /* window or time box changed */
+#define PTREE_CH_TEXT 4u   /* source text changed */
+#define PTREE_CH_DONE 8u   /* ticked in the file */
+#define PTREE_CH_PLACE 16u /* parent, heading level or order changed */
+
+struct ptree_diff {
+	int *old_of;    /* owned, per new item: the old item it keeps, or -1 */
+	unsigned *what; /* owned, per new item: PTREE_CH_* of a kept one */
+	char *gone;     /* owned, per old item: 1 when removed */
+	size_t added, removed, changed, kept;
+};
+
+/*
+ * Makes nt (fresh from ptree_from_plan) the next version of old: nt takes
+ * old's plan id, and each matched item its old id, done mark (or the
+ * file's tick) and privacy; positions are kept where the order allows.
+ * Fills *d (release with ptree_diff_release).
+ */
+int ptree_replace(const struct ptree *old, struct ptree *nt,
+                  struct ptree_diff *d);
+void ptree_diff_release(struct ptree_diff *d);
+/*
+ * Stores what d says in one transaction: nt's plan record, its added and
+ * changed items, tombstones for old's removed ones.
+ */
+int ptree_replace_store(struct store *st, const struct ptree *old,
+                        struct ptree *nt, const struct ptree_diff *d);
 /* Rebuilds the in-memory plan of t for export. Caller plan_frees *out. */
 int ptree_to_plan(const struct ptree *t, struct plan **out);
 /* Kind name of item i ("phase", "task"...). */

@@ -6,6 +6,7 @@
  * entries.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "cairn.h"
 #include "err.h"
+#include "hlc.h"
 #include "plan-select.h"
 #include "planrec.h"
 #include "timefmt.h"
@@ -22,14 +24,26 @@ const struct cmd cmd_plan_entry = {
         .name = "plan",
         .fn = cmd_plan,
         .flags = CMD_NEEDS_HOME | CMD_WRITES,
-        .usage = "plan SUBCOMMAND [ARGS]",
+        .usage =
+                "plan import|use|ls|show|done|reopen|status|export|rm|rename [ARGS]",
         .summary = "import, follow and export a study plan",
-        .help = "  plan import FILE [--start YYYY-MM-DD] [--dry-run]\n"
+        .help = "  plan import FILE [--replace PLAN] [--start YYYY-MM-DD] [--dry-run]\n"
                 "      read a Markdown or text plan and print what was understood;\n"
                 "      weeks and months become dates counted from --start (default:\n"
                 "      a 'Start: YYYY-MM-DD' line in the plan, else the Monday of\n"
-                "      this week). The plan imported last is active.\n"
-                "  plan use PLAN                  make PLAN the active plan\n"
+                "      this week). The plan imported last is active. It warns when\n"
+                "      you already have a plan of that title.\n"
+                "      --replace PLAN updates PLAN from the edited file instead: an\n"
+                "      item whose title path (the titles of the sections above it\n"
+                "      and its own) is unchanged keeps its ID, done mark and logged\n"
+                "      minutes, and is rewritten only if its kind, window or text\n"
+                "      changed; two items with the same path pair up in order. A\n"
+                "      renamed or moved section is removed and added again, and so\n"
+                "      is everything under it. A box ticked in the file counts;\n"
+                "      untick with 'plan reopen'. It prints - removed, + added,\n"
+                "      ~ changed and how many were kept; with --dry-run, only that.\n"
+                "  plan use PLAN                  make PLAN the active plan (on every\n"
+                "                                 machine of yours, after sync)\n"
                 "  plan ls [--user HANDLE]        list plans (* marks the active one)\n"
                 "  plan show [PLAN] [--user HANDLE] [--notes]\n"
                 "      the tree: short item IDs, windows, done marks, minutes\n"
@@ -40,14 +54,26 @@ const struct cmd cmd_plan_entry = {
                 "      week of the plan, current phase, due and overdue items,\n"
                 "      hours this week against the schedule, time per activity\n"
                 "      against the allocation\n"
-                "  plan export [PLAN] [--out FILE]  Markdown with ticked boxes\n"
-                "PLAN is an ID prefix or a unique piece of a title; ITEM is an ID\n"
-                "prefix (6 or more characters) or a unique piece of an item's\n"
-                "title in the active plan. Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
+                "  plan export [PLAN] [--out FILE]  Markdown, every done item ticked\n"
+                "  plan rm PLAN                   remove a plan and its items (the\n"
+                "                                 entries logged stay; 'cairn undo'\n"
+                "                                 brings the plan back)\n"
+                "  plan rename PLAN TITLE         give a plan another title\n"
+                "PLAN is an ID prefix or a title; ITEM is an ID prefix (6 or more\n"
+                "characters) or a title in the active plan. An exact title wins,\n"
+                "then the same ignoring case, then a unique piece of a title (so\n"
+                "'Week 1' is not 'Week 10'). Days count from $CAIRN_NOW (YYYY-MM-DD)\n"
                 "when it is set, else from today. --json shapes: plan ls\n"
                 "[{id,title,start,active}]; plan show {id,title,start,\n"
                 "hours_per_week: {min,max} or null, schedule: [{day,hours,\n"
-                "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]}.\n",
+                "activity}], items: [{id,parent,kind,title,from,to,done,minutes}]};\n"
+                "plan import --replace {id,dry_run,title,start,added,removed,\n"
+                "changed,kept}.\n"
+                "EXAMPLES:\n"
+                "  cairn plan import plan.md --start 2026-01-05\n"
+                "  cairn plan export --out plan.md\n"
+                "  cairn plan import plan.md --replace 'Learn Rust' --dry-run\n"
+                "  cairn plan done 'Week 1'\n",
 };
 
 struct plan_sub {
@@ -216,6 +242,224 @@ import_print(struct cli *c, const struct ptree *t, int dry_run)
 	return CAIRN_OK;
 }
 
+/*
+ * Stamps t as the active plan: an active_at above the clock and above
+ * every other plan's, so it wins on every machine after sync.
+ */
+static int
+plan_stamp_active(struct cli *c, struct ptree *t)
+{
+	struct plan_rows pr;
+	uint64_t last = 0, v;
+	size_t i;
+	int rc;
+
+	if ((rc = plan_rows_load(c, NULL, &pr)) != CAIRN_OK)
+		goto out;
+	if ((rc = store_meta_get_u64(c->st, "hlc", &last)) != CAIRN_OK)
+		goto out;
+	v = hlc_tick(last, hlc_wall_ms());
+	for (i = 0; i < pr.n; i++)
+		if (pr.rows[i].active_at >= v)
+			v = pr.rows[i].active_at + 1;
+	t->plan->active_at = v;
+out:
+	free(pr.rows);
+	return rc;
+}
+
+/* Warns when a plan of this title is there already (the last one). */
+static int
+warn_same_title(struct cli *c, const struct ptree *t, const char *path)
+{
+	struct plan_rows pr;
+	char sid[9];
+	size_t i, hit = 0, n = 0;
+	int rc;
+
+	if ((rc = plan_rows_load(c, NULL, &pr)) != CAIRN_OK)
+		goto out;
+	for (i = 0; i < pr.n; i++) {
+		if (strcmp(pr.rows[i].title, t->plan->title) == 0) {
+			hit = i;
+			n++;
+		}
+	}
+	if (n > 0)
+		fprintf(stderr,
+		        "warning: you already have a plan '%s' (%s); to update it, use 'cairn plan import %s --replace %s'\n",
+		        pr.rows[hit].title, out_short_id(pr.rows[hit].id, sid),
+		        path, sid);
+out:
+	free(pr.rows);
+	return rc;
+}
+
+/* The names of what changed in an item (PTREE_CH_* bits). */
+static void
+what_names(unsigned w, char *out, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+	        {PTREE_CH_KIND, "kind"},
+	        {PTREE_CH_WINDOW, "window"},
+	        {PTREE_CH_TEXT, "text"},
+	        {PTREE_CH_DONE, "ticked"},
+	};
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(w & names[i].bit) || used >= len)
+			continue;
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+		                         used > 0 ? ", " : "", names[i].name);
+	}
+}
+
+static json_t *
+diff_item_json(const struct ptree *t, size_t i, const char *what)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I}", "id", t->items[i].id,
+	                      "kind", ptree_kind(t, i), "title",
+	                      t->items[i].m->title, "done", t->items[i].m->done,
+	                      "minutes", (json_int_t)t->items[i].minutes);
+
+	if (o != NULL && what != NULL)
+		json_object_set_new(o, "changed", json_string(what));
+	return o;
+}
+
+/* Prints the diff of a replace: - removed, + added, ~ changed, kept. */
+static int
+replace_print(struct cli *c, const struct ptree *old, const struct ptree *nt,
+              const struct ptree_diff *d, const char *path, int dry_run)
+{
+	json_t *add = NULL, *rm = NULL, *chg = NULL, *o;
+	char what[64], sid[9], mins[64];
+	size_t i;
+
+	if (c->json &&
+	    ((add = json_array()) == NULL || (rm = json_array()) == NULL ||
+	     (chg = json_array()) == NULL))
+		goto nomem;
+	if (!c->json)
+		printf("plan \"%s\" (%s) from %s:\n", nt->plan->title,
+		       out_short_id(nt->id, sid), path);
+	for (i = 0; i < old->n; i++) {
+		if (!d->gone[i])
+			continue;
+		if (c->json) {
+			o = diff_item_json(old, i, NULL);
+			if (o == NULL || json_array_append_new(rm, o) != 0)
+				goto nomem;
+			continue;
+		}
+		/* Say what goes with it: its done mark, its minutes. */
+		mins[0] = '\0';
+		if (old->items[i].minutes > 0)
+			snprintf(mins, sizeof(mins), " (%s%" PRIu64 "m logged)",
+			         old->items[i].m->done ? "done, " : "",
+			         old->items[i].minutes);
+		else if (old->items[i].m->done)
+			snprintf(mins, sizeof(mins), " (done)");
+		printf("- %-9s %s%s\n", ptree_kind(old, i),
+		       old->items[i].m->title, mins);
+	}
+	for (i = 0; i < nt->n; i++) {
+		unsigned w = d->what[i] & ~PTREE_CH_PLACE;
+
+		if (d->old_of[i] >= 0 && w == 0)
+			continue;
+		what_names(w, what, sizeof(what));
+		if (c->json) {
+			o = diff_item_json(nt, i,
+			                   d->old_of[i] >= 0 ? what : NULL);
+			if (o == NULL ||
+			    json_array_append_new(d->old_of[i] >= 0 ? chg : add,
+			                          o) != 0)
+				goto nomem;
+			continue;
+		}
+		if (d->old_of[i] < 0)
+			printf("+ %-9s %s\n", ptree_kind(nt, i),
+			       nt->items[i].m->title);
+		else
+			printf("~ %-9s %s (%s)\n", ptree_kind(nt, i),
+			       nt->items[i].m->title, what);
+	}
+	if (c->json)
+		return out_json(json_pack(
+		        "{s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:I}", "id",
+		        nt->id, "dry_run", dry_run, "title", nt->plan->title,
+		        "start", nt->plan->start, "added", add, "removed", rm,
+		        "changed", chg, "kept", (json_int_t)d->kept));
+	printf("%zu added, %zu removed, %zu changed, %zu kept\n", d->added,
+	       d->removed, d->changed, d->kept);
+	printf(dry_run ? "dry run: nothing stored\n"
+	               : "stored; it is now the active plan\n");
+	return CAIRN_OK;
+nomem:
+	json_decref(add);
+	json_decref(rm);
+	json_decref(chg);
+	return CAIRN_ENOMEM;
+}
+
+/*
+ * The --replace half of import: p (parsed from path) becomes the next
+ * version of the plan spec names.
+ */
+static int
+import_replace(struct cli *c, const struct plan *p, const char *spec,
+               const char *start_arg, const char *path, int dry_run)
+{
+	struct errbuf err = {""};
+	struct ptree *old = NULL, *nt = NULL;
+	struct ptree_diff d;
+	const char *base;
+	int64_t start;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = plan_open(c, spec, NULL, &old)) != CAIRN_OK)
+		goto out;
+	if ((rc = ptree_load_entries(c->st, old, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
+		goto out;
+	}
+	/* --start, else the file's Start: line, else the plan's own. */
+	start = old->start;
+	if (start_arg != NULL)
+		(void)planrec_date_days(start_arg, &start);
+	else if (p->start != NULL)
+		(void)planrec_date_days(p->start, &start);
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if ((rc = ptree_from_plan(p, start, base, &nt, &err)) != CAIRN_OK) {
+		rc = cli_errbuf(rc, &err);
+		goto out;
+	}
+	if ((rc = ptree_replace(old, nt, &d)) != CAIRN_OK)
+		goto out;
+	if (!dry_run) {
+		if ((rc = plan_stamp_active(c, nt)) != CAIRN_OK ||
+		    (rc = ptree_replace_store(c->st, old, nt, &d)) !=
+		            CAIRN_OK) {
+			rc = cli_err(rc, "cannot store the plan: %s",
+			             store_errmsg(c->st));
+			goto out;
+		}
+	}
+	rc = replace_print(c, old, nt, &d, path, dry_run);
+out:
+	ptree_diff_release(&d);
+	ptree_free(nt);
+	ptree_free(old);
+	return rc;
+}
+
 static int
 plan_import(struct cli *c, int argc, char **argv)
 {
@@ -223,9 +467,11 @@ plan_import(struct cli *c, int argc, char **argv)
 	        {"start", required_argument, NULL, 's'},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"today", required_argument, NULL, 'T'},
+	        {"replace", required_argument, NULL, 'r'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *arg, *start_arg = NULL, *today_arg = NULL, *path, *base;
+	const char *replace = NULL;
 	struct errbuf err = {""};
 	struct plan *p = NULL;
 	struct ptree *t = NULL;
@@ -241,6 +487,8 @@ plan_import(struct cli *c, int argc, char **argv)
 			start_arg = arg;
 		else if (ch == 'n')
 			dry_run = 1;
+		else if (ch == 'r')
+			replace = arg;
 		else
 			today_arg = arg;
 	}
@@ -271,6 +519,10 @@ plan_import(struct cli *c, int argc, char **argv)
 		rc = cli_err(rc, "%s is not UTF-8 text", path);
 	if (rc != CAIRN_OK)
 		goto out;
+	if (replace != NULL) {
+		rc = import_replace(c, p, replace, start_arg, path, dry_run);
+		goto out;
+	}
 	/* A "Start: YYYY-MM-DD" line in the plan beats this week's Monday. */
 	if (start_arg == NULL && p->start != NULL)
 		(void)planrec_date_days(p->start, &start);
@@ -279,11 +531,11 @@ plan_import(struct cli *c, int argc, char **argv)
 		rc = cli_errbuf(rc, &err);
 		goto out;
 	}
+	if ((rc = warn_same_title(c, t, path)) != CAIRN_OK)
+		goto out;
 	if (!dry_run) {
-		if ((rc = store_begin(c->st)) == CAIRN_OK &&
-		    (rc = ptree_store(c->st, t)) == CAIRN_OK)
-			rc = store_meta_set(c->st, "active_plan", t->id);
-		if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
+		if ((rc = plan_stamp_active(c, t)) != CAIRN_OK ||
+		    (rc = ptree_store(c->st, t)) != CAIRN_OK) {
 			rc = cli_err(rc, "cannot store the plan: %s",
 			             store_errmsg(c->st));
 			goto out;
@@ -310,7 +562,9 @@ plan_use(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected one PLAN");
 	if ((rc = plan_open(c, argv[1], NULL, &t)) != CAIRN_OK)
 		goto out;
-	if ((rc = store_meta_set(c->st, "active_plan", t->id)) != CAIRN_OK) {
+	/* A new version of the plan record, so the choice syncs. */
+	if ((rc = plan_stamp_active(c, t)) != CAIRN_OK ||
+	    (rc = ptree_put_plan(c->st, t)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the active plan: %s",
 		             store_errmsg(c->st));
 		goto out;
@@ -471,6 +725,73 @@ plan_reopen(struct cli *c, int argc, char **argv)
 	return plan_mark(c, argc, argv, 0);
 }
 
+/* ---- rm, rename ---- */
+
+static int
+plan_rm(struct cli *c, int argc, char **argv)
+{
+	struct ptree *t = NULL;
+	char sid[9];
+	int rc;
+
+	if (argc != 2)
+		return cli_usage(c, "expected one PLAN");
+	if ((rc = plan_open(c, argv[1], NULL, &t)) != CAIRN_OK)
+		goto out;
+	/* One transaction, so 'cairn undo' brings it all back at once. */
+	if ((rc = ptree_remove(c->st, t)) != CAIRN_OK) {
+		rc = cli_err(rc, "cannot store the removal: %s",
+		             store_errmsg(c->st));
+		goto out;
+	}
+	if (c->json)
+		rc = out_json(json_pack("{s:s, s:s, s:I, s:b}", "id", t->id,
+		                        "title", t->plan->title, "items",
+		                        (json_int_t)t->n, "removed", 1));
+	else
+		printf("removed plan \"%s\" (%s) and its %zu items; entries logged against them stay; 'cairn undo' brings the plan back\n",
+		       t->plan->title, out_short_id(t->id, sid), t->n);
+out:
+	ptree_free(t);
+	return rc;
+}
+
+static int
+plan_rename(struct cli *c, int argc, char **argv)
+{
+	struct ptree *t = NULL;
+	char why[256], sid[9], *was = NULL;
+	int rc;
+
+	if (argc != 3)
+		return cli_usage(c, "expected PLAN and TITLE");
+	if ((rc = plan_open(c, argv[1], NULL, &t)) != CAIRN_OK)
+		goto out;
+	was = t->plan->title;
+	t->plan->title = argv[2];
+	if (planrec_validate_plan(t->plan, why, sizeof(why)) != CAIRN_OK) {
+		rc = cli_err(CAIRN_EINVAL, "bad title: %s", why);
+		goto out;
+	}
+	if ((rc = ptree_put_plan(c->st, t)) != CAIRN_OK) {
+		rc = cli_err(rc, "cannot store the plan: %s",
+		             store_errmsg(c->st));
+		goto out;
+	}
+	if (c->json)
+		rc = out_json(json_pack("{s:s, s:s, s:s}", "id", t->id, "title",
+		                        argv[2], "was", was));
+	else
+		printf("renamed plan %s: \"%s\" is now \"%s\"\n",
+		       out_short_id(t->id, sid), was, argv[2]);
+out:
+	/* The unpacked message frees its own title, not argv's. */
+	if (was != NULL)
+		t->plan->title = was;
+	ptree_free(t);
+	return rc;
+}
+
 /* ---- status, export ---- */
 
 static int
@@ -607,8 +928,10 @@ out:
 
 static const struct plan_sub plan_subs[] = {
         {"import", plan_import,
-         "plan import FILE [--start YYYY-MM-DD] [--dry-run]"},
+         "plan import FILE [--replace PLAN] [--start YYYY-MM-DD] [--dry-run]"},
         {"use", plan_use, "plan use PLAN"},
+        {"rm", plan_rm, "plan rm PLAN"},
+        {"rename", plan_rename, "plan rename PLAN TITLE"},
         {"ls", plan_ls, "plan ls [--user HANDLE]"},
         {"show", plan_cmd_show, "plan show [PLAN] [--user HANDLE] [--notes]"},
         {"done", plan_done, "plan done ITEM..."},

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cairn.h"
@@ -14,7 +15,7 @@
 #include "planrec.h"
 #include "timefmt.h"
 
-#define PLAN_LIST_MAX 10000 /* plans one home lists */
+#define PLAN_CANDIDATES 5 /* candidates an ambiguity error lists */
 
 int
 cli_now(int64_t *now, int64_t *today)
@@ -87,11 +88,12 @@ row_cb(void *arg, const struct rec *r)
 	snprintf(row->id, sizeof(row->id), "%s", r->id);
 	snprintf(row->title, sizeof(row->title), "%s", p->title);
 	snprintf(row->start, sizeof(row->start), "%s", p->start);
+	row->active_at = p->active_at;
 	cairn__plan__free_unpacked(p, NULL);
 	return 0;
 }
 
-/* The plans of owner (NULL: this home's own), oldest import first. */
+/* The plans of owner (NULL: this home's own), least recently written first. */
 int
 plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr)
 {
@@ -109,21 +111,76 @@ plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr)
 	return rc;
 }
 
-/* The active plan's id of this home, or "" when none is set. */
-void
-plan_active_id(struct cli *c, char id[UUID_LEN + 1])
+size_t
+plan_active_idx(struct cli *c, const struct plan_rows *pr)
 {
-	if (store_meta_get(c->st, "active_plan", id, UUID_LEN + 1) != CAIRN_OK)
-		id[0] = '\0';
+	char act[UUID_LEN + 1];
+	size_t i, best = pr->n - 1;
+
+	for (i = 0; i < pr->n; i++) {
+		const struct plan_row *r = &pr->rows[i], *b = &pr->rows[best];
+
+		if (r->active_at > b->active_at ||
+		    (r->active_at == b->active_at && r->active_at > 0 &&
+		     strcmp(r->id, b->id) > 0))
+			best = i;
+	}
+	if (pr->rows[best].active_at > 0 || pr->owner != NULL)
+		return best;
+	/* Older plans: the choice this machine kept in its meta table. */
+	if (store_meta_get(c->st, "active_plan", act, sizeof(act)) != CAIRN_OK)
+		return best;
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->rows[i].id, act) == 0)
+			return i;
+	return best;
 }
 
-/* Index in pr of the plan spec names, or of the active one (spec NULL). */
+/* Sets the error for several plans matching spec, naming a few. */
+static int
+plan_ambiguous(const struct plan_rows *pr, const char *spec, const size_t *hits,
+               size_t n)
+{
+	char list[700], sid[9];
+	size_t i, used = 0;
+	int w;
+
+	list[0] = '\0';
+	for (i = 0; i < n && i < PLAN_CANDIDATES; i++) {
+		w = snprintf(list + used, sizeof(list) - used, "%s%s '%.40s'",
+		             i > 0 ? ", " : "",
+		             out_short_id(pr->rows[hits[i]].id, sid),
+		             pr->rows[hits[i]].title);
+		if (w < 0 || (size_t)w >= sizeof(list) - used)
+			break;
+		used += (size_t)w;
+	}
+	return cli_err(
+	        CAIRN_EAMBIGUOUS,
+	        "'%s' matches %zu plans: %s%s; give more of the ID or the title",
+	        spec, n, list, n > PLAN_CANDIDATES ? ", ..." : "");
+}
+
+/*
+ * How well title answers spec: 3 the same, 2 the same but for case, 1 a
+ * piece of it, 0 not at all.
+ */
+static int
+title_match(const char *title, const char *spec)
+{
+	if (strcmp(title, spec) == 0)
+		return 3;
+	if (strcasecmp(title, spec) == 0)
+		return 2;
+	return ptree_ci_contains(title, spec) ? 1 : 0;
+}
+
 int
 plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
           const char *owner, size_t *idx)
 {
-	char act[UUID_LEN + 1];
-	size_t i, n = 0, hit = 0;
+	size_t hits[PLAN_CANDIDATES + 1], i, n = 0;
+	int best = 0, m;
 	int by_id = strlen(spec != NULL ? spec : "") >= 6 &&
 	            uuid_prefix_valid(spec);
 
@@ -137,41 +194,39 @@ plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
 		        "no plan yet; import one with 'cairn plan import FILE'");
 	}
 	if (spec == NULL) {
-		/* The active plan, else the one imported last. */
-		plan_active_id(c, act);
-		*idx = pr->n - 1;
-		for (i = 0; owner == NULL && i < pr->n; i++)
-			if (strcmp(pr->rows[i].id, act) == 0)
-				*idx = i;
+		*idx = plan_active_idx(c, pr);
 		return CAIRN_OK;
 	}
-	for (i = 0; i < pr->n; i++) {
-		if ((by_id &&
-		     strncmp(pr->rows[i].id, spec, strlen(spec)) == 0) ||
-		    (!by_id && ptree_ci_contains(pr->rows[i].title, spec))) {
-			hit = i;
+	for (i = 0; by_id && i < pr->n; i++) {
+		if (strncmp(pr->rows[i].id, spec, strlen(spec)) != 0)
+			continue;
+		if (n <= PLAN_CANDIDATES)
+			hits[n] = i;
+		n++;
+	}
+	if (n == 0) {
+		/* The best kind of title match wins; ties are ambiguous. */
+		for (i = 0; i < pr->n; i++) {
+			if ((m = title_match(pr->rows[i].title, spec)) == 0 ||
+			    m < best)
+				continue;
+			if (m > best) {
+				best = m;
+				n = 0;
+			}
+			if (n <= PLAN_CANDIDATES)
+				hits[n] = i;
 			n++;
 		}
 	}
-	if (n == 0 && by_id) {
-		for (i = 0; i < pr->n; i++) {
-			if (ptree_ci_contains(pr->rows[i].title, spec)) {
-				hit = i;
-				n++;
-			}
-		}
-	}
 	if (n == 1) {
-		*idx = hit;
+		*idx = hits[0];
 		return CAIRN_OK;
 	}
 	if (n == 0)
 		return cli_err(CAIRN_ENOTFOUND,
 		               "no plan '%s'; see 'cairn plan ls'", spec);
-	return cli_err(
-	        CAIRN_EAMBIGUOUS,
-	        "'%s' matches %zu plans; see 'cairn plan ls' and give more of the ID",
-	        spec, n);
+	return plan_ambiguous(pr, spec, hits, n);
 }
 
 int

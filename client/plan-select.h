@@ -16,6 +16,7 @@ struct plan_row {
 	char id[UUID_LEN + 1];
 	char title[PLANREC_TITLE_MAX + 1];
 	char start[11];
+	uint64_t active_at; /* Plan.active_at: the greatest is active */
 };
 
 struct plan_rows {
@@ -25,11 +26,19 @@ struct plan_rows {
 	size_t n;
 };
 
-/* The plans of owner (NULL: this home's own), oldest import first. */
+/* The plans of owner (NULL: this home's own), least recently written first. */
 int plan_rows_load(struct cli *c, const char *owner, struct plan_rows *pr);
-/* The active plan's id of this home, or "" when none is set. */
-void plan_active_id(struct cli *c, char id[UUID_LEN + 1]);
-/* Index in pr of the plan spec names, or of the active one (spec NULL). */
+/*
+ * The index in pr of owner's active plan: the greatest active_at (ties:
+ * the greater id); when none has one (plans of older clients), this
+ * home's old per-machine choice, else the last imported. pr->n > 0.
+ */
+size_t plan_active_idx(struct cli *c, const struct plan_rows *pr);
+/*
+ * Index in pr of the plan spec names, or of the active one (spec NULL):
+ * an id prefix, else a title, exact before exact ignoring case before a
+ * piece of a title. Ambiguity names up to 5 candidates.
+ */
 int plan_pick(struct cli *c, const struct plan_rows *pr, const char *spec,
               const char *owner, size_t *idx);
 

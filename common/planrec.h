@@ -29,6 +29,7 @@
  * UTF-8, start a real YYYY-MM-DD date, hours finite within
  * 0..PLANREC_HOURS_MAX with min <= max, bounded schedule rows (hours
  * 0..24) and allocations (activity words, 0 <= min <= max <= 100).
+ * active_at takes any value: 0 is what older clients write.
  * CAIRN_OK, or CAIRN_EINVAL with a one-line reason written to why.
  */
 int planrec_validate_plan(const Cairn__Plan *p, char *why, size_t whylen);

@@ -673,20 +673,136 @@ pg_class(const char *s, size_t n)
 	        "metric",     "metrics",    "milestone",
 	        "milestones", "checkpoint", "checkpoints",
 	        "success",    "outcomes",   NULL};
+	/* Words that name milestones only as a short title ("Goals"). */
+	static const char *const short_metric[] = {
+	        "goals",   "deliverables", "targets", "benchmarks",
+	        "results", "criteria",     NULL};
 	struct pg_toks t;
 	unsigned c = 0;
-	size_t i;
+	size_t i, words = pg_word_count(s, n);
 
 	pg_tokenize(s, n, &t);
 	for (i = 0; i < t.n; i++) {
-		if (pg_in(&t, i, task))
+		if (pg_in(&t, i, metric) ||
+		    (words <= 4 && pg_in(&t, i, short_metric)))
+			c |= PG_CLASS_METRIC;
+		else if (pg_in(&t, i, task))
 			c |= PG_CLASS_TASK;
 		else if (pg_in(&t, i, skill))
 			c |= PG_CLASS_SKILL;
-		else if (pg_in(&t, i, metric))
-			c |= PG_CLASS_METRIC;
 	}
+	/* "Deliverables" alone is a list of milestones, not of tasks. */
+	if (c & PG_CLASS_METRIC)
+		c &= ~PG_CLASS_TASK;
 	return c;
+}
+
+/* The token after a window at i (see pg_window_at), or 0; sets *day. */
+static size_t
+pg_window_end(const struct pg_toks *t, size_t i, int *day)
+{
+	int from, to;
+	size_t j = pg_window_at(t, i, &from, &to);
+
+	if (j > 0)
+		*day = to;
+	return j;
+}
+
+/* 1 if only punctuation is left from token i on. */
+static int
+pg_only_punct(const struct pg_toks *t, size_t i)
+{
+	for (; i < t->n; i++)
+		if (t->v[i].type != PG_PUNCT)
+			return 0;
+	return 1;
+}
+
+int
+pg_due(const char *s, size_t n, int *day, int *rest)
+{
+	struct pg_toks t;
+	size_t i, j;
+
+	pg_tokenize(s, n, &t);
+	i = pg_first_word(&t);
+	if (pg_is(&t, i, "at") && pg_is(&t, i + 1, "the") &&
+	    pg_is(&t, i + 2, "end"))
+		i += 2;
+	else if (pg_is(&t, i, "by") && pg_is(&t, i + 1, "the") &&
+	         pg_is(&t, i + 2, "end"))
+		i += 2;
+	else if (pg_is(&t, i, "by") && pg_is(&t, i + 1, "end"))
+		i += 1;
+	else if (pg_is(&t, i, "by") && (j = pg_window_end(&t, i + 1, day)) > 0)
+		goto found;
+	if (!pg_is(&t, i, "end") || !pg_is(&t, i + 1, "of"))
+		return 0;
+	i += 2;
+	if (pg_is(&t, i, "the"))
+		i++;
+	if ((j = pg_window_end(&t, i, day)) == 0)
+		return 0;
+found:
+	*rest = !pg_only_punct(&t, j);
+	return 1;
+}
+
+int
+pg_checkpoint(const char *s, size_t n)
+{
+	struct pg_toks t;
+	size_t j;
+	int day;
+
+	pg_tokenize(s, n, &t);
+	j = pg_window_end(&t, pg_first_word(&t), &day);
+	/* "Week 4:", "Week 4 -", "Week 4 (checkpoint):" */
+	if (j == 0 || j >= t.n || t.v[j].type != PG_PUNCT)
+		return 0;
+	while (j < t.n && t.v[j].type == PG_PUNCT)
+		j++;
+	if (pg_is(&t, j, "i") || pg_is(&t, j, "you"))
+		j++;
+	if (pg_is(&t, j, "can") || pg_is(&t, j, "able"))
+		return 1;
+	if (pg_is(&t, j, "should") || pg_is(&t, j, "will"))
+		j++;
+	return pg_is(&t, j, "be") && pg_is(&t, j + 1, "able");
+}
+
+int
+pg_milestone_key(const char *s, size_t n)
+{
+	static const char *const key[] = {
+	        "milestone", "checkpoint", "deliverable", "target",
+	        "benchmark", "milestones", "checkpoints", NULL};
+	struct pg_toks t;
+	size_t i, j;
+	int day;
+
+	pg_tokenize(s, n, &t);
+	i = pg_first_word(&t);
+	if (pg_is(&t, i, "success") &&
+	    (pg_is(&t, i + 1, "metric") || pg_is(&t, i + 1, "criterion")))
+		i++;
+	else if (!pg_in(&t, i, key))
+		return 0;
+	j = i + 1;
+	if (pg_num(&t, j) || pg_roman(&t, j))
+		j++;
+	/* "Checkpoint (Week 8):" */
+	if (pg_punct(&t, j, '(')) {
+		size_t k = pg_window_end(&t, j + 1, &day);
+
+		if (k > 0 && pg_punct(&t, k, ')'))
+			j = k + 1;
+	} else if (pg_window_end(&t, j, &day) > 0) {
+		j = pg_window_end(&t, j, &day);
+	}
+	return (pg_punct(&t, j, ':') || pg_punct(&t, j, '-')) &&
+	       !pg_only_punct(&t, j + 1);
 }
 
 size_t

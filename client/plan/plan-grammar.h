@@ -68,8 +68,32 @@ int pg_start_date(const char *s, size_t n, char out[11]);
 int pg_goal(const char *s, size_t n, size_t *off);
 /* Returns 1 if s is only a goal word ("Goal", "Goals", "Objective"). */
 int pg_is_goal_heading(const char *s, size_t n);
-/* PG_CLASS_* bits for the words of s. */
+/*
+ * PG_CLASS_* bits for the words of s. Short titles (a few words) also
+ * read "Goals", "Deliverables", "Targets", "Key results", "Exit
+ * criteria" as milestone sections.
+ */
 unsigned pg_class(const char *s, size_t n);
+/*
+ * If s leads with a deadline ("By the end of Month 2", "By Week 4", "End
+ * of month 3", "At the end of week 6"), sets *day to the last day of its
+ * window and *rest to 1 when words follow it ("..., hold a 10-minute
+ * conversation"), 0 when only punctuation does (a heading or label).
+ * Returns 1 if so.
+ */
+int pg_due(const char *s, size_t n, int *day, int *rest);
+/*
+ * Returns 1 if s is a checkpoint line: a window lead and then what the
+ * learner can do by then ("Week 4: can order food", "Month 2 - able to
+ * read a paper", "Week 6: I should be able to ...").
+ */
+int pg_checkpoint(const char *s, size_t n);
+/*
+ * Returns 1 if s leads with a milestone word and a colon or dash
+ * ("Milestone: ...", "Checkpoint 2 (Week 8): ...", "Deliverable - ...",
+ * "Success metric: ...").
+ */
+int pg_milestone_key(const char *s, size_t n);
 /* The number of words in s. */
 size_t pg_word_count(const char *s, size_t n);
 

@@ -28,6 +28,9 @@ enum pu_type {
 struct pu_table {
 	int day_col, hours_col, act_col; /* a weekly schedule */
 	int course;                      /* has Duration or Effort columns */
+	int ms_col;    /* a Milestone, Checkpoint, Goal... column, or -1 */
+	int win_col;   /* a Week or Month column ("| 1-2 |"), or -1 */
+	char win_unit; /* 'w' or 'm': what win_col counts */
 };
 
 struct plan_unit {

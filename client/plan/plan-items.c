@@ -33,6 +33,23 @@
  * Duration or Effort column is a task (a course) titled by its first cell.
  * All else is a note.
  *
+ * Milestones have many names. Besides items under a metrics section
+ * (also a short "Goals", "Deliverables", "Targets", "Key results" or
+ * "Exit criteria" title), an item is a milestone when it leads with a
+ * milestone word and a colon ("Milestone: ...", "Checkpoint 2 (Week 8):
+ * ...", "Success metric: ..."), with a deadline and words after it ("By
+ * the end of Month 2, hold a conversation", "By Week 14: ...", "End of
+ * Month 4 - ..."), or with a window and what the learner can do by then
+ * ("Week 4: can ...", "Week 6 - able to ..."); such a plain line is not a
+ * section. A heading or label that is only a deadline ("### By the end of
+ * Month 1", "**At the end of month 4:**") heads a list of milestones due
+ * then. A body row of a table with a Milestone, Checkpoint, Goal, Target
+ * or Deliverable column is a milestone titled by that cell, due at the
+ * end of its Week or Month column's window. A list item that is only a
+ * link to a heading ("- [Phase 1](#phase-1)", a table of contents) is a
+ * note without a window. A leading box on a heading, line or row ("## [x]
+ * Week 1") is its done mark.
+ *
  * Windows come from the item's own text (plan-grammar.c). A milestone is
  * due on the last day of its own window or of its nearest ancestor's
  * window: from_day == to_day == that day ("Month 3:" -> day 83).
@@ -71,6 +88,9 @@ struct pt {
 	unsigned *cls;
 	char *metric, *has_child, *has_list;
 	char *trailing; /* a leaf after its parent's list: a note */
+	char *ms;       /* the unit says it is a milestone (pt_marks) */
+	char *due_hdr;  /* "By the end of Month 2:", heading a list */
+	char *toc;      /* a table-of-contents link ("- [x](#x)") */
 	size_t sp;
 };
 
@@ -119,6 +139,67 @@ pt_section_rank(int lead)
 	}
 }
 
+/*
+ * 1 if line is a list item holding only a link to a heading of the same
+ * document ("- [Phase 1](#phase-1)"): a table of contents, kept as notes.
+ */
+static int
+pt_is_toc(const char *line)
+{
+	const char *s = line, *e;
+	size_t d;
+
+	if (s == NULL)
+		return 0;
+	s += strspn(s, " \t>");
+	d = strspn(s, "0123456789");
+	if (*s == '-' || *s == '*' || *s == '+')
+		s++;
+	else if (d > 0 && (s[d] == '.' || s[d] == ')'))
+		s += d + 1;
+	else
+		return 0;
+	s += strspn(s, " \t");
+	if (*s != '[' || (e = strstr(s, "](#")) == NULL ||
+	    (e = strchr(e + 3, ')')) == NULL)
+		return 0;
+	e++;
+	return e[strspn(e, " \t")] == '\0';
+}
+
+/*
+ * What a unit's own words say before roles and kinds are given: a
+ * milestone ("Milestone: ...", "Week 4: can ...", "By the end of Month 2,
+ * ..."), the head of a list of milestones ("By the end of Month 2:"), a
+ * table-of-contents link.
+ */
+static void
+pt_marks(struct pt *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->doc->n; i++) {
+		const struct plan_unit *u = &t->doc->u[i];
+		const char *s = pt_title(t, i);
+		size_t n = strlen(s);
+		int day, rest;
+
+		if (u->type == PU_LI && pt_is_toc(t->doc->lines[i])) {
+			t->toc[i] = 1;
+			continue;
+		}
+		if (u->type == PU_ROW || u->type == PU_CODE ||
+		    u->type == PU_HTML || u->type == PU_STRAY)
+			continue;
+		if (pg_milestone_key(s, n) || pg_checkpoint(s, n))
+			t->ms[i] = 1;
+		else if (pg_due(s, n, &day, &rest) && rest)
+			t->ms[i] = 1;
+		else if (pg_due(s, n, &day, &rest))
+			t->due_hdr[i] = 1;
+	}
+}
+
 static void
 pt_roles(struct pt *t)
 {
@@ -137,7 +218,8 @@ pt_roles(struct pt *t)
 		           (u->type == PU_LI && u->level > 0)) {
 			t->role[i] = PT_HEADING;
 		} else if (u->type == PU_PARA && u->in_li == 0 &&
-		           t->lead[i] != PG_LEAD_NONE) {
+		           t->lead[i] != PG_LEAD_NONE && !t->ms[i]) {
+			/* "Week 4: can ..." is a milestone, not a section. */
 			t->role[i] = PT_SECTION;
 		} else if (u->type == PU_PARA && u->in_li == 0 &&
 		           pt_is_label(s)) {
@@ -281,9 +363,15 @@ pt_kind(const struct pt *t, size_t i, int has_window)
 		pk = t->p->items[parent].kind;
 		pr = t->role[parent];
 	}
+	if (t->toc[i])
+		return PLAN_NOTE;
+	if (t->ms[i] && t->role[i] != PT_ROW)
+		return PLAN_MILESTONE;
 	switch (t->role[i]) {
 	case PT_HEADING:
 	case PT_SECTION:
+		if (t->due_hdr[i])
+			return PLAN_NOTE;
 		k = pt_section_kind(t, i, has_window);
 		return k == PLAN_PHASE && pm ? PLAN_NOTE : k;
 	case PT_LIST:
@@ -318,9 +406,11 @@ pt_kind(const struct pt *t, size_t i, int has_window)
 	case PT_KEYED:
 		return it->limit_minutes > 0 ? PLAN_TASK : PLAN_NOTE;
 	case PT_ROW:
-		return t->doc->tables[u->table].course && !u->header
-		               ? PLAN_TASK
-		               : PLAN_NOTE;
+		if (u->header)
+			return PLAN_NOTE;
+		if (t->doc->tables[u->table].ms_col >= 0)
+			return PLAN_MILESTONE;
+		return t->doc->tables[u->table].course ? PLAN_TASK : PLAN_NOTE;
 	default:
 		return PLAN_NOTE;
 	}
@@ -346,6 +436,17 @@ pt_dup_trim(const char *s, size_t n, const char *cut)
 	return d;
 }
 
+/* Length of a box "[x] " leading s ("[ ] ", "[X] " too), else 0. */
+static size_t
+pt_box_len(const char *s, int *done)
+{
+	if (s[0] != '[' || strchr(" xX", s[1]) == NULL || s[1] == '\0' ||
+	    s[2] != ']' || s[3] != ' ' || s[4] == '\0')
+		return 0;
+	*done = s[1] != ' ';
+	return 4;
+}
+
 static const struct plan_cell *
 pt_cell(const struct pt *t, size_t i, int col)
 {
@@ -354,6 +455,33 @@ pt_cell(const struct pt *t, size_t i, int col)
 	if (col < 0 || col >= u->ncells)
 		return NULL;
 	return &t->doc->cells[u->cell0 + col];
+}
+
+/* The window of a row under a Week or Month column ("| 3-4 | ..."). */
+static int
+pt_row_window(const struct pt *t, size_t i, int *from, int *to)
+{
+	const struct pu_table *tb = &t->doc->tables[t->doc->u[i].table];
+	const struct plan_cell *c = pt_cell(t, i, tb->win_col);
+	const char *s;
+	char buf[64];
+	size_t k = 0, len;
+	int n, done;
+
+	/* Only in a table of milestones: elsewhere it may be a duration. */
+	if (c == NULL || tb->win_unit == 0 || tb->ms_col < 0)
+		return 0;
+	/* Past a done mark export wrote there ("| [x] 3-4 |"). */
+	s = pt_title(t, i) + c->off;
+	len = c->len;
+	if ((k = pt_box_len(s, &done)) > 0 && k <= len) {
+		s += k;
+		len -= k;
+	}
+	n = snprintf(buf, sizeof(buf), "%s %.*s",
+	             tb->win_unit == 'w' ? "week" : "month",
+	             (int)(len < 48 ? len : 48), s);
+	return n > 0 && pg_window(buf, (size_t)n, from, to);
 }
 
 static int
@@ -369,7 +497,9 @@ pt_items(struct pt *t)
 		int from = 0, to = 0, own, parent = it->parent;
 		unsigned own_cls = 0;
 
-		own = pg_window(s, strlen(s), &from, &to);
+		own = !t->toc[i] && pg_window(s, strlen(s), &from, &to);
+		if (!own && u->type == PU_ROW && !u->header)
+			own = pt_row_window(t, i, &from, &to);
 		it->limit_minutes = pg_limit(s, strlen(s));
 		it->checkbox = u->checkbox;
 		it->done = u->done;
@@ -379,12 +509,28 @@ pt_items(struct pt *t)
 		it->kind = (enum plan_kind)pt_kind(t, i, own);
 		if (it->kind == PLAN_TASK && u->type == PU_ROW)
 			c0 = pt_cell(t, i, 0);
+		else if (it->kind == PLAN_MILESTONE && u->type == PU_ROW)
+			c0 = pt_cell(t, i, t->doc->tables[u->table].ms_col);
 		it->title = c0 != NULL ? pt_dup_trim(s + c0->off, c0->len, " ")
 		                       : pt_dup_trim(s, strlen(s), " ");
 		it->line = t->doc->lines[i];
 		t->doc->lines[i] = NULL;
 		if (it->title == NULL)
 			return CAIRN_ENOMEM;
+		/* A row's box sits in its first cell ("| [x] CS50 |"). */
+		if (u->type == PU_ROW) {
+			const struct plan_cell *f = pt_cell(t, i, 0);
+			int done;
+			size_t k = pt_box_len(it->title, &done);
+
+			if (k > 0)
+				memmove(it->title, it->title + k,
+				        strlen(it->title + k) + 1);
+			if (f != NULL && pt_box_len(s + f->off, &done) > 0) {
+				it->checkbox = 1;
+				it->done = done;
+			}
+		}
 		t->win_end[i] = own           ? to
 		                : parent >= 0 ? t->win_end[parent]
 		                              : -1;
@@ -396,8 +542,11 @@ pt_items(struct pt *t)
 			it->from_day = from;
 			it->to_day = to;
 		}
-		if (it->kind == PLAN_NOTE || t->role[i] == PT_LIST)
+		if ((it->kind == PLAN_NOTE || t->role[i] == PT_LIST) &&
+		    !t->toc[i])
 			own_cls = pg_class(s, strlen(s));
+		if (t->due_hdr[i])
+			own_cls |= PG_CLASS_METRIC;
 		t->metric[i] = (char)((parent >= 0 && t->metric[parent]) ||
 		                      (own_cls & PG_CLASS_METRIC));
 		own_cls &= PG_CLASS_TASK | PG_CLASS_SKILL;
@@ -534,6 +683,30 @@ pt_facts(struct pt *t)
 	return p->title == NULL ? CAIRN_ENOMEM : CAIRN_OK;
 }
 
+/*
+ * A heading or a line that starts with a box ("## [x] Week 1", "[x] Read
+ * chapter 2", what export writes for a done item without one) is a
+ * task-list item of sorts: the box is its done mark, not its title.
+ */
+static void
+pt_boxes(struct plan_doc *doc)
+{
+	size_t i, k;
+	int done;
+
+	for (i = 0; i < doc->n; i++) {
+		struct plan_unit *u = &doc->u[i];
+
+		if ((u->type != PU_HEADING && u->type != PU_PARA) ||
+		    u->title == NULL || (k = pt_box_len(u->title, &done)) == 0)
+			continue;
+		memmove(u->title, u->title + k, u->tlen - k + 1);
+		u->tlen -= k;
+		u->checkbox = 1;
+		u->done = done;
+	}
+}
+
 int
 plan_tree_build(struct plan_doc *doc, struct plan *p)
 {
@@ -554,16 +727,22 @@ plan_tree_build(struct plan_doc *doc, struct plan *p)
 	t.has_child = calloc(n, 1);
 	t.has_list = calloc(n, 1);
 	t.trailing = calloc(n, 1);
+	t.ms = calloc(n, 1);
+	t.due_hdr = calloc(n, 1);
+	t.toc = calloc(n, 1);
 	p->items = calloc(n, sizeof(*p->items));
 	p->sched = calloc(PLAN_MAX_SCHEDULE, sizeof(*p->sched));
 	p->alloc = calloc(PLAN_MAX_ALLOC, sizeof(*p->alloc));
 	if (t.role == NULL || t.rank == NULL || t.lead == NULL ||
 	    t.stack == NULL || t.win_end == NULL || t.cls == NULL ||
 	    t.metric == NULL || t.has_child == NULL || t.has_list == NULL ||
-	    t.trailing == NULL || p->items == NULL || p->sched == NULL ||
+	    t.trailing == NULL || t.ms == NULL || t.due_hdr == NULL ||
+	    t.toc == NULL || p->items == NULL || p->sched == NULL ||
 	    p->alloc == NULL)
 		goto out;
 	p->n_items = doc->n;
+	pt_boxes(doc);
+	pt_marks(&t);
 	pt_roles(&t);
 	pt_tree(&t);
 	if ((rc = pt_items(&t)) != CAIRN_OK)
@@ -580,6 +759,9 @@ out:
 	free(t.has_child);
 	free(t.has_list);
 	free(t.trailing);
+	free(t.ms);
+	free(t.due_hdr);
+	free(t.toc);
 	return rc;
 }
 

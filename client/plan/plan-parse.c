@@ -318,7 +318,18 @@ pp_header_cell(struct pp *pp, const char *s, size_t n)
 	low[n] = '\0';
 	if (strstr(low, "duration") != NULL || strstr(low, "effort") != NULL)
 		t->course = 1;
-	else if (t->day_col < 0 && strstr(low, "day") != NULL)
+	else if (t->ms_col < 0 && (strstr(low, "milestone") != NULL ||
+	                           strstr(low, "checkpoint") != NULL ||
+	                           strstr(low, "deliverable") != NULL ||
+	                           strstr(low, "goal") != NULL ||
+	                           strstr(low, "target") != NULL ||
+	                           strstr(low, "success") != NULL))
+		t->ms_col = pp->col;
+	else if (t->win_col < 0 && (strstr(low, "week") != NULL ||
+	                            strstr(low, "month") != NULL)) {
+		t->win_col = pp->col;
+		t->win_unit = strstr(low, "week") != NULL ? 'w' : 'm';
+	} else if (t->day_col < 0 && strstr(low, "day") != NULL)
 		t->day_col = pp->col;
 	else if (t->hours_col < 0 &&
 	         (strstr(low, "hour") != NULL || strstr(low, "hrs") != NULL ||
@@ -431,7 +442,8 @@ pp_enter(MD_BLOCKTYPE type, void *detail, void *ud)
 			return 1;
 		}
 		pp->table = (int)pp->out.n_tables++;
-		pp->out.tables[pp->table] = (struct pu_table){-1, -1, -1, 0};
+		pp->out.tables[pp->table] =
+		        (struct pu_table){-1, -1, -1, 0, -1, -1, 0};
 		break;
 	case MD_BLOCK_THEAD:
 		pp->in_thead = 1;

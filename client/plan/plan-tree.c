@@ -89,8 +89,8 @@ ptree_find(const struct ptree *t, const char *id)
  * to its parent. A parent that is missing, or that would close a cycle,
  * puts the item at the top.
  */
-static int
-ptree_finish(struct ptree *t)
+int
+ptree_relink(struct ptree *t)
 {
 	size_t i, steps;
 	int p;
@@ -229,7 +229,8 @@ item_build(const struct plan *p, size_t i, struct ptree *t, struct errbuf *err)
 	                           (size_t)src->parent != i
 	                   ? t->items[src->parent].id
 	                   : (char *)"";
-	m.position = (uint32_t)i;
+	/* Gaps between positions leave room for items a replace adds. */
+	m.position = (uint32_t)i * PTREE_POS_STEP;
 	m.kind = (Cairn__ItemKind)src->kind;
 	m.title = cut_dup(src->title, PLANREC_TITLE_MAX);
 	m.line = cut_dup(src->line, PLANREC_LINE_MAX);
@@ -289,7 +290,7 @@ ptree_from_plan(const struct plan *p, int64_t start, const char *source,
 		if ((rc = item_build(p, i, t, err)) != CAIRN_OK)
 			goto out;
 	}
-	if ((rc = ptree_finish(t)) != CAIRN_OK)
+	if ((rc = ptree_relink(t)) != CAIRN_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -383,7 +384,7 @@ ptree_load(struct store *st, const char *id, struct ptree **out,
 	}
 	if (rc != CAIRN_OK)
 		goto out;
-	if ((rc = ptree_finish(t)) != CAIRN_OK)
+	if ((rc = ptree_relink(t)) != CAIRN_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -537,12 +538,35 @@ ambiguous(const struct ptree *t, const char *spec, const int *hits, size_t n,
 	        spec, n, list, n > PTREE_CANDIDATES ? ", ..." : "");
 }
 
+/*
+ * How well item i answers spec in pass: 0 its title is spec, 1 spec
+ * ignoring case, 2 a piece of the title of an item other than a note, 3
+ * a piece of a note's title.
+ */
+static int
+resolve_pass(const struct ptree *t, size_t i, const char *spec, size_t pass)
+{
+	const char *title = t->items[i].m->title;
+	int note = t->items[i].m->kind == CAIRN__ITEM_KIND__ITEM_NOTE;
+
+	switch (pass) {
+	case 0:
+		return strcmp(title, spec) == 0;
+	case 1:
+		return strcasecmp(title, spec) == 0;
+	case 2:
+		return !note && ptree_ci_contains(title, spec);
+	default:
+		return note && ptree_ci_contains(title, spec);
+	}
+}
+
 int
 ptree_resolve(const struct ptree *t, const char *spec, int *idx,
               struct errbuf *err)
 {
-	int hits[PTREE_CANDIDATES + 1], exact = -1;
-	size_t i, n = 0, n_exact = 0, pass;
+	int hits[PTREE_CANDIDATES + 1];
+	size_t i, n = 0, pass;
 
 	if (strlen(spec) >= 6 && uuid_prefix_valid(spec)) {
 		for (i = 0; i < t->n; i++) {
@@ -559,25 +583,14 @@ ptree_resolve(const struct ptree *t, const char *spec, int *idx,
 		if (n > 1)
 			return ambiguous(t, spec, hits, n, err);
 	}
-	for (i = 0; i < t->n; i++) {
-		if (strcasecmp(t->items[i].m->title, spec) == 0) {
-			exact = (int)i;
-			n_exact++;
-		}
-	}
-	if (n_exact == 1) {
-		*idx = exact;
-		return CAIRN_OK;
-	}
-	/* Items other than notes first, then notes. */
-	for (pass = 0; pass < 2; pass++) {
+	/*
+	 * The first pass with a match decides: "Week 1" is the item titled
+	 * so even when "Week 10" exists.
+	 */
+	for (pass = 0; pass < 4; pass++) {
 		n = 0;
 		for (i = 0; i < t->n; i++) {
-			int note = t->items[i].m->kind ==
-			           CAIRN__ITEM_KIND__ITEM_NOTE;
-
-			if (note != (pass == 1) ||
-			    !ptree_ci_contains(t->items[i].m->title, spec))
+			if (!resolve_pass(t, i, spec, pass))
 				continue;
 			if (n <= PTREE_CANDIDATES)
 				hits[n] = (int)i;
@@ -627,6 +640,55 @@ ptree_put_item(struct store *st, struct ptree *t, size_t i)
 }
 
 int
+ptree_put_plan(struct store *st, struct ptree *t)
+{
+	return put_body(st, t->id, CAIRN__KIND__KIND_PLAN, t->priv,
+	                &t->plan->base);
+}
+
+/* Stores a tombstone for record id of kind. */
+static int
+put_tombstone(struct store *st, const char *id, int kind, int priv)
+{
+	struct rec r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	r.kind = kind;
+	r.priv = priv;
+	r.deleted = 1;
+	return store_put(st, &r);
+}
+
+int
+ptree_tombstone_item(struct store *st, const struct ptree *t, size_t i)
+{
+	return put_tombstone(st, t->items[i].id, CAIRN__KIND__KIND_PLAN_ITEM,
+	                     t->items[i].priv);
+}
+
+int
+ptree_remove(struct store *st, const struct ptree *t)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = store_begin(st)) != CAIRN_OK)
+		return rc;
+	for (i = 0; i < t->n; i++)
+		if ((rc = ptree_tombstone_item(st, t, i)) != CAIRN_OK)
+			goto fail;
+	if ((rc = put_tombstone(st, t->id, CAIRN__KIND__KIND_PLAN, t->priv)) !=
+	    CAIRN_OK)
+		goto fail;
+	if ((rc = store_commit(st)) == CAIRN_OK)
+		return CAIRN_OK;
+fail:
+	store_rollback(st);
+	return rc;
+}
+
+int
 ptree_store(struct store *st, struct ptree *t)
 {
 	size_t i;
@@ -634,8 +696,7 @@ ptree_store(struct store *st, struct ptree *t)
 
 	if ((rc = store_begin(st)) != CAIRN_OK)
 		goto out;
-	if ((rc = put_body(st, t->id, CAIRN__KIND__KIND_PLAN, t->priv,
-	                   &t->plan->base)) != CAIRN_OK)
+	if ((rc = ptree_put_plan(st, t)) != CAIRN_OK)
 		goto fail;
 	for (i = 0; i < t->n; i++) {
 		if ((rc = ptree_put_item(st, t, i)) != CAIRN_OK)

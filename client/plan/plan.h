@@ -93,10 +93,13 @@ int plan_parse(const char *text, size_t len, struct plan **out);
 void plan_free(struct plan *p);
 /*
  * Writes p as Markdown to f: each item's line verbatim, a blank line
- * between items (none between the rows of a table), the box of a
- * task-list item ticked or cleared from its done mark. An item without a
- * line is written from its title (a heading, or a list item). Done marks
- * of items without a box are not written. plan_parse of the output gives
+ * between items (none between the rows of a table or between two list
+ * items), the box of a task-list item ticked or cleared from its done
+ * mark. An item without a line is written from its title (a heading, or a
+ * list item). A done item without a box gets "[x] " after its list
+ * marker, its heading's #s, in its row's first cell or before its text
+ * (code and HTML blocks excepted); the importer reads that back as a
+ * done mark. plan_parse of the output gives
  * the same tree (kinds, titles, parents, windows, done marks, limits,
  * schedule, hours). Returns CAIRN_OK or CAIRN_EIO. p and f are borrowed.
  */

@@ -163,13 +163,108 @@ test_words(void **state)
 	assert_int_equal(pg_word_count(S("a, b - 3 c")), 4);
 }
 
+static void
+due_is(const char *s, int day, int rest)
+{
+	int d = -7, r = -7;
+
+	if (!pg_due(S(s), &d, &r))
+		fail_msg("no deadline in '%s'", s);
+	if (d != day || r != rest)
+		fail_msg("'%s': day %d rest %d, want %d %d", s, d, r, day,
+		         rest);
+}
+
+static void
+test_milestone_words(void **state)
+{
+	static const char *const not_due[] = {"By hand: a bed frame",
+	                                      "Bye for now",
+	                                      "The end of Week 4",
+	                                      "By the way, Week 4 is hard",
+	                                      "End of story",
+	                                      "",
+	                                      NULL};
+	static const char *const checkpoints[] = {
+	        "Week 4: can order food in a café",
+	        "Week 6 - able to play a song start to finish",
+	        "Week 8: I should be able to read a paper",
+	        "Month 2 \xe2\x80\x94 I can hold a conversation",
+	        "**Week 3:** can switch chords in 2 seconds",
+	        "Week 10: you will be able to deploy",
+	        NULL};
+	static const char *const not_checkpoints[] = {
+	        "Week 4: canoe trip",
+	        "Week 4: strumming patterns",
+	        "Week 4 can",
+	        "Weeks 2-3 will cover arrays",
+	        "Learn what you can in Week 4",
+	        NULL};
+	static const char *const keys[] = {"Milestone: first open mic",
+	                                   "Checkpoint 2 (Week 8): a demo",
+	                                   "Checkpoint (Week 8): a demo",
+	                                   "Deliverable - the crate",
+	                                   "Success metric: 30 days in a row",
+	                                   "Milestone 3: v1.0",
+	                                   "**Milestone:** ship",
+	                                   "Target: 2000 words",
+	                                   NULL};
+	static const char *const not_keys[] = {"Milestones",
+	                                       "Milestone:",
+	                                       "Milestone reached at last",
+	                                       "Targeting: the web",
+	                                       "A milestone: maybe",
+	                                       NULL};
+	size_t i;
+	int d, r;
+
+	(void)state;
+	due_is("By the end of Month 2, hold a conversation", 55, 1);
+	due_is("By end of week 4: order food", 27, 1);
+	due_is("By Week 14: retell a story", 97, 1);
+	due_is("End of Month 4 - pass a mock exam", 111, 1);
+	due_is("At the end of month 4:", 111, 0);
+	due_is("### By the end of Month 1", 27, 0);
+	due_is("**By the end of Weeks 5-6:**", 41, 0);
+	for (i = 0; not_due[i] != NULL; i++)
+		if (pg_due(S(not_due[i]), &d, &r))
+			fail_msg("'%s' has no deadline", not_due[i]);
+	for (i = 0; checkpoints[i] != NULL; i++)
+		if (!pg_checkpoint(S(checkpoints[i])))
+			fail_msg("'%s' is a checkpoint", checkpoints[i]);
+	for (i = 0; not_checkpoints[i] != NULL; i++)
+		if (pg_checkpoint(S(not_checkpoints[i])))
+			fail_msg("'%s' is no checkpoint", not_checkpoints[i]);
+	for (i = 0; keys[i] != NULL; i++)
+		if (!pg_milestone_key(S(keys[i])))
+			fail_msg("'%s' names a milestone", keys[i]);
+	for (i = 0; not_keys[i] != NULL; i++)
+		if (pg_milestone_key(S(not_keys[i])))
+			fail_msg("'%s' names no milestone", not_keys[i]);
+	/* Short titles of milestone sections; long lines are other things. */
+	assert_int_equal(pg_class(S("Goals")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Learning goals")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Deliverables")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Key results")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Exit criteria")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Targets by month")), PG_CLASS_METRIC);
+	assert_int_equal(pg_class(S("Success Metrics")), PG_CLASS_METRIC);
+	assert_int_equal(
+	        pg_class(S("Set three goals for the week and review them")), 0);
+	assert_int_equal(pg_class(S("Bookmark benchmark resources")), 0);
+	assert_int_equal(pg_class(S("Build:")), PG_CLASS_TASK);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_windows), cmocka_unit_test(test_leads),
-	        cmocka_unit_test(test_limits),  cmocka_unit_test(test_hours),
+	        cmocka_unit_test(test_windows),
+	        cmocka_unit_test(test_leads),
+	        cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_hours),
 	        cmocka_unit_test(test_words),
+	        cmocka_unit_test(test_milestone_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -596,6 +596,260 @@ test_export_marks(void **state)
 	plan_free(p);
 }
 
+/* Checks fixture name: the milestones it must hold, due on those days. */
+static void
+assert_milestones(const char *name, const char *const *titles, const int *due,
+                  size_t n_ms)
+{
+	size_t len, i, got = 0;
+	char *text = fixture(name, &len);
+	struct plan *p = parse_ok(text, len);
+
+	for (i = 0; i < n_ms; i++)
+		assert_item(p, find(p, titles[i]), PLAN_MILESTONE,
+		            due[i] < 0 ? -1 : due[i], due[i]);
+	for (i = 0; i < p->n_items; i++)
+		got += p->items[i].kind == PLAN_MILESTONE;
+	if (got != n_ms)
+		fail_msg("%s: %zu milestones, want %zu", name, got, n_ms);
+	assert_no_line_lost(text, len, p);
+	assert_round_trip(p);
+	plan_free(p);
+	free(text);
+}
+
+/*
+ * The ways plans name milestones, one small plan each: a Goals and a
+ * Deliverables section; deadlines ("By the end of Month 2, ...", a "By
+ * the end of Month 1" heading, an "At the end of month 4:" label);
+ * checkpoint lines ("Week 3: can ...", "Checkpoint 1 (Week 4): ...",
+ * "Milestone: ...", "Success metric: ..."); a table with a Milestone
+ * column. Week N ends on day 7N-1, Month N on day 28N-1.
+ */
+static void
+test_milestone_vocabulary(void **state)
+{
+	static const char *const goals[] = {
+	        "Finish Rustlings", "A CLI tool with 100 users",
+	        "A blog post on the borrow", "The crate, version 1.0"};
+	static const int goals_due[] = {27, 83, 41, 83};
+	static const char *const by_end[] = {
+	        "By the end of Month 2", "Order food",
+	        "Introduce myself",      "By Week 14",
+	        "Watch an episode",      "Write a one-page diary",
+	        "End of Month 4 - pass"};
+	static const int by_end_due[] = {55, 27, 27, 97, 111, 111, 111};
+	static const char *const checks[] = {
+	        "Week 3: can switch",  "Week 6 - able to",
+	        "Week 8: I should be", "Week 12: can play",
+	        "Checkpoint 1",        "Milestone: first open mic",
+	        "Success metric"};
+	static const int checks_due[] = {20, 41, 55, 83, 27, 83, 41};
+	static const char *const table[] = {"Summarise a data set",
+	                                    "Solve 20 problems",
+	                                    "A/B test write-up"};
+	static const int table_due[] = {13, 27, 41};
+	size_t len;
+	char *text;
+	struct plan *p;
+
+	(void)state;
+	assert_milestones("milestones-goals.md", goals, goals_due, 4);
+	assert_milestones("milestones-by-the-end.md", by_end, by_end_due, 7);
+	assert_milestones("milestones-checkpoints.md", checks, checks_due, 7);
+	assert_milestones("milestones-table.md", table, table_due, 3);
+	/* The sections around them keep their kinds. */
+	text = fixture("milestones-checkpoints.md", &len);
+	p = parse_ok(text, len);
+	assert_item(p, find(p, "Week 1-2: open chords"), PLAN_PHASE, 0, 13);
+	assert_item(p, find(p, "Week 4-6: strumming"), PLAN_PHASE, 21, 41);
+	assert_int_equal(p->items[find(p, "Week 6 - able")].parent,
+	                 find(p, "Week 4-6: strumming"));
+	plan_free(p);
+	free(text);
+	text = fixture("milestones-by-the-end.md", &len);
+	p = parse_ok(text, len);
+	assert_item(p, find(p, "By the end of Month 1"), PLAN_NOTE, 0, 27);
+	assert_item(p, find(p, "Phase 2: Stories"), PLAN_PHASE, 56, 111);
+	assert_item(p, find(p, "Read one short story"), PLAN_TASK, -1, -1);
+	plan_free(p);
+	free(text);
+}
+
+/* A table of contents is notes: no phases, no windows, no skills. */
+static void
+test_table_of_contents(void **state)
+{
+	size_t len, i, toc = 0;
+	char *text = fixture("toc.md", &len);
+	struct plan *p = parse_ok(text, len);
+	int head = find(p, "Table of Contents"), ph1 = -1;
+
+	(void)state;
+	for (i = 0; i < p->n_items; i++) {
+		int up = p->items[i].parent;
+
+		while (up >= 0 && up != head)
+			up = p->items[up].parent;
+		if (up != head) {
+			if (ph1 < 0 &&
+			    strncmp(p->items[i].title, "Phase 1", 7) == 0)
+				ph1 = (int)i;
+			continue;
+		}
+		assert_item(p, (int)i, PLAN_NOTE, -1, -1);
+		toc++;
+	}
+	assert_int_equal(toc, 5);
+	/* The real sections after it are what they say. */
+	assert_item(p, ph1, PLAN_PHASE, 0, 27);
+	assert_item(p, find(p, "Project 1: Portfolio (Weeks"), PLAN_PROJECT, 14,
+	            27);
+	assert_item(p, find(p, "Portfolio live"), PLAN_MILESTONE, 55, 55);
+	assert_no_line_lost(text, len, p);
+	assert_round_trip(p);
+	plan_free(p);
+	free(text);
+}
+
+/* 1 if item it can carry no done mark in Markdown (a code or HTML block). */
+static int
+unmarkable(const struct plan_item *it)
+{
+	const char *s = it->line + strspn(it->line, " \t>");
+
+	return s[0] == '`' || s[0] == '~' || s[0] == '<' || s[0] == '\0' ||
+	       strspn(it->line, " ") >= 4 || strncmp(s, "---", 3) == 0 ||
+	       strncmp(s, "***", 3) == 0 || strncmp(s, "___", 3) == 0 ||
+	       (s[0] == '-' && s[1] == ' ' && s[2] == '#') ||
+	       strcmp(s, "-") == 0 || strcmp(s, "*") == 0 ||
+	       s[strspn(s, "|-: \t")] == '\0';
+}
+
+/*
+ * Every item of the plan in text ticked, exported and read again: the same
+ * titles and tree, and every item that can hold a mark comes back done,
+ * boxes or none.
+ */
+static void
+assert_all_done_round_trip(const char *text, size_t len)
+{
+	struct plan *p = parse_ok(text, len), *q;
+	size_t i, marked = 0;
+
+	for (i = 0; i < p->n_items; i++)
+		p->items[i].done = 1;
+	q = reimport(p);
+	if (p->n_items != q->n_items) {
+		char *b = NULL;
+		size_t bl = 0;
+		FILE *f = open_memstream(&b, &bl);
+
+		assert_int_equal(plan_export(p, f), CAIRN_OK);
+		fclose(f);
+		print_message("%s\n", b);
+		free(b);
+	}
+	assert_int_equal(p->n_items, q->n_items);
+	for (i = 0; i < p->n_items; i++) {
+		assert_string_equal(p->items[i].title, q->items[i].title);
+		assert_int_equal(p->items[i].parent, q->items[i].parent);
+		if (unmarkable(&p->items[i]))
+			continue;
+		if (!q->items[i].done)
+			fail_msg("item %zu '%s' (%s) lost its done mark", i,
+			         p->items[i].title, p->items[i].line);
+		marked++;
+	}
+	assert_true(marked > 0);
+	plan_free(q);
+	plan_free(p);
+}
+
+static void
+test_export_done_everywhere(void **state)
+{
+	static const char *const names[] = {"cmd-small-plan.md",
+	                                    "import-courses.md",
+	                                    "import-crlf.md",
+	                                    "import-nested.md",
+	                                    "import-plain.md",
+	                                    "export-tight.md",
+	                                    "milestones-goals.md",
+	                                    "milestones-by-the-end.md",
+	                                    "milestones-checkpoints.md",
+	                                    "milestones-table.md",
+	                                    "toc.md"};
+	static const char text[] =
+	        "# P\n\n## Week 1\n\nRead chapter 1\n\n"
+	        "- one\n- two\n  - nested\n1. first\n"
+	        "2. second\n\n| Course | Effort |\n|---|---|\n"
+	        "| CS50 | 10h |\n";
+	const char *shared[] = {
+	        "/samples/ultralearning-plan.md",
+	        "/samples/real-world/coding-interview-university.md",
+	        "/samples/real-world/ossu-computer-science.md"};
+	struct plan *p, *q;
+	char *buf = NULL, *t, path[512];
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	assert_all_done_round_trip(text, sizeof(text) - 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		t = fixture(names[i], &len);
+		assert_all_done_round_trip(t, len);
+		free(t);
+	}
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", SHARED_DIR, shared[i]);
+		if ((t = slurp(path, &len)) == NULL) {
+			print_message("skipped: %s is absent\n", path);
+			continue;
+		}
+		assert_all_done_round_trip(t, len);
+		free(t);
+	}
+	/* Done marks where there was no box, and a tight list stays tight. */
+	p = parse_ok(text, sizeof(text) - 1);
+	p->items[find(p, "Week 1")].done = 1;
+	p->items[find(p, "Read chapter")].done = 1;
+	p->items[find(p, "two")].done = 1;
+	p->items[find(p, "second")].done = 1;
+	p->items[find(p, "CS50")].done = 1;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(plan_export(p, f), CAIRN_OK);
+	fclose(f);
+	assert_string_equal(buf,
+	                    "# P\n\n## [x] Week 1\n\n[x] Read chapter 1\n\n"
+	                    "- one\n- [x] two\n  - nested\n1. first\n"
+	                    "2. [x] second\n\n| Course | Effort |\n"
+	                    "|---|---|\n| [x] CS50 | 10h |\n");
+	q = parse_ok(buf, len);
+	assert_true(q->items[find(q, "Week 1")].done);
+	assert_true(q->items[find(q, "Read chapter 1")].done);
+	assert_true(q->items[find(q, "two")].done);
+	assert_false(q->items[find(q, "one")].done);
+	assert_true(q->items[find(q, "CS50")].done);
+	assert_string_equal(q->items[find(q, "CS50")].title, "CS50");
+	assert_int_equal(q->items[find(q, "CS50")].kind, PLAN_TASK);
+	plan_free(q);
+	/* Exported again, nothing moves: the marks are boxes now. */
+	q = reimport(p);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(plan_export(q, f), CAIRN_OK);
+	fclose(f);
+	assert_non_null(strstr(buf, "## [x] Week 1\n"));
+	assert_null(strstr(buf, "[x] [x]"));
+	free(buf);
+	plan_free(q);
+	plan_free(p);
+}
+
 static void
 test_refusals_and_odd_bytes(void **state)
 {
@@ -655,6 +909,9 @@ main(void)
 	        cmocka_unit_test(test_empty_and_no_headings),
 	        cmocka_unit_test(test_nested_blocks),
 	        cmocka_unit_test(test_export_marks),
+	        cmocka_unit_test(test_export_done_everywhere),
+	        cmocka_unit_test(test_milestone_vocabulary),
+	        cmocka_unit_test(test_table_of_contents),
 	        cmocka_unit_test(test_refusals_and_odd_bytes),
 	};
 

@@ -161,11 +161,17 @@ test_records(void **state)
 	assert_string_equal(t->items[3].m->parent, t->items[1].id);
 	assert_string_equal(t->items[3].m->plan, t->id);
 	assert_int_equal(t->items[3].m->limit_minutes, 20);
-	assert_int_equal(t->items[5].m->position, 5);
+	assert_int_equal(t->items[5].m->position, 5 * PTREE_POS_STEP);
 	assert_int_equal(ptree_depth(t, 3), 2);
 	assert_string_equal(ptree_kind(t, 5), "milestone");
 	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
 	                 CAIRN_OK);
+	/* active_at is any HLC; 0 is what older clients write. */
+	assert_int_equal(t->plan->active_at, 0);
+	t->plan->active_at = UINT64_MAX;
+	assert_int_equal(planrec_validate_plan(t->plan, why, sizeof(why)),
+	                 CAIRN_OK);
+	t->plan->active_at = 0;
 	assert_int_equal(planrec_validate_item(t->items[3].m, t->items[3].id,
 	                                       why, sizeof(why)),
 	                 CAIRN_OK);
@@ -611,6 +617,165 @@ test_progress(void **state)
 	rmdir(dir);
 }
 
+/* A tree from Markdown text, starting 2025-01-06. */
+static struct ptree *
+md_tree(const char *text)
+{
+	struct plan *p = NULL;
+	struct ptree *t = NULL;
+
+	assert_int_equal(plan_parse(text, strlen(text), &p), CAIRN_OK);
+	assert_int_equal(
+	        ptree_from_plan(p, day_of("2025-01-06"), "t.md", &t, NULL),
+	        CAIRN_OK);
+	plan_free(p);
+	return t;
+}
+
+/* Index in t of the n-th item titled title. */
+static int
+titled(const struct ptree *t, const char *title, int n)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->items[i].m->title, title) == 0 && n-- == 0)
+			return (int)i;
+	fail_msg("no item '%s'", title);
+	return -1;
+}
+
+/* Positions rise in document order (the tree is sorted by them). */
+static void
+assert_positions_rise(const struct ptree *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->n; i++)
+		assert_true(t->items[i - 1].m->position <
+		            t->items[i].m->position);
+}
+
+static void
+test_exact_titles_win(void **state)
+{
+	struct ptree *t = md_tree("# P\n\n## Week 10\n- [ ] a\n\n## Week 1\n"
+	                          "- [ ] Week 1 review\n\n## week 2\n"
+	                          "## Week 2\n");
+	struct errbuf err = {""};
+	int idx = -1;
+
+	(void)state;
+	assert_int_equal(ptree_resolve(t, "Week 1", &idx, &err), CAIRN_OK);
+	assert_int_equal(idx, titled(t, "Week 1", 0));
+	assert_int_equal(ptree_resolve(t, "WEEK 1", &idx, &err), CAIRN_OK);
+	assert_int_equal(idx, titled(t, "Week 1", 0));
+	assert_int_equal(ptree_resolve(t, "Week 10", &idx, &err), CAIRN_OK);
+	assert_int_equal(idx, titled(t, "Week 10", 0));
+	/* Exact case wins over another case. */
+	assert_int_equal(ptree_resolve(t, "week 2", &idx, &err), CAIRN_OK);
+	assert_int_equal(idx, titled(t, "week 2", 0));
+	assert_int_equal(ptree_resolve(t, "Week 2", &idx, &err), CAIRN_OK);
+	assert_int_equal(idx, titled(t, "Week 2", 0));
+	/* Two of a title in another case: ambiguous, both listed. */
+	assert_int_equal(ptree_resolve(t, "WEEK 2", &idx, &err),
+	                 CAIRN_EAMBIGUOUS);
+	assert_memory_equal(err.msg, "'WEEK 2' matches 2 items: ", 26);
+	assert_non_null(strstr(err.msg, " week 2, "));
+	assert_non_null(strstr(err.msg, " Week 2; give more"));
+	ptree_free(t);
+}
+
+static void
+test_replace(void **state)
+{
+	struct ptree *old, *nt;
+	struct ptree_diff d;
+	size_t i;
+
+	(void)state;
+	/* Duplicates pair in order; the one dropped is the last. */
+	old = md_tree("# P\n\n- [ ] a\n- [ ] a\n- [ ] b\n");
+	old->items[titled(old, "a", 1)].m->done = 1;
+	nt = md_tree("# P\n\n- [ ] a\n- [ ] c\n- [ ] a\n");
+	assert_int_equal(ptree_replace(old, nt, &d), CAIRN_OK);
+	assert_string_equal(nt->id, old->id);
+	assert_string_equal(nt->items[titled(nt, "a", 0)].id,
+	                    old->items[titled(old, "a", 0)].id);
+	assert_string_equal(nt->items[titled(nt, "a", 1)].id,
+	                    old->items[titled(old, "a", 1)].id);
+	assert_true(nt->items[titled(nt, "a", 1)].m->done);
+	assert_false(nt->items[titled(nt, "a", 0)].m->done);
+	assert_int_equal(d.old_of[titled(nt, "c", 0)], -1);
+	assert_true(d.gone[titled(old, "b", 0)]);
+	assert_int_equal(d.added, 1);
+	assert_int_equal(d.removed, 1);
+	assert_int_equal(d.changed, 0);
+	assert_int_equal(d.kept, 3);
+	/* "c" fits between the positions the "a"s keep. */
+	for (i = 0; i < nt->n; i++)
+		if (d.old_of[i] >= 0)
+			assert_int_equal(d.what[i], 0);
+	assert_positions_rise(nt);
+	ptree_diff_release(&d);
+	ptree_free(nt);
+	ptree_free(old);
+
+	/*
+	 * A section moved with its title path intact keeps everything; a
+	 * renamed one is removed and added with what is under it.
+	 */
+	old = md_tree("# P\n\n## A\n- [ ] x\n\n## B\n- [ ] y\n\n## C\n- z\n");
+	nt = md_tree("# P\n\n## B\n- [ ] y\n\n## A\n- [ ] x\n\n## D\n- z\n");
+	assert_int_equal(ptree_replace(old, nt, &d), CAIRN_OK);
+	assert_int_equal(d.kept, 5);
+	assert_int_equal(d.added, 2);
+	assert_int_equal(d.removed, 2);
+	assert_string_equal(nt->items[titled(nt, "x", 0)].id,
+	                    old->items[titled(old, "x", 0)].id);
+	assert_string_equal(nt->items[titled(nt, "x", 0)].m->parent,
+	                    old->items[titled(old, "A", 0)].id);
+	assert_int_equal(d.old_of[titled(nt, "z", 0)], -1);
+	assert_positions_rise(nt);
+	ptree_diff_release(&d);
+	ptree_free(nt);
+	ptree_free(old);
+
+	/* A window and its text change on one milestone: a new version. */
+	old = md_tree(
+	        "# P\n\n| Week | Milestone |\n|---|---|\n| 1 | Ship it |\n");
+	nt = md_tree(
+	        "# P\n\n| Week | Milestone |\n|---|---|\n| 2 | Ship it |\n");
+	assert_int_equal(ptree_replace(old, nt, &d), CAIRN_OK);
+	i = (size_t)titled(nt, "Ship it", 0);
+	assert_int_equal(d.what[i], PTREE_CH_WINDOW | PTREE_CH_TEXT);
+	assert_int_equal(nt->items[i].m->to_day, 13);
+	assert_int_equal(d.changed, 1);
+	ptree_diff_release(&d);
+	ptree_free(nt);
+	ptree_free(old);
+
+	/*
+	 * Plans of older clients have positions 0, 1, 2...: an item added
+	 * at the top has no room, so the kept ones after it move (a new
+	 * version, not a change), spread out for the next time.
+	 */
+	old = md_tree("# P\n\n- [ ] a\n- [ ] b\n- [ ] c\n");
+	for (i = 0; i < old->n; i++)
+		old->items[i].m->position = (uint32_t)i;
+	nt = md_tree("# P\n\n- [ ] new\n- [ ] a\n- [ ] b\n- [ ] c\n");
+	assert_int_equal(ptree_replace(old, nt, &d), CAIRN_OK);
+	assert_positions_rise(nt);
+	assert_int_equal(d.kept, 4);
+	assert_int_equal(d.changed, 0);
+	assert_int_equal(d.what[titled(nt, "P", 0)], 0);
+	assert_int_equal(d.what[titled(nt, "c", 0)], PTREE_CH_PLACE);
+	ptree_diff_release(&d);
+	ptree_diff_release(NULL);
+	ptree_free(nt);
+	ptree_free(old);
+}
+
 int
 main(void)
 {
@@ -624,6 +789,8 @@ main(void)
 	        cmocka_unit_test(test_to_plan),
 	        cmocka_unit_test(test_store_roundtrip),
 	        cmocka_unit_test(test_progress),
+	        cmocka_unit_test(test_exact_titles_win),
+	        cmocka_unit_test(test_replace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
