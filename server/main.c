@@ -370,7 +370,7 @@ main(int argc, char **argv)
 			fputs(main_usage, stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("cairnd %s\n", CAIRND_VERSION);
+			printf("cairnd %s\n", CAIRN_VERSION);
 			return EXIT_OK;
 		default:
 			return main_usage_error(
