@@ -1,12 +1,18 @@
-# Thin wrapper over CMake. `make run` starts a development server,
-# `make test` builds and runs every test. Both install what they need.
+# Thin wrapper over CMake. `make` (or `make build`) builds, and
+# `make install` installs (PREFIX, DESTDIR); neither installs packages. `make
+# run` starts a development server and `make test` builds and runs every
+# test: those (and deps, asan, fuzz, valgrind) install with apt-get what
+# they need.
 BUILD ?= build
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN ?= 127.0.0.1:7443
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps test-deps build test run asan valgrind fuzz clean
+.PHONY: all deps test-deps build test run asan valgrind fuzz clean install \
+	format format-check
 
 all: build
 
@@ -16,22 +22,43 @@ deps:
 test-deps:
 	@scripts/install-deps --test
 
-$(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DCAIRN_WERROR=ON $(CMAKE_FLAGS)
+# Configures $(BUILD) once; make test configures it again with warnings as
+# errors. A missing library stops cmake: say where to get it.
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+NEEDS_DEPS = { echo "make: cmake failed; if a package is missing, 'make deps' installs them (apt-get)" >&2; exit 1; }
 
-build: deps $(BUILD)/CMakeCache.txt
+$(BUILD)/CMakeCache.txt:
+	@$(CONFIGURE) || $(NEEDS_DEPS)
+
+build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: test-deps build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+# cairn, cairnd and cairn-mkcerts in $(DESTDIR)$(PREFIX)/bin, and the man
+# pages (docs/man) under $(DESTDIR)$(PREFIX)/share/man.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Every test; at the end, the skipped ones and why (scripts/run-tests).
+test: test-deps
+	@$(CONFIGURE) -DCAIRN_WERROR=ON || $(NEEDS_DEPS)
+	cmake --build $(BUILD) -j $(JOBS)
+	@scripts/run-tests $(BUILD) -j $(JOBS)
+
+# The C files as clang-format (.clang-format) makes them: format-check lists
+# those that differ and fails, format rewrites them.
+format-check:
+	@scripts/check-format
+
+format:
+	@scripts/check-format --fix
 
 # ASan + UBSan build and tests in their own folder.
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCAIRN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
-# Unit tests and one end-to-end scenario under valgrind's memcheck.
-valgrind: build
+# Unit tests and two end-to-end scenarios under valgrind's memcheck.
+valgrind: deps
+	@$(MAKE) build
 	scripts/valgrind-check $(BUILD)
 
 # libFuzzer targets (clang, ASan + UBSan) in build-fuzz/: each runs once
@@ -66,7 +93,8 @@ fuzz:
 			"$$tmp/$$name" tests/fuzz/corpus/$$name; \
 	done
 
-run: build
+run: deps
+	@$(MAKE) build
 	@if [ ! -f var/certs/server.pem ]; then \
 		certs/mkcerts --out var/certs localhost 127.0.0.1 ::1; fi
 	@echo "cairnd: listening on $(LISTEN), database var/cairn.db"

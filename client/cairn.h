@@ -26,7 +26,7 @@
 #include "plan.h"
 #include "uuid.h"
 
-#define CAIRN_CLIENT_VERSION "0.1.0"
+#include "cairn-version.h" /* CAIRN_VERSION */
 
 #define CLI_PATH_MAX 4096  /* longest path the client builds */
 #define CLI_SERVER_MAX 300 /* longest "HOST:PORT" */

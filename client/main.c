@@ -320,7 +320,7 @@ main(int argc, char **argv)
 			usage_all(stdout);
 			goto out;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("cairn %s\n", CAIRN_CLIENT_VERSION);
+			printf("cairn %s\n", CAIRN_VERSION);
 			goto out;
 		} else if (strcmp(argv[i], "--home") == 0) {
 			rc = cli_err(CAIRN_EUSAGE,

@@ -455,7 +455,7 @@ say_hello(struct net_conn *n, struct errbuf *err)
 	int rc;
 
 	hello.version = PROTOCOL_VERSION;
-	hello.client = (char *)"cairn/" CAIRN_CLIENT_VERSION;
+	hello.client = (char *)"cairn/" CAIRN_VERSION;
 	req.body_case = CAIRN__REQUEST__BODY_HELLO;
 	req.hello = &hello;
 	rc = net_call(n, &req, &resp, err);

@@ -40,6 +40,11 @@ log_set_level(enum log_level level)
 	atomic_store(&log_min, (int)level);
 }
 
+static void log_vappend(char *line, size_t *off, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+static void log_append(char *line, size_t *off, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 /* Appends at *off into line, truncating at the end of the line buffer. */
 static void
 log_vappend(char *line, size_t *off, const char *fmt, va_list ap)

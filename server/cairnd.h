@@ -23,8 +23,8 @@
 #include "store.h"
 #include "uuid.h"
 
-#define CAIRND_VERSION "0.1.0"
-#define CAIRND_NAME "cairnd/" CAIRND_VERSION
+#include "cairn-version.h" /* CAIRN_VERSION */
+#define CAIRND_NAME "cairnd/" CAIRN_VERSION
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,14 +109,18 @@ struct main_pair {
 	const char *value;
 };
 
-static int main_usage_error(const char *fmt, const char *arg)
-        __attribute__((format(printf, 1, 0)));
+static int main_usage_error(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2)));
 
 static int
-main_usage_error(const char *fmt, const char *arg)
+main_usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "cairnd: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, " (see cairnd --help)\n");
 	return EXIT_USAGE;
 }
@@ -370,7 +375,7 @@ main(int argc, char **argv)
 			fputs(main_usage, stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("cairnd %s\n", CAIRND_VERSION);
+			printf("cairnd %s\n", CAIRN_VERSION);
 			return EXIT_OK;
 		default:
 			return main_usage_error(

@@ -5,14 +5,17 @@
 # real cairn commands, each home standing for one machine.
 #
 # Environment (set by ctest, see CMakeLists.txt): CAIRN, CAIRND, MKCERTS,
-# CAIRN_SRC, CAIRN_SHARED. Run by hand from the source tree with
+# CAIRN_SRC. Run by hand from the source tree with
 # CAIRN=build/cairn CAIRND=build/cairnd bash tests/integration/t0001-basic.sh
 # Set CAIRN_TEST_KEEP=1 to keep the temporary directory, CAIRN_TEST_VERBOSE=1
 # to see every command's output.
 #
 # Checks print "ok N - description"; the first failing check prints
 # "not ok N - description" with what was expected and what came, the tail of
-# the server logs, and exits 1.
+# the server logs, and exits 1. A scenario that cannot run (a missing
+# prerequisite) calls skip_all "reason": ctest reports it skipped, never
+# passed, and make test lists the reason; a check that cannot run here
+# calls skip_check "reason".
 
 set -eu
 set -o pipefail
@@ -55,15 +58,27 @@ pass() {
 	echo "ok $test_count - $1" >&3
 }
 
+# skip_all REASON: the whole scenario cannot run here (a missing program,
+# file or privilege). Prints "1..0 # SKIP REASON" and exits 77, which ctest
+# reports as skipped (SKIP_RETURN_CODE in CMakeLists.txt).
+skip_all() {
+	echo "1..0 # SKIP $1" >&3
+	exit 77
+}
+
+# skip_check REASON: one check cannot run here; the scenario goes on.
+# Prints "ok N # skip REASON", which make test lists at the end.
+skip_check() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip $1" >&3
+}
+
 # Prerequisites: python3 and openssl are installed by `make deps`; a missing
 # one is a failure, not a skip.
 command -v python3 >/dev/null 2>&1 || fail "python3 is installed (run make deps)"
 command -v openssl >/dev/null 2>&1 || fail "openssl is installed (run make deps)"
 for bin in "$CAIRN" "$CAIRND"; do
-	if [ ! -x "$bin" ]; then
-		echo "1..0 # SKIP $bin is not built (set CAIRN and CAIRND)"
-		exit 77
-	fi
+	[ -x "$bin" ] || skip_all "$bin is not built (set CAIRN and CAIRND)"
 done
 [ -x "$MKCERTS" ] || fail "mkcerts is executable at $MKCERTS"
 
@@ -109,7 +124,7 @@ cleanup() {
 		grep -hE -A5 'Sanitizer|runtime error:' "$T"/server*.log | head -n 30 | sed 's/^/# /' >&3
 		rc=1
 	fi
-	if [ "$rc" -ne 0 ] && [ -n "$T" ] && [ -d "$T" ]; then
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$T" ] && [ -d "$T" ]; then
 		for log in "$T"/server*.log; do
 			[ -f "$log" ] || continue
 			echo "# --- last lines of $(basename "$log") ---"

@@ -5,13 +5,13 @@
 # two machines at once, and both machines end with the same `plan show
 # --json`; `plan status` names the week, the phase, what is due and the
 # hours against the schedule; `plan export` re-imports to the same tree;
-# another learner sees nothing of it. The sample is read from
-# $CAIRN_SHARED/samples/ultralearning-plan.md; without it the fixture flow
-# still runs and the scenario then skips (exit 77).
+# another learner sees nothing of it. The sample is the copy in
+# tests/data/samples/ultralearning-plan.md.
 . "$(dirname "$0")/lib.sh"
 
 FIXTURE="$CAIRN_SRC/tests/data/plans/cmd-small-plan.md"
-SAMPLE="${CAIRN_SHARED:-$CAIRN_SRC/../shared}/samples/ultralearning-plan.md"
+SAMPLE="$CAIRN_SRC/tests/data/samples/ultralearning-plan.md"
+[ -f "$SAMPLE" ] || fail "the sample plan is in the tree" "$SAMPLE"
 # Plan days count from this date (see 'cairn help plan'); the plan starts
 # on Monday 2025-01-06, so this Wednesday is in week 3.
 export CAIRN_NOW=2025-01-22
@@ -189,11 +189,7 @@ assert_json "a Start: line in the plan gives its start" 'd["start"] == "2026-03-
 assert_json "--start wins over the plan's Start: line" 'd["start"] == "2026-05-04"' \
     <<<"$(cj X plan import "$T/blender.md" --dry-run --start 2026-05-04)"
 
-# The same flow on the real sample where ../shared is there; t0015 checks
-# the sample's own acceptance points and is the one that reports a skip.
-if [ ! -f "$SAMPLE" ]; then
-	echo "# $SAMPLE is absent: the flow ran on the fixture only" >&3
-	exit 0
-fi
+# The same flow on the real sample; t0015 checks the sample's own
+# acceptance points.
 flow sm carol "$SAMPLE" "Recommendation system deployed" "RL agent trained" \
     "Full MLOps pipeline running" "Collaborative filtering"

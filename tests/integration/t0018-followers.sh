@@ -8,8 +8,7 @@
 N=${FOLLOWERS:-2000}
 [ "${CAIRN_SANITIZED:-0}" = 1 ] && N=${FOLLOWERS:-200}
 if [ -z "${CAIRN_FOLLOWERS:-}" ] || [ ! -x "$CAIRN_FOLLOWERS" ]; then
-	echo "1..0 # SKIP cairn-followers is not built (set CAIRN_FOLLOWERS)"
-	exit 77
+	skip_all "cairn-followers is not built (set CAIRN_FOLLOWERS)"
 fi
 need=$((N + 64))
 if [ "$(ulimit -Sn)" != unlimited ] && [ "$(ulimit -Sn)" -lt "$need" ]; then

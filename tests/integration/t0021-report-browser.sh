@@ -17,8 +17,7 @@ for b in chromium-headless-shell chromium; do
 	fi
 done
 if [ -z "$BROWSER" ]; then
-	echo "1..0 # SKIP no headless Chromium (make test installs chromium-headless-shell)"
-	exit 77
+	skip_all "no headless Chromium (make test installs chromium-headless-shell)"
 fi
 browser() {
 	run_bounded 120 "$BROWSER" --headless --no-sandbox --disable-gpu \

@@ -96,5 +96,5 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chown nobody "$T/theirs"
 	expect_cairn_fail 5 'belongs to another user' theirs init --server "$S" --ca "$T/certs/ca.pem"
 else
-	echo "# skipped: another user's home (needs root)"
+	skip_check "another user's home is refused (needs root)"
 fi

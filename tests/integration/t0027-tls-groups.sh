@@ -5,7 +5,7 @@
 # Checked with openssl s_client offering one group at a time.
 . "$(dirname "$0")/lib.sh"
 
-command -v openssl >/dev/null || { echo "1..0 # SKIP openssl is not installed"; exit 77; }
+command -v openssl >/dev/null || skip_all "openssl is not installed"
 start_server
 CA="$T/certs/ca.pem"
 
