@@ -28,8 +28,8 @@ struct store {
 
 /* Records r's previous state (prev, NULL if none) in the undo journal
  * under the transaction's group; r is the version just written. */
-int store_journal(struct store *st, const struct rec *prev,
-                  const struct rec *r, unsigned fields);
+int store_journal(struct store *st, const struct rec *prev, const struct rec *r,
+                  unsigned fields);
 
 /* Runs sql (no parameters): CAIRN_OK or CAIRN_ESTORAGE. */
 int store_exec(struct store *st, const char *sql);

@@ -789,7 +789,7 @@ test_export_done_everywhere(void **state)
 	        "- one\n- two\n  - nested\n1. first\n"
 	        "2. second\n\n| Course | Effort |\n|---|---|\n"
 	        "| CS50 | 10h |\n";
-	const char *shared[] = {
+	const char *samples[] = {
 	        "/samples/ultralearning-plan.md",
 	        "/samples/real-world/coding-interview-university.md",
 	        "/samples/real-world/ossu-computer-science.md"};
@@ -805,12 +805,10 @@ test_export_done_everywhere(void **state)
 		assert_all_done_round_trip(t, len);
 		free(t);
 	}
-	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", SHARED_DIR, shared[i]);
-		if ((t = slurp(path, &len)) == NULL) {
-			print_message("skipped: %s is absent\n", path);
-			continue;
-		}
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", TEST_DATA_DIR, samples[i]);
+		t = slurp(path, &len);
+		assert_non_null(t); /* in the tree: tests/data/samples */
 		assert_all_done_round_trip(t, len);
 		free(t);
 	}
