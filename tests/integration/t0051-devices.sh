@@ -34,16 +34,20 @@ and [x['name'] for x in d if x['revoked']] == ['$host-3']" <<<"$(cj A devices)"
 
 # --- on a terminal, cairn asks ----------------------------------------------------
 # on_tty HOME ARGS... ANSWERS: runs cairn on a pseudo-terminal, answering
-# each prompt (a line ending in ": ") in turn; prints what the terminal showed.
+# each prompt (a line ending in ": ") in turn; prints what the terminal
+# showed. A password prompt is answered once cairn has turned echo off
+# (it flushes what was typed before), polled on the terminal's settings.
 on_tty() {
 	python3 - "$CAIRN" "$@" <<'EOF'
-import os, pty, select, sys, time
+import os, pty, select, signal, sys, termios, time
 cairn, home, *rest = sys.argv[1:]
 answers = rest.pop().split("|")
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(cairn, [cairn, "--home", home] + rest)
 seen, out, deadline = b"", b"", time.monotonic() + 30
+def echo_off():
+    return not termios.tcgetattr(fd)[3] & termios.ECHO
 while time.monotonic() < deadline:
     r, _, _ = select.select([fd], [], [], 0.5)
     if not r:
@@ -57,8 +61,13 @@ while time.monotonic() < deadline:
     out += chunk
     seen += chunk
     if seen.rstrip(b" ").endswith(b":") and answers:
+        if b"Password" in seen:
+            while not echo_off() and time.monotonic() < deadline:
+                time.sleep(0.01)
         os.write(fd, (answers.pop(0) + "\n").encode())
         seen = b""
+else:
+    os.kill(pid, signal.SIGKILL)  # a safety net against a hang
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 sys.exit(os.waitstatus_to_exitcode(status))
