@@ -20,7 +20,7 @@ done
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 H=$T/home
-mkdir -p "$H"
+"$CAIRN" --home "$H" init >/dev/null # a home without a server
 "$GEN" "$H" "$N" 1 "$HOURS"
 "$CAIRN" --home "$H" plan import "$SRC/tests/data/samples/ultralearning-plan.md" >/dev/null
 ms() { # median of RUNS runs of "$@", in ms

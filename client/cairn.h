@@ -68,10 +68,11 @@ int errbuf_set(struct errbuf *e, int code, const char *fmt, ...)
 /* connecting to the server as this home.                              */
 
 /* Command flags, enforced once by the dispatcher. */
-#define CMD_NEEDS_HOME 0x01  /* opens (creating) the home and its store */
+#define CMD_NEEDS_HOME 0x01  /* opens the home (initialised) and its store */
 #define CMD_NEEDS_LOGIN 0x02 /* needs a device token in the store */
 #define CMD_WRITES 0x04      /* may write the store (else query_only) */
 #define CMD_NETWORK 0x08     /* talks to the server: needs init's config */
+#define CMD_MAKES_HOME 0x10  /* init: may run where no home is yet */
 
 struct net_conn;
 struct store;
@@ -184,21 +185,49 @@ int cli_net_open(struct cli *c, int auth, struct net_conn **out);
 /* Picks the home: opt, $CAIRN_HOME, $XDG_DATA_HOME/cairn, ~/.local/share. */
 int home_resolve(const char *opt, char *out, size_t len, struct errbuf *err);
 /*
- * Creates dir and missing parents with mode 0700. An existing dir is made
- * 0700 and the files of a home in it 0600 (the token and the pin are in
- * there); one owned by another user, or shared (sticky), is refused.
+ * Opens an existing home: dir must hold the config file 'cairn init'
+ * writes (CAIRN_ENOCONFIG, with what to run, when it does not exist or
+ * has none). The dir is made 0700 and the files of a home in it 0600
+ * (the token and the pin are in there); one owned by another user, or
+ * shared (sticky), is refused.
  */
-int home_prepare(const char *dir, struct errbuf *err);
+int home_open(const char *dir, struct errbuf *err);
+/* What home_make created, so that a failed init can take it back. */
+struct home_made {
+	size_t dir_from; /* dir[0..dir_from) is the first dir made; 0: none */
+	unsigned files;  /* bit i: the home's i-th file did not exist */
+};
+/*
+ * For init: creates dir and missing parents (0700) and makes it private
+ * as home_open does, noting in *made what did not exist before. On
+ * failure it has taken back what it made.
+ */
+int home_make(const char *dir, struct home_made *made, struct errbuf *err);
+/*
+ * Takes back what home_make made and what was written in the home since:
+ * the files of a home that did not exist, then the directories made.
+ */
+void home_unmake(const char *dir, const struct home_made *made);
 /* Joins home and name into out; CAIRN_ETOOBIG if it does not fit. */
 int home_path(const char *home, const char *name, char *out, size_t len,
               struct errbuf *err);
 /* Reads "server" from HOME/config into server ("" when absent). */
 int home_config_read(const char *home, char *server, size_t len,
                      struct errbuf *err);
-/* Writes HOME/config (0600) with "server = value", atomically. */
+/*
+ * Writes HOME/config (0600) with "server = value", atomically; server
+ * NULL writes a config without one (a home that works offline only).
+ */
 int home_config_write(const char *home, const char *server, struct errbuf *err);
-/* Copies the PEM file src to HOME/ca.pem (0600), atomically. */
-int home_copy_ca(const char *home, const char *src, struct errbuf *err);
+/*
+ * Reads the PEM file src (at most CLI_CA_MAX bytes, with a certificate
+ * OpenSSL can read) into *out (NUL-terminated, caller frees), *outlen.
+ */
+int home_ca_load(const char *src, char **out, size_t *outlen,
+                 struct errbuf *err);
+/* Writes len bytes of PEM to HOME/ca.pem (0600), atomically. */
+int home_ca_save(const char *home, const char *data, size_t len,
+                 struct errbuf *err);
 /*
  * What a home trusts, from its ca.pem (path; NULL or "" when it has
  * none): HOME_TRUST_PINNED, the certificates in it and nothing else;

@@ -1,11 +1,15 @@
 /*
- * Account commands: register, login, logout, whoami and devices (list and
- * revoke). The password goes to the server once and is never stored; the
- * device id and token the server returns live in the home's store.
+ * Account commands: register, login, logout, whoami and devices (list,
+ * rename and revoke). The password goes to the server once and is never
+ * stored; the device id and token the server returns live in the home's
+ * store. A device is named by --device, by the learner at a prompt on a
+ * terminal, or after this host, made unique among the account's devices.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -21,9 +25,17 @@ const struct cmd cmd_register_entry = {
         .summary = "create an account and log this device in",
         .help = "  --password-stdin  read the password as one line from stdin\n"
                 "  --code CODE       invite code, when the server is invite-only\n"
-                "  --device NAME     a name for this device (default: host name)\n"
+                "  --device NAME     a name for this device (1 to 64 bytes)\n"
                 "Without --password-stdin the password is read from the terminal\n"
-                "without echo. Passwords are 8 to 1024 bytes.\n",
+                "without echo. Passwords are 8 to 1024 bytes. Without --device,\n"
+                "on a terminal cairn asks for a device name; the default (Enter,\n"
+                "or no terminal) is the host name, made unique among your\n"
+                "devices (myhost, myhost-2, ...).\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn register ann\n"
+                "  cairn register ann --code 7f3a9c2e --device laptop\n"
+                "  cairn register ann --password-stdin < password.txt\n",
 };
 
 const struct cmd cmd_login_entry = {
@@ -33,9 +45,17 @@ const struct cmd cmd_login_entry = {
         .usage = "login HANDLE [--password-stdin] [--device NAME]",
         .summary = "log this device in",
         .help = "  --password-stdin  read the password as one line from stdin\n"
-                "  --device NAME     a name for this device (default: host name)\n"
+                "  --device NAME     a name for this device (1 to 64 bytes)\n"
                 "Each login makes a new device with its own revocable token.\n"
-                "Refused when this home holds another learner's records.\n",
+                "Without --device, on a terminal cairn asks for a device name; the\n"
+                "default (Enter, or no terminal) is the host name, made unique\n"
+                "among your devices (myhost, myhost-2, ...).\n"
+                "Refused when this home holds another learner's records.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn login ann\n"
+                "  cairn login ann --device work-laptop\n"
+                "  cairn --home ~/cairn-2 login ann --password-stdin < password.txt\n",
 };
 
 const struct cmd cmd_logout_entry = {
@@ -44,7 +64,11 @@ const struct cmd cmd_logout_entry = {
         .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
         .usage = "logout",
         .summary = "revoke this device and forget its token",
-        .help = "Local records stay; log in again to sync them.\n",
+        .help = "Local records stay; log in again to sync them.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn logout\n"
+                "  cairn logout --json\n",
 };
 
 const struct cmd cmd_whoami_entry = {
@@ -53,18 +77,32 @@ const struct cmd cmd_whoami_entry = {
         .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN,
         .usage = "whoami",
         .summary = "show the handle, server and device of this home",
-        .help = "Works offline. Exit code 4 when not logged in.\n",
+        .help = "Works offline. Exit code 4 when not logged in.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn whoami\n"
+                "  cairn whoami --json\n"
+                "  cairn --home ~/cairn-2 whoami\n",
 };
 
 const struct cmd cmd_devices_entry = {
         .name = "devices",
         .fn = cmd_devices,
         .flags = CMD_NEEDS_HOME | CMD_NEEDS_LOGIN | CMD_WRITES | CMD_NETWORK,
-        .usage = "devices [revoke ID-PREFIX]",
-        .summary = "list or revoke your devices",
-        .help = "Without arguments lists every device of your account. 'devices\n"
-                "revoke ID' revokes one (any unique prefix of 6 or more\n"
-                "characters); revoking this device logs it out.\n",
+        .usage = "devices [rename ID-PREFIX|this NAME | revoke ID-PREFIX]",
+        .summary = "list, rename or revoke your devices",
+        .help = "Without arguments lists every device of your account, with when\n"
+                "it was last seen and made. 'devices rename ID NAME' renames one\n"
+                "('this' for this device); NAME is 1 to 64 bytes, no other device\n"
+                "of yours may have it. 'devices revoke ID' revokes one; revoking\n"
+                "this device logs it out. ID is any unique prefix of 6 or more\n"
+                "characters of an id the list shows.\n"
+                "\n"
+                "EXAMPLES:\n"
+                "  cairn devices\n"
+                "  cairn devices rename this work-laptop\n"
+                "  cairn devices rename 3f2a9c1e old-desktop\n"
+                "  cairn devices revoke 3f2a9c1e\n",
 };
 
 /* Hex form of a token, for the meta table. */
@@ -126,6 +164,115 @@ fail:
 	               store_errmsg(c->st));
 }
 
+static int list_devices(struct cli *c, struct net_conn *n,
+                        Cairn__Response **out);
+static int rename_call(struct cli *c, struct net_conn *n, const char *id,
+                       const char *name, Cairn__Response **out);
+
+/* This host's name, cut to a device name ("cairn" when it has none). */
+static void
+host_name(char *out, size_t len)
+{
+	if (gethostname(out, len) != 0 || out[0] == '\0')
+		snprintf(out, len, "cairn");
+	out[len - 1] = '\0';
+}
+
+/*
+ * On a terminal, asks for a device name, offering def; writes what was
+ * typed into out, or "" for the default (Enter, end of input).
+ */
+static int
+ask_device_name(const char *def, char *out, size_t len)
+{
+	size_t n = 0, a, b;
+	ssize_t r;
+	char ch;
+
+	fprintf(stderr, "Device name [%s]: ", def);
+	fflush(stderr);
+	for (;;) {
+		r = read(STDIN_FILENO, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cli_err(CAIRN_EIO,
+			               "cannot read the device name: %s",
+			               strerror(errno));
+		if (r == 0 || ch == '\n')
+			break;
+		if (n + 1 < len)
+			out[n++] = ch;
+		else
+			return cli_err(CAIRN_EINVAL,
+			               "device name must be 1 to %d bytes",
+			               DEVICE_NAME_MAX);
+	}
+	out[n] = '\0';
+	/* Spaces around it are the terminal's, not the name's. */
+	for (a = 0; out[a] == ' ' || out[a] == '\t' || out[a] == '\r'; a++)
+		;
+	for (b = n; b > a && (out[b - 1] == ' ' || out[b - 1] == '\t' ||
+	                      out[b - 1] == '\r');
+	     b--)
+		;
+	memmove(out, out + a, b - a);
+	out[b - a] = '\0';
+	return CAIRN_OK;
+}
+
+/* 1 if a device of d other than this one, not revoked, is named name. */
+static int
+name_taken(const Cairn__DevicesOk *d, const char *self, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_devices; i++)
+		if (!d->devices[i]->revoked &&
+		    strcmp(d->devices[i]->id, self) != 0 &&
+		    strcmp(d->devices[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Makes the default name of this new device unique among the account's
+ * devices that are not revoked: myhost, else myhost-2, myhost-3... The
+ * server refuses a name taken meanwhile (EEXIST); then the next is tried.
+ * Writes the name the device has into out.
+ */
+static int
+unique_default_name(struct cli *c, struct net_conn *n, const char *def,
+                    char *out, size_t len)
+{
+	Cairn__Response *list = NULL, *resp = NULL;
+	char name[DEVICE_NAME_MAX + 1], suffix[16];
+	int k, rc, cut;
+
+	snprintf(out, len, "%s", def);
+	if ((rc = list_devices(c, n, &list)) != CAIRN_OK)
+		return rc;
+	if (!name_taken(list->devices, c->device, def))
+		goto out;
+	rc = CAIRN_EEXIST;
+	for (k = 2; k < 1000 && rc == CAIRN_EEXIST; k++) {
+		snprintf(suffix, sizeof(suffix), "-%d", k);
+		cut = (int)(DEVICE_NAME_MAX - strlen(suffix));
+		snprintf(name, sizeof(name), "%.*s%s", cut, def, suffix);
+		if (name_taken(list->devices, c->device, name))
+			continue;
+		msg_free_response(resp);
+		resp = NULL;
+		rc = rename_call(c, n, c->device, name, &resp);
+	}
+	if (rc == CAIRN_OK)
+		snprintf(out, len, "%s", name);
+out:
+	msg_free_response(list);
+	msg_free_response(resp);
+	return rc;
+}
+
 /* register and login share everything but the request they send. */
 static int
 session_command(struct cli *c, int argc, char **argv, int reg)
@@ -143,9 +290,10 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 	struct errbuf err = {""};
 	struct net_conn *n = NULL;
 	char password[CLI_PASSWORD_MAX + 2], host[DEVICE_NAME_MAX + 1];
+	char typed[DEVICE_NAME_MAX + 1], name[DEVICE_NAME_MAX + 1];
 	const char *handle, *code = "", *device = NULL, *arg;
 	uint64_t foreign;
-	int ch, from_stdin = 0, rc;
+	int ch, from_stdin = 0, rc, by_default = 0;
 
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
 		if (ch < 0)
@@ -167,13 +315,8 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		        CAIRN_EINVAL,
 		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting with a letter",
 		        handle);
-	if (device == NULL) {
-		if (gethostname(host, sizeof(host)) != 0)
-			snprintf(host, sizeof(host), "cairn");
-		host[sizeof(host) - 1] = '\0';
-		device = host;
-	}
-	if (strlen(device) == 0 || strlen(device) > DEVICE_NAME_MAX)
+	if (device != NULL &&
+	    (strlen(device) == 0 || strlen(device) > DEVICE_NAME_MAX))
 		return cli_err(CAIRN_EINVAL,
 		               "device name must be 1 to %d bytes",
 		               DEVICE_NAME_MAX);
@@ -185,6 +328,16 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		        CAIRN_EFORBIDDEN,
 		        "this home holds another learner's records; use another --home for %s",
 		        handle);
+	if (device == NULL) {
+		host_name(host, sizeof(host));
+		typed[0] = '\0';
+		if (isatty(STDIN_FILENO) &&
+		    (rc = ask_device_name(host, typed, sizeof(typed))) !=
+		            CAIRN_OK)
+			return rc;
+		by_default = typed[0] == '\0';
+		device = by_default ? host : typed;
+	}
 	if ((rc = password_read(from_stdin, reg, password, sizeof(password))))
 		return rc;
 	if ((rc = cli_net_open(c, 0, &n)) != CAIRN_OK)
@@ -214,17 +367,27 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 	}
 	if ((rc = save_session(c, resp->session)) != CAIRN_OK)
 		goto out;
+	snprintf(name, sizeof(name), "%s", device);
+	/* Logged in all the same: a name that stays as it was is no error. */
+	if (by_default &&
+	    unique_default_name(c, n, host, name, sizeof(name)) != CAIRN_OK) {
+		fprintf(stderr,
+		        "cairn: warning: could not make the device name '%s' unique: %s\n",
+		        host, cli_errmsg() != NULL ? cli_errmsg() : "");
+		cli_err_clear();
+	}
 	/* The name other machines show this one by (a timer running here). */
-	if (store_meta_set(c->st, "device_name", device) != CAIRN_OK)
+	if (store_meta_set(c->st, "device_name", name) != CAIRN_OK)
 		fprintf(stderr, "cairn: cannot save this device's name: %s\n",
 		        store_errmsg(c->st));
 	if (c->json)
-		rc = out_json(json_pack("{s:s, s:s}", "handle", c->handle,
-		                        "device", c->device));
+		rc = out_json(json_pack("{s:s, s:s, s:s}", "handle", c->handle,
+		                        "device", c->device, "device_name",
+		                        name));
 	else
-		printf("%s as %s (device %.8s)\n",
+		printf("%s as %s (device %.8s, %s)\n",
 		       reg ? "registered and logged in" : "logged in",
-		       c->handle, c->device);
+		       c->handle, c->device, name);
 out:
 	explicit_bzero(password, sizeof(password));
 	msg_free_response(resp);
@@ -345,9 +508,11 @@ list_devices(struct cli *c, struct net_conn *n, Cairn__Response **out)
 static int
 print_devices(struct cli *c, const Cairn__DevicesOk *d)
 {
+	const Cairn__Device *dev;
+	int64_t now = (int64_t)time(NULL);
+	char seen[32], made[32], name[DEVICE_NAME_MAX + 1];
 	json_t *arr;
-	char seen[64];
-	size_t i;
+	size_t i, j;
 
 	if (c->json) {
 		if ((arr = json_array()) == NULL)
@@ -362,19 +527,21 @@ print_devices(struct cli *c, const Cairn__DevicesOk *d)
 		return out_json(arr);
 	}
 	for (i = 0; i < d->n_devices; i++) {
-		if (d->devices[i]->last_seen > 0) {
-			json_t *t = out_time_or_null(d->devices[i]->last_seen);
-			snprintf(seen, sizeof(seen), "last seen %s",
-			         json_string_value(t));
-			json_decref(t);
-		} else {
-			snprintf(seen, sizeof(seen), "never seen");
-		}
-		printf("%s%.8s%s %-20s %s%s%s\n", out_color("id"),
-		       d->devices[i]->id, out_color("reset"),
-		       d->devices[i]->name, seen,
-		       d->devices[i]->current ? " (this device)" : "",
-		       d->devices[i]->revoked ? " [revoked]" : "");
+		dev = d->devices[i];
+		out_ago(dev->last_seen, now, seen);
+		out_ago(dev->created_at, now, made);
+		/* A name is the learner's text: no escapes reach the terminal.
+		 */
+		for (j = 0; dev->name[j] != '\0' && j < DEVICE_NAME_MAX; j++)
+			name[j] = (unsigned char)dev->name[j] < 0x20 ||
+			                          dev->name[j] == 0x7f
+			                  ? '?'
+			                  : dev->name[j];
+		name[j] = '\0';
+		printf("%s%.8s%s %-20s last seen %s, made %s%s%s\n",
+		       out_color("id"), dev->id, out_color("reset"), name, seen,
+		       made, dev->current ? " (this device)" : "",
+		       dev->revoked ? " [revoked]" : "");
 	}
 	return CAIRN_OK;
 }
@@ -437,6 +604,82 @@ out:
 	return rc;
 }
 
+/* Sends DeviceRename; the answer (with its device) goes to *out. */
+static int
+rename_call(struct cli *c, struct net_conn *n, const char *id, const char *name,
+            Cairn__Response **out)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__DeviceRename dr = CAIRN__DEVICE_RENAME__INIT;
+	Cairn__Response *resp = NULL;
+	struct errbuf err = {""};
+	int rc;
+
+	(void)c;
+	dr.device_id = (char *)id;
+	dr.name = (char *)name;
+	req.body_case = CAIRN__REQUEST__BODY_RENAME;
+	req.rename = &dr;
+	if ((rc = net_call(n, &req, &resp, &err)) != CAIRN_OK) {
+		/* A server that predates rename does not know the request. */
+		if (rc == CAIRN_EPROTO && strstr(err.msg, "unknown request"))
+			return cli_err(
+			        rc,
+			        "this server cannot rename devices (it is older than this cairn); ask its operator to upgrade cairnd");
+		return cli_errbuf(rc, &err);
+	}
+	if (resp->body_case != CAIRN__RESPONSE__BODY_RENAMED ||
+	    resp->renamed == NULL || resp->renamed->device == NULL) {
+		msg_free_response(resp);
+		return cli_err(CAIRN_EPROTO,
+		               "the server sent no renamed device");
+	}
+	*out = resp;
+	return CAIRN_OK;
+}
+
+static int
+rename_device(struct cli *c, struct net_conn *n, const char *which,
+              const char *name)
+{
+	Cairn__Response *resp = NULL;
+	const Cairn__Device *d;
+	size_t i, len = strlen(name);
+	int rc;
+
+	if (strcmp(which, "this") == 0)
+		which = c->device;
+	else if (strlen(which) < 6 || !uuid_prefix_valid(which))
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "bad device id '%s': give 6 or more of its characters, or 'this'",
+		        which);
+	if (len == 0 || len > DEVICE_NAME_MAX)
+		return cli_err(CAIRN_EINVAL,
+		               "device name must be 1 to %d bytes, got %zu",
+		               DEVICE_NAME_MAX, len);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "device name must not hold control characters (tabs, newlines...)");
+	if ((rc = rename_call(c, n, which, name, &resp)) != CAIRN_OK)
+		return rc;
+	d = resp->renamed->device;
+	/* This device's name is what a timer running here shows elsewhere. */
+	if (d->current && d->name != NULL &&
+	    store_meta_set(c->st, "device_name", d->name) != CAIRN_OK)
+		fprintf(stderr, "cairn: cannot save this device's name: %s\n",
+		        store_errmsg(c->st));
+	if (c->json)
+		rc = out_json(json_pack("{s:o}", "renamed", device_json(d)));
+	else
+		printf("renamed device %.8s to %s%s\n", d->id, d->name,
+		       d->current ? " (this device)" : "");
+	msg_free_response(resp);
+	return rc;
+}
+
 int
 cmd_devices(struct cli *c, int argc, char **argv)
 {
@@ -453,8 +696,18 @@ cmd_devices(struct cli *c, int argc, char **argv)
 		if ((rc = cli_net_open(c, 1, &n)) != CAIRN_OK)
 			goto out;
 		rc = revoke_device(c, n, argv[2]);
+	} else if (argc == 4 && strcmp(argv[1], "rename") == 0) {
+		if ((rc = cli_net_open(c, 1, &n)) != CAIRN_OK)
+			goto out;
+		rc = rename_device(c, n, argv[2], argv[3]);
+	} else if (argc > 1 && strcmp(argv[1], "rename") == 0) {
+		rc = cli_usage(
+		        c,
+		        "expected 'rename ID NAME' (ID 'this' for this device)");
 	} else {
-		rc = cli_usage(c, "expected no argument or 'revoke ID'");
+		rc = cli_usage(
+		        c,
+		        "expected no argument, 'rename ID NAME' or 'revoke ID'");
 	}
 out:
 	msg_free_response(resp);

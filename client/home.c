@@ -66,6 +66,22 @@ home_resolve(const char *opt, char *out, size_t len, struct errbuf *err)
 		        "cannot find a home directory; use --home DIR or set CAIRN_HOME");
 	if (n < 0 || (size_t)n >= len)
 		return errbuf_set(err, CAIRN_EUSAGE, "home path too long");
+	/* Messages and --json name the home absolutely, even before it is. */
+	if (out[0] != '/') {
+		char cwd[CLI_PATH_MAX], rel[CLI_PATH_MAX];
+
+		memcpy(rel, out, (size_t)n + 1);
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return errbuf_set(
+			        err, CAIRN_EIO,
+			        "cannot find the current directory: %s",
+			        strerror(errno));
+		n = snprintf(out, len, "%s/%s", strcmp(cwd, "/") ? cwd : "",
+		             rel);
+		if (n < 0 || (size_t)n >= len)
+			return errbuf_set(err, CAIRN_EUSAGE,
+			                  "home path too long");
+	}
 	/* Drop trailing slashes so joined paths read well. */
 	while (n > 1 && out[n - 1] == '/')
 		out[--n] = '\0';
@@ -115,13 +131,62 @@ home_private(const char *dir, const struct stat *sb, struct errbuf *err)
 	return CAIRN_OK;
 }
 
+/* "home HOME is not a cairn home" with what to do about it. */
+static int
+home_not_home(const char *dir, const char *why, struct errbuf *err)
+{
+	return errbuf_set(
+	        err, CAIRN_ENOCONFIG,
+	        "%s is not a cairn home (%s); run 'cairn init --server HOST:PORT --ca FILE' first, or 'cairn init' for a home without a server",
+	        dir, why);
+}
+
 int
-home_prepare(const char *dir, struct errbuf *err)
+home_open(const char *dir, struct errbuf *err)
 {
 	char path[CLI_PATH_MAX];
 	struct stat sb;
-	size_t i, n = strlen(dir);
+	int rc;
 
+	if (stat(dir, &sb) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return home_not_home(dir, "no such directory", err);
+		return errbuf_set(err, CAIRN_EIO, "cannot read %s: %s", dir,
+		                  strerror(errno));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return home_not_home(dir, "not a directory", err);
+	/*
+	 * The config file that init writes last marks a home. A directory
+	 * without it is left as it is: not made private, nothing created.
+	 */
+	if ((rc = home_path(dir, "config", path, sizeof(path), err)) !=
+	    CAIRN_OK)
+		return rc;
+	if (lstat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return home_not_home(dir, "never initialised", err);
+		return errbuf_set(err, CAIRN_EIO, "cannot read %s: %s", path,
+		                  strerror(errno));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return errbuf_set(err, CAIRN_EIO, "%s is not a regular file",
+		                  path);
+	if (stat(dir, &sb) != 0)
+		return errbuf_set(err, CAIRN_EIO, "cannot read %s: %s", dir,
+		                  strerror(errno));
+	return home_private(dir, &sb, err);
+}
+
+int
+home_make(const char *dir, struct home_made *made, struct errbuf *err)
+{
+	char path[CLI_PATH_MAX];
+	struct stat sb, fsb;
+	size_t i, n = strlen(dir);
+	int rc;
+
+	memset(made, 0, sizeof(*made));
 	if (n == 0 || n >= sizeof(path))
 		return errbuf_set(err, CAIRN_EUSAGE, "home path too long");
 	memcpy(path, dir, n + 1);
@@ -129,15 +194,61 @@ home_prepare(const char *dir, struct errbuf *err)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return errbuf_set(err, CAIRN_EIO,
-			                  "cannot create %s: %s", path,
-			                  strerror(errno));
+		if (mkdir(path, 0700) == 0) {
+			if (made->dir_from == 0)
+				made->dir_from = i;
+		} else if (errno != EEXIST) {
+			rc = errbuf_set(err, CAIRN_EIO, "cannot create %s: %s",
+			                path, strerror(errno));
+			home_unmake(dir, made);
+			return rc;
+		}
 		path[i] = dir[i];
 	}
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		home_unmake(dir, made);
 		return errbuf_set(err, CAIRN_EIO, "%s is not a directory", dir);
-	return home_private(dir, &sb, err);
+	}
+	for (i = 0; i < sizeof(home_files) / sizeof(home_files[0]); i++) {
+		if ((rc = home_path(dir, home_files[i], path, sizeof(path),
+		                    err)) != CAIRN_OK) {
+			home_unmake(dir, made);
+			return rc;
+		}
+		if (lstat(path, &fsb) != 0 && errno == ENOENT)
+			made->files |= 1u << i;
+	}
+	if ((rc = home_private(dir, &sb, err)) != CAIRN_OK) {
+		home_unmake(dir, made);
+		return rc;
+	}
+	return CAIRN_OK;
+}
+
+void
+home_unmake(const char *dir, const struct home_made *made)
+{
+	char path[CLI_PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	for (i = 0; i < sizeof(home_files) / sizeof(home_files[0]); i++)
+		if ((made->files & (1u << i)) &&
+		    home_path(dir, home_files[i], path, sizeof(path), NULL) ==
+		            CAIRN_OK)
+			unlink(path);
+	if (home_path(dir, ".tmp-write", path, sizeof(path), NULL) == CAIRN_OK)
+		unlink(path);
+	if (made->dir_from == 0 || n >= sizeof(path))
+		return;
+	/* The directories made, deepest first, up to the first one made. */
+	memcpy(path, dir, n + 1);
+	for (i = n; i >= made->dir_from; i--) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (rmdir(path) != 0)
+			break;
+	}
 }
 
 int
@@ -268,20 +379,28 @@ out:
 int
 home_config_write(const char *home, const char *server, struct errbuf *err)
 {
-	char text[CLI_SERVER_MAX + 64];
+	char text[CLI_SERVER_MAX + 256];
 	int n;
 
-	n = snprintf(text, sizeof(text),
-	             "# cairn client settings (written by 'cairn init').\n"
-	             "server = %s\n",
-	             server);
+	if (server != NULL)
+		n = snprintf(
+		        text, sizeof(text),
+		        "# cairn client settings (written by 'cairn init').\n"
+		        "server = %s\n",
+		        server);
+	else
+		n = snprintf(
+		        text, sizeof(text),
+		        "# cairn client settings (written by 'cairn init').\n"
+		        "# No server yet: this home works offline. Point it at one with\n"
+		        "# 'cairn init --server HOST:PORT --ca FILE'.\n");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return errbuf_set(err, CAIRN_EINVAL, "server too long");
 	return write_atomic(home, "config", text, (size_t)n, err);
 }
 
 int
-home_copy_ca(const char *home, const char *src, struct errbuf *err)
+home_ca_load(const char *src, char **out, size_t *outlen, struct errbuf *err)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -332,7 +451,10 @@ home_copy_ca(const char *home, const char *src, struct errbuf *err)
 		        src);
 		goto out;
 	}
-	rc = write_atomic(home, "ca.pem", data, len, err);
+	*out = data;
+	*outlen = len;
+	data = NULL;
+	rc = CAIRN_OK;
 out:
 	X509_free(x);
 	BIO_free(bio);
@@ -340,6 +462,12 @@ out:
 		fclose(f);
 	free(data);
 	return rc;
+}
+
+int
+home_ca_save(const char *home, const char *data, size_t len, struct errbuf *err)
+{
+	return write_atomic(home, "ca.pem", data, len, err);
 }
 
 int

@@ -138,15 +138,21 @@ usage_all(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
-	           "commands:\n");
+	fprintf(f,
+	        "usage: cairn [--home DIR] [--json] COMMAND [ARGS]\n\n"
+	        "--home DIR and --json may also follow the command. Start with\n"
+	        "'cairn init' (see 'cairn help init'); other commands need a home.\n\n"
+	        "commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name,
 		        commands[i]->summary);
 	fprintf(f, "\n%s", help_environment);
 	fprintf(f,
 	        "\nRun 'cairn help COMMAND' for a command's options.\n"
-	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n");
+	        "Exit codes: 0 ok, 1 internal or storage, 2 usage, 3 network or TLS,\n4 authentication, 5 not found or invalid, 6 server busy.\n"
+	        "A failure prints one line on stderr; with --json it also prints\n"
+	        "{\"error\": {\"code\": NAME, \"exit\": N, \"message\": TEXT}} on stdout,\n"
+	        "NAME being the error's name (ENOTFOUND, EAUTHREQ, ENOCONFIG...).\n");
 	help_topics_list(f);
 }
 
@@ -233,8 +239,14 @@ prepare(struct cli *c, const char *home_opt)
 
 	if (!(flags & CMD_NEEDS_HOME))
 		return CAIRN_OK;
-	if ((rc = home_resolve(home_opt, c->home, sizeof(c->home), &err)) ||
-	    (rc = home_prepare(c->home, &err)))
+	if ((rc = home_resolve(home_opt, c->home, sizeof(c->home), &err)) !=
+	    CAIRN_OK)
+		return cli_errbuf(rc, &err);
+	rc = home_open(c->home, &err);
+	/* Only init runs where there is no home yet, and makes one. */
+	if (rc == CAIRN_ENOCONFIG && (flags & CMD_MAKES_HOME))
+		return CAIRN_OK;
+	if (rc != CAIRN_OK)
 		return cli_errbuf(rc, &err);
 	/* Messages and --json name the home absolutely. */
 	if (realpath(c->home, path) != NULL)
@@ -278,11 +290,46 @@ wants_help(int argc, char **argv)
 	return 0;
 }
 
-/* Removes "--json" from argv (before "--"), setting c->json. */
+/*
+ * Long options of the commands that take their value as the next word
+ * ("--note TEXT"): a word after one of them is that value, even when it
+ * reads "--json" or "--home". An option missing here is read as a flag,
+ * so a "--json" after it is cairn's own, as before.
+ */
+static const char *const value_opts[] = {
+        "activity",       "as",      "at",         "ca",
+        "code",           "comment", "confidence", "date",
+        "days-per-week",  "device",  "duration",   "format",
+        "hours-per-week", "item",    "limit",      "max-gap",
+        "metric",         "min",     "note",       "out",
+        "server",         "since",   "skill",      "start",
+        "text",           "today",   "until",      "user",
+        "week",           "weeks",
+};
+
+/* 1 if word is a long option (no "=VALUE") that takes the next word. */
 static int
-strip_json(struct cli *c, int argc, char **argv)
+takes_value(const char *word)
 {
-	int i, j;
+	size_t i;
+
+	if (strncmp(word, "--", 2) != 0 || strchr(word, '=') != NULL)
+		return 0;
+	for (i = 0; i < sizeof(value_opts) / sizeof(value_opts[0]); i++)
+		if (strcmp(word + 2, value_opts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Takes cairn's own options out of a command's argv (after the command,
+ * before "--", and not where they are another option's value): "--json"
+ * sets c->json, "--home DIR" and "--home=DIR" set *home_opt.
+ */
+static int
+strip_globals(struct cli *c, int *argcp, char **argv, const char **home_opt)
+{
+	int i, j, argc = *argcp;
 
 	for (i = 1, j = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -290,21 +337,64 @@ strip_json(struct cli *c, int argc, char **argv)
 				argv[j++] = argv[i++];
 			break;
 		}
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0) {
 			c->json = 1;
-		else
+		} else if (strncmp(argv[i], "--home=", 7) == 0) {
+			*home_opt = argv[i] + 7;
+		} else if (strcmp(argv[i], "--home") == 0) {
+			if (i + 1 >= argc)
+				return cli_err(CAIRN_EUSAGE,
+				               "option '--home' needs a DIR");
+			*home_opt = argv[++i];
+		} else {
 			argv[j++] = argv[i];
+			/* Its value stays with it, whatever it reads. */
+			if (takes_value(argv[i]) && i + 1 < argc)
+				argv[j++] = argv[++i];
+		}
 	}
 	argv[j] = NULL;
-	return j;
+	*argcp = j;
+	return CAIRN_OK;
+}
+
+/* 1 if "--json" is among argv[1..] before "--" (for early errors). */
+static int
+asks_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The error document of --json, printed on stdout beside the line on
+ * stderr, so a script reads one JSON document whatever happened.
+ */
+static void
+json_error(int rc, const char *message)
+{
+	json_t *doc;
+
+	doc = json_pack("{s:{s:s, s:i, s:s}}", "error", "code", err_name(rc),
+	                "exit", err_exit_code(rc), "message", message);
+	if (doc == NULL)
+		return;
+	if (json_dumpf(doc, stdout, JSON_INDENT(2)) == 0)
+		fputc('\n', stdout);
+	json_decref(doc);
+	fflush(stdout);
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct cli cli;
-	const char *home_opt = NULL;
-	int i, rc = CAIRN_OK;
+	const char *home_opt = NULL, *msg;
+	int i, rc = CAIRN_OK, early_json = 0;
 
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
@@ -340,13 +430,16 @@ main(int argc, char **argv)
 		rc = cli_err(CAIRN_EUSAGE, "no command given");
 		goto out;
 	}
+	/* Read only if the command is unknown: then nothing else is. */
+	early_json = asks_json(argc - i, argv + i);
 	if ((cli.cmd = find_command(argv[i])) == NULL) {
 		rc = unknown_command(argv[i], 0);
 		goto out;
 	}
 	argc -= i;
 	argv += i;
-	argc = strip_json(&cli, argc, argv);
+	if ((rc = strip_globals(&cli, &argc, argv, &home_opt)) != CAIRN_OK)
+		goto out;
 	if (wants_help(argc, argv)) {
 		usage_one(stdout, cli.cmd);
 		goto out;
@@ -364,8 +457,10 @@ out:
 	if (rc == CAIRN_EIO && errno == EPIPE)
 		return EXIT_FAIL;
 	if (rc != CAIRN_OK) {
-		fprintf(stderr, "cairn: %s\n",
-		        cli_errmsg() != NULL ? cli_errmsg() : err_message(rc));
+		msg = cli_errmsg() != NULL ? cli_errmsg() : err_message(rc);
+		fprintf(stderr, "cairn: %s\n", msg);
+		if (cli.json || (cli.cmd == NULL && early_json))
+			json_error(rc, msg);
 		return err_exit_code(rc);
 	}
 	return EXIT_OK;

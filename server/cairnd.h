@@ -277,6 +277,7 @@ int h_auth(struct rq *rq);
 int h_logout(struct rq *rq);
 int h_devices(struct rq *rq);
 int h_revoke(struct rq *rq);
+int h_rename(struct rq *rq);
 int h_push(struct rq *rq);
 int h_pull(struct rq *rq);
 int h_invite(struct rq *rq);

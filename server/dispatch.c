@@ -54,6 +54,8 @@ static const struct dispatch_row dispatch_table[] = {
          DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES | DF_V2},
         {CAIRN__REQUEST__BODY_FOLLOW, "follow", h_follow,
          DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_V2},
+        {CAIRN__REQUEST__BODY_RENAME, "rename", h_rename,
+         DF_NEEDS_HELLO | DF_NEEDS_AUTH | DF_WRITES},
 };
 
 static const struct dispatch_row *

@@ -1,7 +1,7 @@
 /*
  * Accounts and devices: register, login, auth (a device token), logout,
- * the device list and revoking a device. Each request runs in stages on
- * the right thread: checks on the loop, scrypt on the libuv thread pool,
+ * the device list, renaming and revoking a device. Each request runs in stages
+ * on the right thread: checks on the loop, scrypt on the libuv thread pool,
  * storage on the database thread (dbq.c), the reply on the loop again.
  * One struct auth_op carries a request through its stages.
  */
@@ -46,6 +46,10 @@ struct auth_op {
 	Cairn__Device *pb;   /* owned, ndevs long */
 	Cairn__Device **pbp; /* owned, ndevs long */
 	Cairn__DevicesOk devices;
+	/* Rename: the new name, and the answer. */
+	char name[DEVICE_NAME_MAX + 1];
+	Cairn__Device renamed_pb;
+	Cairn__DeviceRenamed renamed;
 };
 
 static void auth_hash_release(struct auth_op *op);
@@ -751,7 +755,7 @@ h_auth(struct rq *rq)
 	return RQ_ASYNC;
 }
 
-/* ---- logout, devices, revoke ---- */
+/* ---- logout, devices, revoke, rename ---- */
 
 /*
  * The session's device may have been revoked (from another device) since
@@ -896,6 +900,76 @@ revoke_done(struct dbq_job *job)
 	rq_complete(rq);
 }
 
+static int
+rename_run(struct store *st, struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	int rc;
+
+	if ((rc = auth_caller_active(st, op)) != CAIRN_OK)
+		return rc;
+	return st->ops->device_rename(st, op->user.id, op->prefix, op->name,
+	                              &op->dev);
+}
+
+static void
+rename_done(struct dbq_job *job)
+{
+	struct auth_op *op = container_of(job, struct auth_op, job);
+	struct rq *rq = op->rq;
+	struct conn *c = rq->c;
+
+	if (job->rc == CAIRN_ENOTFOUND) {
+		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
+		        "no device of yours matches '%s'; see 'cairn devices'",
+		        op->prefix);
+	} else if (job->rc == CAIRN_EAMBIGUOUS) {
+		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
+		        "'%s' matches more than one device; give more characters",
+		        op->prefix);
+	} else if (job->rc == CAIRN_EFORBIDDEN) {
+		rq_fail(rq, CAIRN_EFORBIDDEN, NULL,
+		        "device %s is not one of yours; see 'cairn devices'",
+		        op->prefix);
+	} else if (job->rc == CAIRN_EEXIST) {
+		rq_fail(rq, CAIRN_EEXIST, NULL,
+		        "another of your devices is named '%s'; pick another name",
+		        op->name);
+	} else if (job->rc < 0) {
+		auth_storage_fail(rq, job->rc);
+		return;
+	} else {
+		log_event(LOG_INFO, "auth.rename", "user=%s device=%s peer=%s",
+		          c->handle, op->dev.id, c->peer);
+		cairn__device__init(&op->renamed_pb);
+		op->renamed_pb.id = op->dev.id;
+		op->renamed_pb.name = op->dev.name;
+		op->renamed_pb.created_at = op->dev.created_at;
+		op->renamed_pb.last_seen = op->dev.last_seen;
+		op->renamed_pb.revoked = op->dev.revoked_at != 0;
+		op->renamed_pb.current = strcmp(op->dev.id, c->device_id) == 0;
+		cairn__device_renamed__init(&op->renamed);
+		op->renamed.device = &op->renamed_pb;
+		rq->resp.body_case = CAIRN__RESPONSE__BODY_RENAMED;
+		rq->resp.renamed = &op->renamed;
+	}
+	rq_complete(rq);
+}
+
+/* 1 if name may name a device: 1 to 64 bytes of UTF-8, no controls. */
+static int
+auth_rename_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > DEVICE_NAME_MAX || !utf8_valid(name, len))
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Queues an authenticated-user job with run and done. */
 static int
 auth_user_job(struct rq *rq, struct auth_op *op,
@@ -949,4 +1023,28 @@ h_revoke(struct rq *rq)
 		return RQ_DONE;
 	snprintf(op->prefix, sizeof(op->prefix), "%s", prefix);
 	return auth_user_job(rq, op, revoke_run, revoke_done);
+}
+
+int
+h_rename(struct rq *rq)
+{
+	const Cairn__DeviceRename *m = rq->req->rename;
+	struct auth_op *op;
+
+	if (strlen(m->device_id) < 6 || !uuid_prefix_valid(m->device_id)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "device ID must be at least 6 characters of an ID from 'cairn devices'");
+		return RQ_DONE;
+	}
+	if (!auth_rename_ok(m->name)) {
+		rq_fail(rq, CAIRN_EINVAL, NULL,
+		        "device name must be 1 to %d bytes of UTF-8 without control characters",
+		        DEVICE_NAME_MAX);
+		return RQ_DONE;
+	}
+	if ((op = auth_op_new(rq)) == NULL)
+		return RQ_DONE;
+	snprintf(op->prefix, sizeof(op->prefix), "%s", m->device_id);
+	snprintf(op->name, sizeof(op->name), "%s", m->name);
+	return auth_user_job(rq, op, rename_run, rename_done);
 }

@@ -33,6 +33,8 @@ enum sq_stmt {
 	SQ_DEVICE_MATCH,
 	SQ_DEVICE_REVOKE,
 	SQ_DEVICE_TOUCH,
+	SQ_DEVICE_NAMED,
+	SQ_DEVICE_RENAME,
 	SQ_INVITE_INSERT,
 	SQ_INVITE_USE,
 	SQ_RECORD_GET,
@@ -99,6 +101,10 @@ static const char *sq_sql[SQ_COUNT] = {
         [SQ_DEVICE_REVOKE] = "UPDATE devices SET revoked_at = ?2 WHERE "
                              "id = ?1 AND revoked_at = 0",
         [SQ_DEVICE_TOUCH] = "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
+        [SQ_DEVICE_NAMED] = "SELECT id FROM devices WHERE user_id = ?1 AND "
+                            "name = ?2 AND id <> ?3 AND revoked_at = 0 "
+                            "LIMIT 1",
+        [SQ_DEVICE_RENAME] = "UPDATE devices SET name = ?2 WHERE id = ?1",
         [SQ_INVITE_INSERT] = "INSERT INTO invites (code, uses_left, "
                              "created_at) VALUES (?1, ?2, ?3)",
         [SQ_INVITE_USE] = "UPDATE invites SET uses_left = uses_left - 1 "
@@ -882,11 +888,14 @@ out:
 	return rc;
 }
 
+/*
+ * The full id of the one device of user_id whose id starts with prefix.
+ * CAIRN_ENOTFOUND, CAIRN_EAMBIGUOUS.
+ */
 static int
-sq_device_revoke(struct store *st, int64_t user_id, const char *prefix,
-                 int64_t now, char out_id[UUID_LEN + 1])
+sq_device_match(struct sq_store *s, int64_t user_id, const char *prefix,
+                char out_id[UUID_LEN + 1])
 {
-	struct sq_store *s = sq(st);
 	char id[UUID_LEN + 1];
 	sqlite3_stmt *q;
 	int rc, n = 0;
@@ -908,6 +917,21 @@ sq_device_revoke(struct store *st, int64_t user_id, const char *prefix,
 		return CAIRN_ENOTFOUND;
 	if (n > 1)
 		return CAIRN_EAMBIGUOUS;
+	memcpy(out_id, id, sizeof(id));
+	return CAIRN_OK;
+}
+
+static int
+sq_device_revoke(struct store *st, int64_t user_id, const char *prefix,
+                 int64_t now, char out_id[UUID_LEN + 1])
+{
+	struct sq_store *s = sq(st);
+	char id[UUID_LEN + 1];
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = sq_device_match(s, user_id, prefix, id)) != CAIRN_OK)
+		return rc;
 	if ((q = sq_get(s, SQ_DEVICE_REVOKE)) == NULL)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -916,6 +940,44 @@ sq_device_revoke(struct store *st, int64_t user_id, const char *prefix,
 		return rc;
 	memcpy(out_id, id, sizeof(id));
 	return CAIRN_OK;
+}
+
+static int
+sq_device_rename(struct store *st, int64_t user_id, const char *prefix,
+                 const char *name, struct store_device *out)
+{
+	struct sq_store *s = sq(st);
+	struct store_device other;
+	char id[UUID_LEN + 1];
+	sqlite3_stmt *q;
+	int rc;
+
+	rc = sq_device_match(s, user_id, prefix, id);
+	/* A full id of someone else's device is theirs, not unknown. */
+	if (rc == CAIRN_ENOTFOUND && strlen(prefix) == UUID_LEN &&
+	    sq_device_get(st, prefix, &other) == CAIRN_OK &&
+	    other.user_id != user_id)
+		return CAIRN_EFORBIDDEN;
+	if (rc != CAIRN_OK)
+		return rc;
+	if ((q = sq_get(s, SQ_DEVICE_NAMED)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sq_done(q);
+	if (rc == SQLITE_ROW)
+		return CAIRN_EEXIST;
+	if (rc != SQLITE_DONE)
+		return sq_fail(s, rc, "device_named");
+	if ((q = sq_get(s, SQ_DEVICE_RENAME)) == NULL)
+		return CAIRN_ESTORAGE;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	if ((rc = sq_exec_stmt(s, q, "device_rename")) != CAIRN_OK)
+		return rc;
+	return sq_device_get(st, id, out);
 }
 
 static int
@@ -1742,6 +1804,7 @@ static const struct store_ops sq_ops = {
         .device_list = sq_device_list,
         .device_revoke = sq_device_revoke,
         .device_touch = sq_device_touch,
+        .device_rename = sq_device_rename,
         .invite_create = sq_invite_create,
         .invite_consume = sq_invite_consume,
         .record_get = sq_record_get,

@@ -244,6 +244,17 @@ struct store_ops {
 	                     char out_id[UUID_LEN + 1]);
 	/* Sets a device's last_seen. */
 	int (*device_touch)(struct store *st, const char *id, int64_t now);
+	/*
+	 * Renames the one device of user_id whose id starts with prefix to
+	 * name (checked by the caller) and writes the device as it is now to
+	 * out. CAIRN_ENOTFOUND when none of the user's devices matches,
+	 * CAIRN_EAMBIGUOUS when several do, CAIRN_EFORBIDDEN when prefix is
+	 * the full id of another user's device, CAIRN_EEXIST when another
+	 * device of the user that is not revoked has that name already.
+	 */
+	int (*device_rename)(struct store *st, int64_t user_id,
+	                     const char *prefix, const char *name,
+	                     struct store_device *out);
 
 	/* Creates an invite code usable uses times. CAIRN_EEXIST. */
 	int (*invite_create)(struct store *st, const char *code, uint32_t uses,

@@ -34,7 +34,7 @@ ok "cairn sync --help exits 0" c A sync --help
 expect_cairn_fail 2 'frobnicate' A frobnicate
 expect_cairn_fail 2 '.' A log
 expect_cairn_fail 2 '.' A ls --no-such-option
-expect_cairn_fail 2 'init|server' A init
+expect_cairn_fail 2 'init|server' A init --ca "$T/certs/ca.pem"
 
 # init parses HOST:PORT forms without connecting.
 out=$(cj V6 init --server "[::1]:7443" --ca "$T/certs/ca.pem")

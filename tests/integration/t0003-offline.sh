@@ -22,8 +22,8 @@ assert_json "rm works with the server down" 'd["deleted"] is True' <<<"$out"
 ok "show works with the server down" c A show "$n1"
 expect_cairn_fail 3 '.' A sync
 expect_cairn_fail 3 '.' A --json sync
-[ ! -s "$T/xf.out" ] || fail "a failed sync --json prints nothing on stdout" "$(cat "$T/xf.out")"
-pass "a failed sync --json prints nothing on stdout"
+assert_json "a failed sync --json prints only its error on stdout" \
+    'list(d) == ["error"] and d["error"]["code"] == "ENET" and d["error"]["exit"] == 3' <"$T/xf.out"
 assert_json "the 3 offline changes are pending" 'd["pending"] == 3' <<<"$(cj A status)"
 assert_json_len A ls 3
 # A second machine set up while the server is down cannot log in.

@@ -11,6 +11,8 @@
 SAMPLE="$CAIRN_SRC/tests/data/samples/ultralearning-plan.md"
 [ -f "$SAMPLE" ] || fail "the sample plan is in the tree" "$SAMPLE"
 
+# A home without a server: the plan works offline.
+c L init >/dev/null
 ok "the sample imports, starting Monday 2026-11-02" \
     c L plan import "$SAMPLE" --start 2026-11-02
 cj L plan show >"$T/show.json"

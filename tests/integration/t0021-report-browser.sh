@@ -28,6 +28,7 @@ browser() {
 
 
 export CAIRN_NOW=2026-11-25 # a Wednesday
+c L init >/dev/null
 ok "a plan" c L plan import "$CAIRN_SRC/tests/data/plans/cmd-small-plan.md" --start 2026-10-19
 ok "a hostile text" c L log 1h project '<script>alert(1)</script>' --date 2026-11-23 --at 09:00
 ok "another" c L log 30m drill '"><img src=x onerror=alert(1)>' --date 2026-11-24 --at 09:00

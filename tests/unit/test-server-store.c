@@ -362,6 +362,62 @@ test_revoke_by_prefix(void **state)
 }
 
 static void
+test_device_rename(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = f->st;
+	char id[UUID_LEN + 1];
+	struct store_device d;
+	int64_t alice, bob;
+
+	alice = make_user(st, "alice");
+	bob = make_user(st, "bob");
+	make_device(st, alice, DEV_A, 1);
+	make_device(st, bob, DEV_B, 2);
+	make_device(st, bob, DEV_B2, 3);
+	/* By a unique prefix; the device comes back as it is now. */
+	assert_int_equal(
+	        st->ops->device_rename(st, bob, "bbbbbbbb-1", "desk", &d),
+	        CAIRN_OK);
+	assert_string_equal(d.id, DEV_B2);
+	assert_string_equal(d.name, "desk");
+	assert_int_equal(d.user_id, bob);
+	assert_int_equal(d.created_at, 2000);
+	assert_int_equal(st->ops->device_get(st, DEV_B2, &d), CAIRN_OK);
+	assert_string_equal(d.name, "desk");
+	/* Its own name again is no clash. */
+	assert_int_equal(st->ops->device_rename(st, bob, DEV_B2, "desk", &d),
+	                 CAIRN_OK);
+	/* Another live device of bob's has the name. */
+	assert_int_equal(st->ops->device_rename(st, bob, DEV_B, "desk", &d),
+	                 CAIRN_EEXIST);
+	assert_int_equal(st->ops->device_get(st, DEV_B, &d), CAIRN_OK);
+	assert_string_equal(d.name, "laptop");
+	/* alice's devices are no clash for bob's names. */
+	assert_int_equal(st->ops->device_rename(st, alice, DEV_A, "desk", &d),
+	                 CAIRN_OK);
+	/* A revoked device's name is free again. */
+	assert_int_equal(st->ops->device_revoke(st, bob, DEV_B2, 10, id),
+	                 CAIRN_OK);
+	assert_int_equal(st->ops->device_rename(st, bob, DEV_B, "desk", &d),
+	                 CAIRN_OK);
+	assert_string_equal(d.name, "desk");
+	assert_int_equal(d.revoked_at, 0);
+	/* Unknown, ambiguous, and someone else's. */
+	assert_int_equal(st->ops->device_rename(st, bob, "cccccc", "x", &d),
+	                 CAIRN_ENOTFOUND);
+	assert_int_equal(st->ops->device_rename(st, bob, "bbbbbbbb", "x", &d),
+	                 CAIRN_EAMBIGUOUS);
+	assert_int_equal(st->ops->device_rename(st, bob, DEV_A, "x", &d),
+	                 CAIRN_EFORBIDDEN);
+	/* A prefix of someone else's device is just not found. */
+	assert_int_equal(st->ops->device_rename(st, bob, "aaaaaaaa", "x", &d),
+	                 CAIRN_ENOTFOUND);
+	assert_int_equal(st->ops->device_get(st, DEV_A, &d), CAIRN_OK);
+	assert_string_equal(d.name, "desk");
+}
+
+static void
 test_invites(void **state)
 {
 	struct fixture *f = *state;
@@ -921,6 +977,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_users_and_devices, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_revoke_by_prefix, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_device_rename, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_invites, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_record_put, setup,

@@ -241,6 +241,101 @@ test_devices_revoke_logout(void **state)
 	cl_close(&c);
 }
 
+/* Sends req; the answer's status must be code with exactly message. */
+static void
+call_says(struct client *c, Cairn__Request *req, int code, const char *message)
+{
+	Cairn__Response *r = cl_call(c, req);
+
+	assert_non_null(r);
+	assert_int_equal(code_of(r), code);
+	assert_non_null(r->status);
+	assert_string_equal(r->status->message, message);
+	msg_free_response(r);
+}
+
+static void
+test_device_rename(void **state)
+{
+	Cairn__Request req = CAIRN__REQUEST__INIT;
+	Cairn__DeviceRename rn = CAIRN__DEVICE_RENAME__INIT;
+	char dev1[UUID_LEN + 1], dev2[UUID_LEN + 1], ivy[UUID_LEN + 1];
+	char prefix[9], long_name[DEVICE_NAME_MAX + 2], why[128];
+	struct client c, c2;
+	Cairn__Response *r;
+
+	(void)state;
+	cl_connect(&c2);
+	cl_hello(&c2);
+	assert_int_equal(cl_account(&c2, 1, "ivy", PASSWORD, ivy, NULL), 0);
+	cl_close(&c2);
+
+	cl_connect(&c);
+	cl_hello(&c);
+	req.body_case = CAIRN__REQUEST__BODY_RENAME;
+	req.rename = &rn;
+	rn.device_id = "ffffffff";
+	rn.name = "desk";
+	call_expect(&c, &req, CAIRN_EAUTHREQ);
+	assert_int_equal(cl_account(&c, 1, "hank", PASSWORD, dev1, NULL), 0);
+	assert_int_equal(cl_account(&c, 0, "hank", PASSWORD, dev2, NULL), 0);
+
+	/* dev1 by a prefix, from dev2's session. */
+	memcpy(prefix, dev1, 8);
+	prefix[8] = '\0';
+	rn.device_id = prefix;
+	r = cl_call(&c, &req);
+	assert_int_equal(code_of(r), 0);
+	assert_int_equal(r->body_case, CAIRN__RESPONSE__BODY_RENAMED);
+	assert_string_equal(r->renamed->device->id, dev1);
+	assert_string_equal(r->renamed->device->name, "desk");
+	assert_false(r->renamed->device->current);
+	assert_false(r->renamed->device->revoked);
+	msg_free_response(r);
+	assert_true(wait_logged("auth.rename user=hank"));
+
+	rn.device_id = dev2;
+	call_says(&c, &req, CAIRN_EEXIST,
+	          "another of your devices is named 'desk'; pick another name");
+	rn.name = "kitchen";
+	r = cl_call(&c, &req);
+	assert_int_equal(code_of(r), 0);
+	assert_true(r->renamed->device->current);
+	msg_free_response(r);
+
+	snprintf(
+	        why, sizeof(why),
+	        "device name must be 1 to %d bytes of UTF-8 without control characters",
+	        DEVICE_NAME_MAX);
+	rn.name = "";
+	call_says(&c, &req, CAIRN_EINVAL, why);
+	memset(long_name, 'x', DEVICE_NAME_MAX + 1);
+	long_name[DEVICE_NAME_MAX + 1] = '\0';
+	rn.name = long_name;
+	call_says(&c, &req, CAIRN_EINVAL, why);
+	long_name[DEVICE_NAME_MAX] = '\0'; /* exactly the limit */
+	call_expect(&c, &req, 0);
+	rn.name = "a\tb";
+	call_says(&c, &req, CAIRN_EINVAL, why);
+	rn.name = "\xff\xfe";
+	call_says(&c, &req, CAIRN_EINVAL, why);
+
+	rn.name = "desk2";
+	rn.device_id = "abc";
+	call_says(
+	        &c, &req, CAIRN_EINVAL,
+	        "device ID must be at least 6 characters of an ID from 'cairn devices'");
+	rn.device_id = "ffffffff-ffff";
+	call_says(
+	        &c, &req, CAIRN_ENOTFOUND,
+	        "no device of yours matches 'ffffffff-ffff'; see 'cairn devices'");
+	rn.device_id = ivy;
+	snprintf(why, sizeof(why),
+	         "device %s is not one of yours; see 'cairn devices'", ivy);
+	call_says(&c, &req, CAIRN_EFORBIDDEN, why);
+	cl_close(&c);
+}
+
 static void
 test_pipelined_requests(void **state)
 {
@@ -276,6 +371,7 @@ main(void)
 	        cmocka_unit_test(test_register_login_auth),
 	        cmocka_unit_test(test_login_rate_limit),
 	        cmocka_unit_test(test_devices_revoke_logout),
+	        cmocka_unit_test(test_device_rename),
 	        cmocka_unit_test(test_pipelined_requests),
 	};
 
