@@ -316,13 +316,16 @@ cmd_feed(struct cli *c, int argc, char **argv)
 	        {"follow", no_argument, NULL, 'f'},
 	        {NULL, 0, NULL, 0},
 	};
-	time_t now = time(NULL);
-	int64_t since = (int64_t)now - FEED_DAYS_DEFAULT * 86400;
+	int64_t now, since;
 	const char *arg;
 	char why[TIMEFMT_WHY_MAX];
 	struct ymd d;
 	int ch, rc, follow = 0;
 
+	/* "now" as the views see it: $CAIRN_NOW pins it for tests. */
+	if ((rc = cli_now(&now, NULL)) != CAIRN_OK)
+		return rc;
+	since = now - FEED_DAYS_DEFAULT * 86400;
 	while ((ch = cli_getopt(c, argc, argv, opts, &arg)) != -1) {
 		if (ch < 0)
 			return ch;
@@ -330,7 +333,8 @@ cmd_feed(struct cli *c, int argc, char **argv)
 			follow = 1;
 			continue;
 		}
-		if (date_read(arg, now, 0, &d, why, sizeof(why)) != CAIRN_OK)
+		if (date_read(arg, (time_t)now, 0, &d, why, sizeof(why)) !=
+		    CAIRN_OK)
 			return cli_err(CAIRN_EINVAL, "bad --since '%s': %s",
 			               arg, why);
 		since = ymd_start(&d);
