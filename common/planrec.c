@@ -15,34 +15,10 @@
 #include "uuid.h"
 #include "utf8.h"
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dm[] = {31, 28, 31, 30, 31, 30,
-	                         31, 31, 30, 31, 30, 31};
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
 int
 planrec_date_days(const char *s, int64_t *days)
 {
+	struct ymd date;
 	int y, m, d, i;
 
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -55,29 +31,24 @@ planrec_date_days(const char *s, int64_t *days)
 	    (s[3] - '0');
 	m = (s[5] - '0') * 10 + (s[6] - '0');
 	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > ymd_days_in_month(y, m))
 		return CAIRN_EINVAL;
-	*days = days_from_civil(y, m, d);
+	date.y = y;
+	date.m = m;
+	date.d = d;
+	*days = ymd_days(&date);
 	return CAIRN_OK;
 }
 
 void
 planrec_days_date(int64_t days, char out[11])
 {
-	int64_t z = days + 719468, era, doe, yoe, y, doy, mp, d, m;
+	struct ymd date;
 
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	if (y < 0 || y > 9999)
-		y = 0;
-	snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+	days_ymd(days, &date);
+	if (date.y < 0 || date.y > 9999)
+		date.y = 0;
+	snprintf(out, 11, "%04d-%02d-%02d", date.y, date.m, date.d);
 }
 
 /*

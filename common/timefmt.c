@@ -313,8 +313,8 @@ timefmt_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
-timefmt_days_in_month(int y, int m)
+int
+ymd_days_in_month(int y, int m)
 {
 	static const int days[12] = {31, 28, 31, 30, 31, 30,
 	                             31, 31, 30, 31, 30, 31};
@@ -404,7 +404,7 @@ date_numeric(const char *p, int64_t *days, char *why, size_t whylen)
 		return timefmt_why(
 		        why, whylen,
 		        "before 1970: the earliest date is 1970-01-01");
-	dim = timefmt_days_in_month((int)y, (int)m);
+	dim = ymd_days_in_month((int)y, (int)m);
 	if (d < 1)
 		return timefmt_why(why, whylen, "there is no day 0");
 	if (d > (uint32_t)dim) {
@@ -631,7 +631,7 @@ timefmt_date_ok(const struct ymd *date)
 {
 	return date->y >= TIMEFMT_YEAR_MIN && date->y <= TIMEFMT_YEAR_MAX &&
 	       date->m >= 1 && date->m <= 12 && date->d >= 1 &&
-	       date->d <= timefmt_days_in_month(date->y, date->m);
+	       date->d <= ymd_days_in_month(date->y, date->m);
 }
 
 int

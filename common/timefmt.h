@@ -64,6 +64,8 @@ int clock_read(const char *s, int *hour, int *minute, char *why, size_t whylen);
 /* clock_read without the reason. */
 int clock_parse(const char *s, int *hour, int *minute);
 
+/* Days in month m (1-12) of year y (proleptic Gregorian). */
+int ymd_days_in_month(int y, int m);
 /* Days since 1970-01-01 of a calendar date (proleptic Gregorian). */
 int64_t ymd_days(const struct ymd *date);
 /* The calendar date of days since 1970-01-01. */
