@@ -858,6 +858,26 @@ devices_done(struct dbq_job *job)
 	rq_complete(op->rq);
 }
 
+/*
+ * Answers the two ways a device prefix (revoke, rename) can fail to name
+ * one device; 1 if rc was one of them.
+ */
+static int
+device_match_fail(struct rq *rq, int rc, const char *prefix)
+{
+	if (rc == CAIRN_ENOTFOUND)
+		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
+		        "no device of yours matches '%s'; see 'cairn devices'",
+		        prefix);
+	else if (rc == CAIRN_EAMBIGUOUS)
+		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
+		        "'%s' matches more than one device; give more characters",
+		        prefix);
+	else
+		return 0;
+	return 1;
+}
+
 static void
 revoke_done(struct dbq_job *job)
 {
@@ -866,14 +886,8 @@ revoke_done(struct dbq_job *job)
 	struct conn *c = rq->c;
 	int logout = rq->req->body_case == CAIRN__REQUEST__BODY_LOGOUT;
 
-	if (job->rc == CAIRN_ENOTFOUND) {
-		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
-		        "no device of yours matches '%s'; see 'cairn devices'",
-		        op->prefix);
-	} else if (job->rc == CAIRN_EAMBIGUOUS) {
-		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
-		        "'%s' matches more than one device; give more characters",
-		        op->prefix);
+	if (device_match_fail(rq, job->rc, op->prefix)) {
+		/* answered */
 	} else if (job->rc < 0) {
 		auth_storage_fail(rq, job->rc);
 		return;
@@ -919,14 +933,8 @@ rename_done(struct dbq_job *job)
 	struct rq *rq = op->rq;
 	struct conn *c = rq->c;
 
-	if (job->rc == CAIRN_ENOTFOUND) {
-		rq_fail(rq, CAIRN_ENOTFOUND, NULL,
-		        "no device of yours matches '%s'; see 'cairn devices'",
-		        op->prefix);
-	} else if (job->rc == CAIRN_EAMBIGUOUS) {
-		rq_fail(rq, CAIRN_EAMBIGUOUS, NULL,
-		        "'%s' matches more than one device; give more characters",
-		        op->prefix);
+	if (device_match_fail(rq, job->rc, op->prefix)) {
+		/* answered */
 	} else if (job->rc == CAIRN_EFORBIDDEN) {
 		rq_fail(rq, CAIRN_EFORBIDDEN, NULL,
 		        "device %s is not one of yours; see 'cairn devices'",
