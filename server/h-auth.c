@@ -15,6 +15,7 @@
 #include "cairnd.h"
 #include "err.h"
 #include "log.h"
+#include "utf8.h"
 
 #define AUTH_DEVICES_MAX 1000
 #define AUTH_DEFAULT_DEVICE "unnamed"
