@@ -292,7 +292,7 @@ main_invite_code(int argc, char **argv)
 	}
 	if (db == NULL || optind != argc)
 		return main_usage_error("%s", "invite-code needs --db PATH");
-	if (store_sqlite_open(db, &st, err, sizeof(err)) != CAIRN_OK) {
+	if (store_open(db, &st, err, sizeof(err)) != CAIRN_OK) {
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;
 	}

@@ -338,7 +338,7 @@ server_run(const struct config *cfg)
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;
 	}
-	if (store_sqlite_open(cfg->db, &srv.store, err, sizeof(err)) !=
+	if (store_open(cfg->db, &srv.store, err, sizeof(err)) !=
 	    CAIRN_OK) {
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;

@@ -360,4 +360,20 @@ int store_mark_write(struct store_mark *m, const char *epoch, uint64_t seq);
 int store_sqlite_open(const char *path, struct store **out, char *err,
                       size_t errlen);
 
+/*
+ * Connects to the PostgreSQL database at url (store-pg.c), running schema
+ * migrations. Without libpq at build time, an error that says so.
+ */
+int store_pg_open(const char *url, struct store **out, char *err,
+                  size_t errlen);
+
+/* 1 if db names a PostgreSQL database (postgresql:// or postgres://). */
+int store_is_pg(const char *db);
+
+/*
+ * Opens the store --db names: a postgresql:// URL is PostgreSQL
+ * (store_pg_open), anything else a SQLite file (store_sqlite_open).
+ */
+int store_open(const char *db, struct store **out, char *err, size_t errlen);
+
 #endif
