@@ -80,6 +80,7 @@ enum pg_stmt {
 	PG_MEMBER_LIST_USER,
 	PG_USAGE_GET,
 	PG_USAGE_ADD,
+	PG_NOTIFY,
 	PG_COUNT
 };
 
@@ -275,6 +276,8 @@ static const struct {
         [PG_USAGE_ADD] = {"iii", "UPDATE users SET used_records = "
                                  "used_records + $2, used_bytes = "
                                  "used_bytes + $3 WHERE id = $1"},
+        /* The live feed across servers: delivered at COMMIT (watch). */
+        [PG_NOTIFY] = {"t", "SELECT pg_notify('cairn_changes', $1)"},
 };
 
 /*
@@ -732,6 +735,7 @@ pg_commit(struct store *st)
 {
 	struct pg_store *s = pg(st);
 	struct pg_params p = {0};
+	char seq[24];
 	int rc = CAIRN_OK;
 
 	if (!s->in_tx)
@@ -739,6 +743,13 @@ pg_commit(struct store *st)
 	if (s->writer && s->seq_next != s->seq_locked) {
 		pg_i(&p, (int64_t)s->seq_next);
 		rc = pg_cmd(s, PG_SEQ_SET, &p, "seq", NULL);
+		/* Other cairnd's followers: the log moved (store_watch). */
+		snprintf(seq, sizeof(seq), "%llu",
+		         (unsigned long long)s->seq_next);
+		memset(&p, 0, sizeof(p));
+		pg_t(&p, seq);
+		if (rc == CAIRN_OK)
+			rc = pg_cmd(s, PG_NOTIFY, &p, "notify", NULL);
 	}
 	if (rc == CAIRN_OK)
 		rc = pg_usage_flush(s);
@@ -2014,6 +2025,72 @@ fail:
 	return rc;
 }
 
+/* ---- the change watch: LISTEN cairn_changes ---- */
+
+struct store_watch {
+	PGconn *conn;
+};
+
+int
+store_watch_open(const char *url, struct store_watch **out, char *err,
+                 size_t errlen)
+{
+	struct pg_store tmp;
+	struct store_watch *w;
+	PGresult *r;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.url = (char *)url;
+	if ((rc = pg_connect(&tmp, err, errlen)) != CAIRN_OK)
+		return rc;
+	r = PQexec(tmp.conn, "LISTEN cairn_changes");
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK ||
+	    PQsetnonblocking(tmp.conn, 1) != 0 ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		snprintf(err, errlen, "cannot listen for changes: %s",
+		         PQerrorMessage(tmp.conn));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(r);
+		PQfinish(tmp.conn);
+		return CAIRN_EBUSY;
+	}
+	PQclear(r);
+	w->conn = tmp.conn;
+	*out = w;
+	return CAIRN_OK;
+}
+
+int
+store_watch_fd(const struct store_watch *w)
+{
+	return PQsocket(w->conn);
+}
+
+int
+store_watch_drain(struct store_watch *w)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (!PQconsumeInput(w->conn) || PQstatus(w->conn) != CONNECTION_OK)
+		return CAIRN_EBUSY;
+	while ((n = PQnotifies(w->conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
+void
+store_watch_close(struct store_watch *w)
+{
+	if (w == NULL)
+		return;
+	PQfinish(w->conn);
+	free(w);
+}
+
 #else /* !CAIRN_HAVE_LIBPQ */
 
 int
@@ -2025,6 +2102,34 @@ store_pg_open(const char *url, struct store **out, char *err, size_t errlen)
 	        err, errlen,
 	        "this cairnd was built without PostgreSQL support (install libpq-dev and rebuild)");
 	return CAIRN_ESTORAGE;
+}
+
+int
+store_watch_open(const char *url, struct store_watch **out, char *err,
+                 size_t errlen)
+{
+	(void)out;
+	return store_pg_open(url, NULL, err, errlen); /* says why not */
+}
+
+int
+store_watch_fd(const struct store_watch *w)
+{
+	(void)w;
+	return -1;
+}
+
+int
+store_watch_drain(struct store_watch *w)
+{
+	(void)w;
+	return CAIRN_EBUSY;
+}
+
+void
+store_watch_close(struct store_watch *w)
+{
+	(void)w;
 }
 
 #endif

@@ -367,6 +367,22 @@ int store_sqlite_open(const char *path, struct store **out, char *err,
 int store_pg_open(const char *url, struct store **out, char *err,
                   size_t errlen);
 
+/*
+ * A change watch (PostgreSQL only): a connection of its own that LISTENs
+ * for the notification every commit that moves the change log sends, so
+ * that a cairnd learns of changes another cairnd wrote (the live feed).
+ * It only says that something changed; what is read from the database.
+ * Used by the loop thread (server/watch.c), never by the database thread.
+ */
+struct store_watch;
+int store_watch_open(const char *url, struct store_watch **out, char *err,
+                     size_t errlen);
+/* The socket to poll for reading. */
+int store_watch_fd(const struct store_watch *w);
+/* Reads what arrived: notifications (>= 0), or CAIRN_EBUSY if lost. */
+int store_watch_drain(struct store_watch *w);
+void store_watch_close(struct store_watch *w);
+
 /* 1 if db names a PostgreSQL database (postgresql:// or postgres://). */
 int store_is_pg(const char *db);
 
