@@ -51,8 +51,6 @@ enum pg_stmt {
 	PG_INVITE_USE,
 	PG_RECORD_GET,
 	PG_RECORD_UPSERT,
-	PG_SEQ_LOCK,
-	PG_SEQ_SET,
 	PG_MAX_SEQ,
 	PG_AUDIENCE,
 	PG_VISIBLE,
@@ -80,7 +78,6 @@ enum pg_stmt {
 	PG_MEMBER_LIST_USER,
 	PG_USAGE_GET,
 	PG_USAGE_ADD,
-	PG_NOTIFY,
 	PG_COUNT
 };
 
@@ -147,10 +144,6 @@ static const struct {
                  "private = excluded.private, "
                  "exposed = GREATEST(records.exposed, excluded.exposed), "
                  "body = excluded.body, seq = excluded.seq"},
-        /* Many writers: the lock every write transaction takes first. */
-        [PG_SEQ_LOCK] = {"", "SELECT seq FROM counter WHERE id = 1 FOR "
-                             "UPDATE"},
-        [PG_SEQ_SET] = {"i", "UPDATE counter SET seq = $1 WHERE id = 1"},
         [PG_MAX_SEQ] = {"", "SELECT seq FROM counter WHERE id = 1"},
         [PG_AUDIENCE] =
                 {"i",
@@ -276,8 +269,6 @@ static const struct {
         [PG_USAGE_ADD] = {"iii", "UPDATE users SET used_records = "
                                  "used_records + $2, used_bytes = "
                                  "used_bytes + $3 WHERE id = $1"},
-        /* The live feed across servers: delivered at COMMIT (watch). */
-        [PG_NOTIFY] = {"t", "SELECT pg_notify('cairn_changes', $1)"},
 };
 
 /*
@@ -356,6 +347,15 @@ struct pg_store {
 	uint64_t seq_locked;  /* writer: the counter when locked */
 	uint64_t retry_at_ms; /* no reconnect before (monotonic) */
 	unsigned backoff_ms;  /* the next wait after a failed attempt */
+	/*
+	 * The head record_get read last in this write transaction: the sync
+	 * handler reads a record's head to merge, then record_put needs it
+	 * again for the usage; no one else can write records while this
+	 * writer holds the counter, so the second read is skipped.
+	 */
+	int head_valid, head_found;
+	char head_id[UUID_LEN + 1];
+	struct store_record_head head;
 	struct pg_usage_delta {
 		int64_t owner_id;
 		int64_t records, bytes;
@@ -436,6 +436,13 @@ pg_i64(const PGresult *r, int row, int col)
 	return (int64_t)x;
 }
 
+/* An integer column of a text result (PQexec). */
+static int64_t
+pg_i64_text(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
 /* Copies a text column into a fixed buffer; CAIRN_ESTORAGE if too long. */
 static int
 pg_text(const PGresult *r, int row, int col, char *out, size_t outlen)
@@ -471,6 +478,7 @@ pg_lose(struct pg_store *s, const char *what)
 	s->in_tx = 0;
 	s->writer = 0;
 	s->nusage = 0;
+	s->head_valid = 0;
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->conn = NULL;
@@ -704,28 +712,34 @@ pg_begin(struct store *st, int immediate)
 
 	s->nusage = 0;
 	s->writer = 0;
+	s->head_valid = 0;
 	if ((rc = pg_revive(s)) != CAIRN_OK)
 		return rc;
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		pg_exec(s, "ROLLBACK", "rollback"); /* left over by a failure */
-	rc = pg_exec(s,
-	             immediate ? "BEGIN"
-	                       : "BEGIN ISOLATION LEVEL REPEATABLE READ",
-	             "begin");
-	if (rc != CAIRN_OK)
-		return rc;
-	s->in_tx = 1;
-	if (!immediate)
-		return CAIRN_OK;
-	if ((rc = pg_run(s, PG_SEQ_LOCK, NULL, "seq_lock", &r)) != CAIRN_OK) {
-		if (s->conn != NULL)
-			pg_exec(s, "ROLLBACK", "rollback");
-		s->in_tx = 0;
+	if (!immediate) {
+		rc = pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ",
+		             "begin");
+		s->in_tx = rc == CAIRN_OK;
 		return rc;
 	}
-	s->seq_locked = s->seq_next =
-	        PQntuples(r) == 1 ? (uint64_t)pg_i64(r, 0, 0) : 0;
+	/*
+	 * Many writers: the lock every write transaction takes first, sent
+	 * with BEGIN in one round trip (no value in it to bind).
+	 */
+	r = PQexec(s->conn, "BEGIN; SELECT seq FROM counter WHERE id = 1 FOR "
+	                    "UPDATE");
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK ||
+	    PQntuples(r) != 1) {
+		rc = pg_fail(s, r, "begin");
+		PQclear(r);
+		if (s->conn != NULL)
+			pg_exec(s, "ROLLBACK", "rollback");
+		return rc;
+	}
+	s->seq_locked = s->seq_next = (uint64_t)pg_i64_text(r, 0, 0);
 	PQclear(r);
+	s->in_tx = 1;
 	s->writer = 1;
 	return CAIRN_OK;
 }
@@ -734,27 +748,27 @@ static int
 pg_commit(struct store *st)
 {
 	struct pg_store *s = pg(st);
-	struct pg_params p = {0};
-	char seq[24];
-	int rc = CAIRN_OK;
+	char sql[160];
+	int rc;
 
 	if (!s->in_tx)
 		return s->broken ? CAIRN_EBUSY : CAIRN_OK;
-	if (s->writer && s->seq_next != s->seq_locked) {
-		pg_i(&p, (int64_t)s->seq_next);
-		rc = pg_cmd(s, PG_SEQ_SET, &p, "seq", NULL);
-		/* Other cairnd's followers: the log moved (store_watch). */
-		snprintf(seq, sizeof(seq), "%llu",
+	rc = pg_usage_flush(s);
+	/*
+	 * The counter written back, the other cairnd told (NOTIFY, delivered
+	 * at COMMIT, store_watch) and COMMIT, in one round trip: the values
+	 * are numbers formatted here.
+	 */
+	if (rc == CAIRN_OK && s->writer && s->seq_next != s->seq_locked) {
+		snprintf(sql, sizeof(sql),
+		         "UPDATE counter SET seq = %llu WHERE id = 1; SELECT "
+		         "pg_notify('cairn_changes', '%llu'); COMMIT",
+		         (unsigned long long)s->seq_next,
 		         (unsigned long long)s->seq_next);
-		memset(&p, 0, sizeof(p));
-		pg_t(&p, seq);
-		if (rc == CAIRN_OK)
-			rc = pg_cmd(s, PG_NOTIFY, &p, "notify", NULL);
-	}
-	if (rc == CAIRN_OK)
-		rc = pg_usage_flush(s);
-	if (rc == CAIRN_OK)
+		rc = pg_exec(s, sql, "commit");
+	} else if (rc == CAIRN_OK) {
 		rc = pg_exec(s, "COMMIT", "commit");
+	}
 	/*
 	 * A COMMIT that failed rolled back; one whose answer was lost may
 	 * have committed: either way the jobs are told to retry, and a
@@ -766,6 +780,7 @@ pg_commit(struct store *st)
 	s->in_tx = 0;
 	s->writer = 0;
 	s->nusage = 0;
+	s->head_valid = 0;
 	return rc;
 }
 
@@ -777,6 +792,7 @@ pg_rollback(struct store *st)
 
 	s->nusage = 0;
 	s->writer = 0;
+	s->head_valid = 0;
 	if (s->in_tx && s->conn != NULL)
 		rc = pg_exec(s, "ROLLBACK", "rollback");
 	s->in_tx = 0;
@@ -824,6 +840,7 @@ static int
 pg_rollback_to(struct store *st, const char *name)
 {
 	pg(st)->nusage = 0; /* the writes it counted are undone */
+	pg(st)->head_valid = 0;
 	return pg_exec_named(pg(st), "ROLLBACK TO", name);
 }
 
@@ -1167,19 +1184,36 @@ pg_invite_consume(struct store *st, const char *code)
 
 /* ---- records and the change log ---- */
 
+/* Remembers what record_get found for id (h NULL: nothing), writers only. */
+static void
+pg_head_keep(struct pg_store *s, const char *id,
+             const struct store_record_head *h)
+{
+	if (!s->writer || strlen(id) > UUID_LEN)
+		return;
+	memcpy(s->head_id, id, strlen(id) + 1);
+	s->head_found = h != NULL;
+	if (h != NULL)
+		s->head = *h;
+	s->head_valid = 1;
+}
+
 static int
 pg_record_get(struct store *st, const char *id, struct store_record_head *out)
 {
+	struct pg_store *s = pg(st);
 	struct pg_params p = {0};
 	struct store_record_head h;
 	PGresult *r;
 	int rc;
 
 	pg_t(&p, id);
-	if ((rc = pg_run(pg(st), PG_RECORD_GET, &p, "record_get", &r)) != 0)
+	if ((rc = pg_run(s, PG_RECORD_GET, &p, "record_get", &r)) != 0)
 		return rc;
+	s->head_valid = 0;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
+		pg_head_keep(s, id, NULL);
 		return CAIRN_ENOTFOUND;
 	}
 	memset(&h, 0, sizeof(h));
@@ -1192,8 +1226,10 @@ pg_record_get(struct store *st, const char *id, struct store_record_head *out)
 	h.private_ = (int)pg_i64(r, 0, 6);
 	h.seq = (uint64_t)pg_i64(r, 0, 7);
 	h.body_len = (size_t)pg_i64(r, 0, 8);
-	if (rc == CAIRN_OK)
+	if (rc == CAIRN_OK) {
 		*out = h;
+		pg_head_keep(s, id, &h);
+	}
 	PQclear(r);
 	return rc;
 }
@@ -1220,7 +1256,13 @@ pg_record_put_tx(struct pg_store *s, const struct store_record *r)
 	int64_t owner = r->owner_id, records, bytes;
 	int rc, have;
 
-	rc = pg_record_get(&s->base, r->id, &old);
+	if (s->head_valid && strcmp(s->head_id, r->id) == 0) {
+		rc = s->head_found ? CAIRN_OK : CAIRN_ENOTFOUND;
+		old = s->head;
+	} else {
+		rc = pg_record_get(&s->base, r->id, &old);
+	}
+	s->head_valid = 0; /* this write changes it */
 	if (rc != CAIRN_OK && rc != CAIRN_ENOTFOUND)
 		return rc;
 	have = rc == CAIRN_OK;
