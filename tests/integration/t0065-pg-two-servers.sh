@@ -95,4 +95,22 @@ assert_json "the entry written while the database was down reached B, once" \
 ok "bob syncs through B" c bob sync
 assert_json "bob sees alice's 3 entries" "len(d) == 3" <<<"$(cj bob ls --user alice)"
 
+# --- the feed across servers after the restart (the watch reconnected) -------
+listening_again() { [ "$(grep -c 'watch.listen' "$LOG_B")" -ge 2 ]; }
+WAIT_MAX=30 wait_for listening_again || fail "server B listens for changes again" \
+    "$(grep watch "$LOG_B")"
+pass "server B listens for changes again"
+bg_start feed2 "$CAIRN" --home "$T/bob" feed --follow
+follower_again() { [ "$(grep -c 'follow.start user=bob' "$LOG_B")" -ge 2 ]; }
+WAIT_MAX=20 wait_for follower_again || fail "bob follows on B again" "$(cat "$T/feed2.err")"
+pass "bob follows on B again"
+after=$(cj alice log 5m drill "after the restart" | json_get .id)
+ok "alice syncs through A" c alice sync
+feed_has_after() { grep -q "${after:0:8}" "$T/feed2.out"; }
+WAIT_MAX=20 wait_for feed_has_after || fail "bob's feed on B prints the check-in from A after the restart" \
+    "$(cat "$T/feed2.out")" "$(cat "$T/feed2.err")"
+pass "bob's feed on B prints alice's check-in from A after the restart"
+kill -INT "$(bg_pid feed2)"
+bg_wait feed2
+
 # Both servers stop on SIGTERM and exit 0 (lib.sh's cleanup checks).
