@@ -171,23 +171,36 @@ struct writer_b {
 	struct store *st;
 	int64_t owner;
 	volatile int done;
+	int rc; /* the first failure; asserted by the main thread */
 	uint64_t seq;
 };
 
+/* No cmocka assertion here: they may only fail in the test's thread. */
 static void *
 writer_b_run(void *arg)
 {
+	static const uint8_t body[] = {1, 2, 3};
 	struct writer_b *w = arg;
 	struct store_record_head h;
+	struct store_record r;
 	char id[UUID_LEN + 1];
 
 	rec_id(id, 0xb, 1);
-	if (w->st->ops->begin(w->st, 1) != CAIRN_OK)
-		return NULL; /* seq stays 0: the test fails */
-	put(w->st, w->owner, id);
-	if (w->st->ops->commit(w->st) == CAIRN_OK &&
-	    w->st->ops->record_get(w->st, id, &h) == CAIRN_OK)
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.kind = 1;
+	r.owner_id = w->owner;
+	r.hlc = hlc_make(1700000000000ull, 0);
+	r.device = DEV;
+	r.body = body;
+	r.body_len = sizeof(body);
+	if ((w->rc = w->st->ops->begin(w->st, 1)) == CAIRN_OK &&
+	    (w->rc = w->st->ops->record_put(w->st, &r)) == CAIRN_OK &&
+	    (w->rc = w->st->ops->commit(w->st)) == CAIRN_OK &&
+	    (w->rc = w->st->ops->record_get(w->st, id, &h)) == CAIRN_OK)
 		w->seq = h.seq;
+	if (w->rc != CAIRN_OK)
+		w->st->ops->rollback(w->st);
 	w->done = 1;
 	return NULL;
 }
@@ -232,6 +245,7 @@ test_interleaved_writers(void **state)
 	assert_int_equal(f->a->ops->commit(f->a), CAIRN_OK);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(wb.done);
+	assert_int_equal(wb.rc, CAIRN_OK);
 	assert_int_equal(wb.seq, 2);
 	pull(f->reader, f->alice, &s, 100);
 	assert_int_equal(s.n, 2);
