@@ -120,6 +120,7 @@ struct server {
 	int stopping;
 	int finished;           /* the stop has closed everything */
 	int kill_after_commits; /* CAIRND_TEST_KILL_AFTER_COMMITS, or 0 */
+	struct watch *watch;    /* PostgreSQL's change watch (watch.c) */
 };
 
 /*
@@ -308,6 +309,15 @@ void follow_heartbeat(struct server *srv);
 void follow_drained(struct conn *c);
 /* c is closing: it follows no more. */
 void follow_forget(struct conn *c);
+
+/* ---- watch.c: changes from other cairnd on one PostgreSQL ---- */
+
+/* Listens for the change log's notifications (a no-op with SQLite). */
+int watch_start(struct server *srv);
+/* The server is stopping: no more rounds. */
+void watch_stop(struct server *srv);
+/* After the loop ended: frees the watch. */
+void watch_free(struct server *srv);
 
 /* ---- dbq.c: the database thread and its job queue ---- */
 

@@ -57,13 +57,16 @@ dbq_append(struct dbq_job **head, struct dbq_job **tail, struct dbq_job *j)
 
 /*
  * What a job is told when its transaction failed with rc: a full disk
- * stays a full disk (the client says so as a server-side state); any other
- * failure is a storage error.
+ * stays a full disk (the client says so as a server-side state), and a
+ * database that is away (PostgreSQL restarting: the store reconnects)
+ * stays busy, so the client retries; any other failure is a storage
+ * error.
  */
 static int
 dbq_failure(int rc)
 {
-	return rc == CAIRN_ESERVERFULL ? rc : CAIRN_ESTORAGE;
+	return rc == CAIRN_ESERVERFULL || rc == CAIRN_EBUSY ? rc
+	                                                    : CAIRN_ESTORAGE;
 }
 
 /* Runs one batch of jobs in one transaction. */

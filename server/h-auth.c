@@ -308,9 +308,11 @@ auth_storage_fail(struct rq *rq, int rc)
 		rq_complete(rq);
 		return;
 	}
-	if (rc == CAIRN_EBUSY)
+	if (rc == CAIRN_EBUSY && rq->c->srv->stopping)
 		rq_fail(rq, CAIRN_EBUSY, NULL,
 		        "server is shutting down; retry soon");
+	else if (rc == CAIRN_EBUSY) /* PostgreSQL away: reconnecting */
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server database busy, retry");
 	else if (rc == CAIRN_ESERVERFULL)
 		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
 		        "the server's disk is full; nothing was changed; tell the server's operator");

@@ -374,7 +374,10 @@ follow_start_done(struct dbq_job *job)
 	struct rq *rq = op->rq;
 	struct conn *c = rq->c;
 
-	if (job->rc < 0) {
+	if (job->rc == CAIRN_EBUSY) {
+		/* PostgreSQL away: the store reconnects. */
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server database busy, retry");
+	} else if (job->rc < 0) {
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
 		        "server storage error; retry later");
 	} else {

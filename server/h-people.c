@@ -672,6 +672,8 @@ people_done(struct dbq_job *job)
 	} else if (job->rc == CAIRN_ENOMEM) {
 		rq_fail(rq, CAIRN_ETOOBIG, NULL,
 		        "the list of your people is too large to send");
+	} else if (job->rc == CAIRN_EBUSY) {
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server database busy, retry");
 	} else if (job->rc < 0) {
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
 		        "server storage error; retry later");

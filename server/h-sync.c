@@ -136,6 +136,9 @@ sync_job_fail(struct sync_op *op, int rc)
 		rq_fail(rq, CAIRN_ESERVERFULL, NULL,
 		        "the server's disk is full; nothing was lost; tell the server's operator");
 		log_event(LOG_ERROR, "sync.full", "user=%s", rq->c->handle);
+	} else if (rc == CAIRN_EBUSY) {
+		/* The database is away (reconnecting): nothing was stored. */
+		rq_fail(rq, CAIRN_EBUSY, NULL, "server database busy, retry");
 	} else {
 		rq_fail(rq, CAIRN_ESTORAGE, NULL,
 		        "server storage error; retry later");

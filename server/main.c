@@ -1,7 +1,8 @@
 /*
  * cairnd's entry point: command-line options (getopt_long), the optional
  * --config file ("key = value" lines with the long option names; the
- * command line wins), --help, --version, and the invite-code subcommand.
+ * command line wins), --help, --version, and the invite-code and migrate
+ * subcommands.
  * Then server_run does the work.
  */
 #include <errno.h>
@@ -33,14 +34,18 @@ static const char main_usage[] =
         "              [--input-budget MB] [--quota-records N] [--quota-mb MB]\n"
         "              [--log-level debug|info|warn|error]\n"
         "       cairnd invite-code --db PATH [--uses N]\n"
+        "       cairnd migrate --from FILE --to URL\n"
         "       cairnd --help | --version\n"
         "\n"
-        "The cairn sync server: TLS 1.3 on ADDR:PORT, data in a SQLite file.\n"
+        "The cairn sync server: TLS 1.3 on ADDR:PORT, data in a SQLite file\n"
+        "or a PostgreSQL database.\n"
         "\n"
         "  --listen ADDR:PORT    address to listen on: IPv4, [IPv6] or\n"
         "                        localhost; port 0 picks a free port (the\n"
         "                        server.listen log line shows it)\n"
-        "  --db PATH             SQLite database, created if missing\n"
+        "  --db PATH             SQLite database, created if missing; or\n"
+        "                        postgresql://USER@HOST/DB: PostgreSQL, which\n"
+        "                        several cairnd may share (docs/operating.md)\n"
         "  --cert FILE           server certificate chain (PEM)\n"
         "  --key FILE            server private key (PEM)\n"
         "  --registration MODE   open (default): anyone who reaches the\n"
@@ -99,9 +104,20 @@ static const char main_usage[] =
         "  --db PATH             the server's database\n"
         "  --uses N              how many registrations it allows (default 1)\n"
         "\n"
+        "migrate: copy a SQLite database into an empty PostgreSQL database,\n"
+        "ids, change log and epoch included, so clients carry on unchanged\n"
+        "  --from FILE           the SQLite database (stop its cairnd first)\n"
+        "  --to URL              postgresql://USER@HOST/DB\n"
+        "\n"
         "SIGINT or SIGTERM stops the server cleanly: it finishes the commits\n"
         "in flight, answers them, closes connections and exits 0.\n"
-        "Exit codes: 0 ok, 1 runtime failure, 2 usage error.\n";
+        "Exit codes: 0 ok, 1 runtime failure, 2 usage error.\n"
+        "\n"
+        "EXAMPLES:\n"
+        "  cairnd --listen 0.0.0.0:7443 --db cairn.db --cert server.pem --key server.key\n"
+        "  cairnd --listen 0.0.0.0:7443 --db postgresql://cairn@db.example/cairn --cert server.pem --key server.key\n"
+        "  cairnd invite-code --db cairn.db --uses 5\n"
+        "  cairnd migrate --from cairn.db --to postgresql://cairn@db.example/cairn\n";
 
 /* A setting from the command line, applied after the config file. */
 struct main_pair {
@@ -257,6 +273,53 @@ main_config_file(struct config *cfg, const char *path)
 	return EXIT_OK;
 }
 
+/* cairnd migrate --from FILE --to URL */
+static int
+main_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"from", required_argument, NULL, 'f'},
+	        {"to", required_argument, NULL, 't'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *from = NULL, *to = NULL;
+	char err[512];
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'h':
+			fputs(main_usage, stdout);
+			return EXIT_OK;
+		default:
+			return main_usage_error(
+			        "unknown option or missing value: %s",
+			        argv[optind - 1]);
+		}
+	}
+	if (from == NULL || to == NULL || optind != argc)
+		return main_usage_error("%s",
+		                        "migrate needs --from FILE --to URL");
+	if (store_is_pg(from) || !store_is_pg(to))
+		return main_usage_error(
+		        "%s",
+		        "migrate copies a SQLite file (--from FILE) to PostgreSQL (--to postgresql://...)");
+	if (store_migrate(from, to, stdout, err, sizeof(err)) != CAIRN_OK) {
+		fprintf(stderr, "cairnd: %s\n", err);
+		return EXIT_FAIL;
+	}
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
 /* cairnd invite-code --db PATH [--uses N] */
 static int
 main_invite_code(int argc, char **argv)
@@ -297,7 +360,7 @@ main_invite_code(int argc, char **argv)
 	}
 	if (db == NULL || optind != argc)
 		return main_usage_error("%s", "invite-code needs --db PATH");
-	if (store_sqlite_open(db, &st, err, sizeof(err)) != CAIRN_OK) {
+	if (store_open(db, &st, err, sizeof(err)) != CAIRN_OK) {
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;
 	}
@@ -354,6 +417,8 @@ main(int argc, char **argv)
 
 	/* The database holds password and token hashes: owner only. */
 	umask(077);
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return main_migrate(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "invite-code") == 0)
 		return main_invite_code(argc - 1, argv + 1);
 	config_defaults(&cfg);

@@ -136,6 +136,7 @@ server_check_stop_now(struct server *srv)
 	    srv->inflight > 0)
 		return;
 	srv->finished = 1;
+	watch_stop(srv);
 	dbq_close(srv->dbq);
 	srv->dbq = NULL;
 	uv_walk(srv->loop, server_close_walk, NULL);
@@ -338,8 +339,7 @@ server_run(const struct config *cfg)
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;
 	}
-	if (store_sqlite_open(cfg->db, &srv.store, err, sizeof(err)) !=
-	    CAIRN_OK) {
+	if (store_open(cfg->db, &srv.store, err, sizeof(err)) != CAIRN_OK) {
 		fprintf(stderr, "cairnd: %s\n", err);
 		goto out;
 	}
@@ -378,6 +378,11 @@ server_run(const struct config *cfg)
 		rc = EXIT_FAIL;
 		goto stop_loop;
 	}
+	if (watch_start(&srv) != CAIRN_OK) {
+		fprintf(stderr, "cairnd: out of memory\n");
+		rc = EXIT_FAIL;
+		goto stop_loop;
+	}
 	srv.heartbeat_s =
 	        cfg->heartbeat > 0 ? cfg->heartbeat : SERVER_HEARTBEAT_DEFAULT;
 	hb = (uint64_t)srv.heartbeat_s * 1000;
@@ -397,6 +402,7 @@ stop_loop:
 out:
 	if (loop_ok && uv_loop_close(&loop) != 0)
 		log_event(LOG_WARN, "server.loop", "msg=\"handles left open\"");
+	watch_free(&srv);
 	if (srv.store != NULL)
 		srv.store->ops->close(srv.store);
 	tls_ctx_free(srv.tls);

@@ -1,9 +1,10 @@
 /*
  * The storage interface of cairnd: a table of function pointers (a vtable)
- * that a backend fills. store-sqlite.c is the SQLite backend, and the only
- * file that includes sqlite3.h; a PostgreSQL backend would implement the
- * same table. A store is used by one thread at a time (the database thread
- * of dbq.c, or a test), never concurrently.
+ * that a backend fills. store-sqlite.c is the SQLite backend, and (with
+ * store-migrate.c, which copies a SQLite database to PostgreSQL) the only
+ * file that includes sqlite3.h; store-pg.c is the PostgreSQL backend, on
+ * libpq. A store is used by one thread at a time (the database thread of
+ * dbq.c, or a test), never concurrently.
  *
  * Every function returns CAIRN_OK or a negative CAIRN_E* code. Strings and
  * buffers handed in are borrowed for the call; structures filled for the
@@ -15,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "entry.h"
 #include "uuid.h"
@@ -370,5 +372,46 @@ int store_mark_write(struct store_mark *m, const char *epoch, uint64_t seq);
  */
 int store_sqlite_open(const char *path, struct store **out, char *err,
                       size_t errlen);
+
+/*
+ * Connects to the PostgreSQL database at url (store-pg.c), running schema
+ * migrations. Without libpq at build time, an error that says so.
+ */
+int store_pg_open(const char *url, struct store **out, char *err,
+                  size_t errlen);
+
+/*
+ * A change watch (PostgreSQL only): a connection of its own that LISTENs
+ * for the notification every commit that moves the change log sends, so
+ * that a cairnd learns of changes another cairnd wrote (the live feed).
+ * It only says that something changed; what is read from the database.
+ * Used by the loop thread (server/watch.c), never by the database thread.
+ */
+struct store_watch;
+int store_watch_open(const char *url, struct store_watch **out, char *err,
+                     size_t errlen);
+/* The socket to poll for reading. */
+int store_watch_fd(const struct store_watch *w);
+/* Reads what arrived: notifications (>= 0), or CAIRN_EBUSY if lost. */
+int store_watch_drain(struct store_watch *w);
+void store_watch_close(struct store_watch *w);
+
+/*
+ * cairnd migrate (store-migrate.c): copies the SQLite database at from,
+ * every row with its ids and seqs and the epoch, into the empty
+ * PostgreSQL database at url to, in one transaction; a line of what was
+ * copied goes to report. CAIRN_EEXIST if to already has accounts.
+ */
+int store_migrate(const char *from, const char *to, FILE *report, char *err,
+                  size_t errlen);
+
+/* 1 if db names a PostgreSQL database (postgresql:// or postgres://). */
+int store_is_pg(const char *db);
+
+/*
+ * Opens the store --db names: a postgresql:// URL is PostgreSQL
+ * (store_pg_open), anything else a SQLite file (store_sqlite_open).
+ */
+int store_open(const char *db, struct store **out, char *err, size_t errlen);
 
 #endif

@@ -225,11 +225,32 @@ start_cairnd() {
 	fail "cairnd starts within 10 s ($*)" "$(tail -n 5 "$SERVER_LOG")"
 }
 
+# pg_url PATH: with CAIRN_TEST_DB=pg (tests/pg/pg-run, ctest label pg), the
+# PostgreSQL database standing for the SQLite file PATH, created on first
+# use in the scenario's own cluster (so restarting on the same PATH finds
+# the same data); otherwise PATH itself.
+pg_url() {
+	local name
+	if [ "${CAIRN_TEST_DB:-}" != pg ]; then
+		printf '%s\n' "$1"
+		return
+	fi
+	name=$(basename "$1" .db | tr -c 'a-z0-9\n' '_')
+	name="t_$name"
+	if ! psql -qAt -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$name'" |
+		grep -q 1; then
+		createdb "$name" >/dev/null
+	fi
+	printf 'postgresql:///%s?host=%s\n' "$name" "$CAIRN_TEST_PG_HOST"
+}
+
 # start_server [extra args]: cairnd on 127.0.0.1 (port $LISTEN_PORT, else a
-# free one) with database ${DB:-$T/srv.db} and the scenario's certificates.
+# free one) with database ${DB:-$T/srv.db} (pg_url) and the scenario's
+# certificates.
 start_server() {
 	start_cairnd --listen "127.0.0.1:${LISTEN_PORT:-0}" \
-	    --db "${DB:-$T/srv.db}" --cert "${CERTS:-$T/certs}/server.pem" \
+	    --db "$(pg_url "${DB:-$T/srv.db}")" \
+	    --cert "${CERTS:-$T/certs}/server.pem" \
 	    --key "${CERTS:-$T/certs}/server.key" "$@"
 }
 

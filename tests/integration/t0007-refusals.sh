@@ -109,13 +109,13 @@ mkhome J
 mkhome K
 expect_fail 4 'invite|code' register I ivan
 expect_fail 4 'invite|code' register I ivan --code not-a-real-code
-code=$("$CAIRND" invite-code --db "$T/invite.db" --uses 1)
+code=$("$CAIRND" invite-code --db "$(pg_url "$T/invite.db")" --uses 1)
 [ "$(printf '%s\n' "$code" | wc -l)" -eq 1 ] && [ -n "$code" ] ||
     fail "cairnd invite-code prints one line" "$code"
 pass "cairnd invite-code prints one code line"
 ok "register with the code works" register I ivan --code "$code"
 expect_fail 4 'invite|code' register J judy --code "$code"
-code2=$("$CAIRND" invite-code --db "$T/invite.db" --uses 2)
+code2=$("$CAIRND" invite-code --db "$(pg_url "$T/invite.db")" --uses 2)
 ok "a two-use code works once" register J judy --code "$code2"
 ok "and twice" register K kim --code "$code2"
 

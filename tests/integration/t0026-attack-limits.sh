@@ -133,7 +133,7 @@ if want invite; then
 	! grep -q 'auth\.register ' "$SERVER_LOG" ||
 	    fail "no account was made with a wrong code" "$(grep 'auth\.register ' "$SERVER_LOG" | head -n 3)"
 	pass "no account was made with a wrong code"
-	code=$("$CAIRND" invite-code --db "$T/invite.db" --uses 1)
+	code=$("$CAIRND" invite-code --db "$(pg_url "$T/invite.db")" --uses 1)
 	mkhome I
 	ok "with a real code, from 127.0.0.1, ivan registers" register I ivan --code "$code"
 	stop_server

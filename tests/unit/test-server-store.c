@@ -21,6 +21,7 @@
 #include "err.h"
 #include "hlc.h"
 #include "store.h"
+#include "store-backend.h"
 
 #define DEV_A "aaaaaaaa-0000-4000-8000-000000000001"
 #define DEV_B "bbbbbbbb-0000-4000-8000-000000000002"
@@ -31,7 +32,7 @@
 
 struct fixture {
 	char dir[64];
-	char path[128];
+	char path[256];
 	struct store *st;
 };
 
@@ -44,8 +45,8 @@ setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/cairn-store-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	backend_db(f->path, sizeof(f->path), f->dir);
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	*state = f;
 	return 0;
@@ -55,7 +56,7 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[160];
+	char p[320];
 
 	f->st->ops->close(f->st);
 	snprintf(p, sizeof(p), "%s-wal", f->path);
@@ -134,6 +135,33 @@ put(struct store *st, int64_t owner, const char *id, uint64_t hlc,
 	return put_full(st, owner, 0, id, hlc, device, deleted, 0);
 }
 
+/* PostgreSQL: the version row of a newer cairnd is refused the same way. */
+static void
+test_pg_newer_schema(struct fixture *f)
+{
+	char name[64], err[256];
+
+	backend_pg_name(f->path, name, sizeof(name));
+	f->st->ops->close(f->st);
+	f->st = NULL;
+	assert_int_equal(
+	        backend_sh(
+	                "psql -qAt -d '%s' -c 'SELECT version FROM cairn_schema' | grep -qx 1 && psql -q -d '%s' -c 'UPDATE cairn_schema SET version = 99'",
+	                name, name),
+	        0);
+	err[0] = '\0';
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
+	                 CAIRN_ESTORAGE);
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(
+	        backend_sh(
+	                "psql -q -d '%s' -c 'UPDATE cairn_schema SET version = 1'",
+	                name),
+	        0);
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
+	                 CAIRN_OK);
+}
+
 static void
 test_migrations_and_epoch(void **state)
 {
@@ -145,10 +173,14 @@ test_migrations_and_epoch(void **state)
 	assert_int_equal(f->st->ops->epoch(f->st, e1), CAIRN_OK);
 	assert_true(uuid_valid(e1));
 	f->st->ops->close(f->st);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	assert_int_equal(f->st->ops->epoch(f->st, e2), CAIRN_OK);
 	assert_string_equal(e1, e2);
+	if (backend_is_pg()) {
+		test_pg_newer_schema(f);
+		return;
+	}
 
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(
@@ -165,7 +197,7 @@ test_migrations_and_epoch(void **state)
 	f->st->ops->close(f->st);
 	f->st = NULL;
 	err[0] = '\0';
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_ESTORAGE);
 	assert_non_null(strstr(err, "newer"));
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -173,7 +205,7 @@ test_migrations_and_epoch(void **state)
 	        sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL),
 	        SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 }
 
@@ -198,7 +230,7 @@ test_restored_copy_gets_new_epoch(void **state)
 {
 	struct fixture *f = *state;
 	char e1[UUID_LEN + 1], e2[UUID_LEN + 1], e3[UUID_LEN + 1];
-	char copy[160], err[256];
+	char copy[320], err[256];
 	struct store *st2 = NULL;
 	int64_t alice;
 
@@ -206,22 +238,32 @@ test_restored_copy_gets_new_epoch(void **state)
 	assert_true(alice > 0);
 	assert_int_equal(f->st->ops->epoch(f->st, e1), CAIRN_OK);
 	f->st->ops->close(f->st); /* checkpoints the WAL into the file */
-	snprintf(copy, sizeof(copy), "%s/copy.db", f->dir);
-	copy_file(f->path, copy);
-	assert_int_equal(store_sqlite_open(copy, &st2, err, sizeof(err)),
-	                 CAIRN_OK);
+	if (backend_is_pg()) {
+		/* A copy of the database (as pg_dump restored elsewhere). */
+		char name[64];
+
+		backend_pg_name(f->path, name, sizeof(name));
+		snprintf(copy, sizeof(copy), "postgresql:///%s_copy?host=%s",
+		         name, getenv("CAIRN_TEST_PG_HOST"));
+		assert_int_equal(
+		        backend_sh("createdb -T '%s' '%s_copy'", name, name),
+		        0);
+	} else {
+		snprintf(copy, sizeof(copy), "%s/copy.db", f->dir);
+		copy_file(f->path, copy);
+	}
+	assert_int_equal(store_open(copy, &st2, err, sizeof(err)), CAIRN_OK);
 	assert_int_equal(st2->ops->epoch(st2, e2), CAIRN_OK);
 	assert_string_not_equal(e1, e2);
 	st2->ops->close(st2);
 	/* The copy, opened again, is now itself: its epoch stays. */
-	assert_int_equal(store_sqlite_open(copy, &st2, err, sizeof(err)),
-	                 CAIRN_OK);
+	assert_int_equal(store_open(copy, &st2, err, sizeof(err)), CAIRN_OK);
 	assert_int_equal(st2->ops->epoch(st2, e3), CAIRN_OK);
 	assert_string_equal(e2, e3);
 	st2->ops->close(st2);
 	unlink(copy);
 	/* The original is untouched. */
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	assert_int_equal(f->st->ops->epoch(f->st, e3), CAIRN_OK);
 	assert_string_equal(e1, e3);
@@ -252,6 +294,9 @@ test_restored_in_place_gets_new_epoch(void **state)
 	uint64_t t = hlc_make(1700000000000ull, 0);
 	int64_t alice;
 
+	if (backend_is_pg())
+		skip(); /* a SQLite file's own history */
+
 	alice = make_user(f->st, "alice");
 	put(f->st, alice, REC_1, t, DEV_A, 0);
 	assert_int_equal(f->st->ops->epoch(f->st, e1), CAIRN_OK);
@@ -264,13 +309,13 @@ test_restored_in_place_gets_new_epoch(void **state)
 	f->st->ops->close(f->st);
 	sqlite_backup(bak, f->path); /* sqlite3 DB ".restore FILE" */
 	unlink(bak);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	assert_int_equal(f->st->ops->epoch(f->st, e2), CAIRN_OK);
 	assert_string_not_equal(e1, e2);
 	/* Reopened without a restore: the epoch stays. */
 	f->st->ops->close(f->st);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	assert_int_equal(f->st->ops->epoch(f->st, e1), CAIRN_OK);
 	assert_string_equal(e1, e2);
@@ -901,13 +946,16 @@ test_migration_from_v1(void **state)
 	uint64_t seq;
 	sqlite3 *db;
 
+	if (backend_is_pg())
+		skip(); /* a SQLite file's own history */
+
 	f->st->ops->close(f->st);
 	f->st = NULL;
 	unlink(f->path);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_sqlite_open(f->path, &f->st, err, sizeof(err)),
+	assert_int_equal(store_open(f->path, &f->st, err, sizeof(err)),
 	                 CAIRN_OK);
 	assert_int_equal(f->st->ops->record_get(f->st, REC_1, &h), CAIRN_OK);
 	assert_int_equal(h.subject_id, 7);
