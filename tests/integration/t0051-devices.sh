@@ -116,14 +116,19 @@ assert_json "refused renames change nothing" \
 # --- "3 min ago" ------------------------------------------------------------------------
 # B has been quiet for 200 s and was made 3 days ago (set in the server's
 # database; B does not connect again, so nothing touches it).
-python3 - "$T/srv.db" "$bdev" <<'EOF'
-import sqlite3, sys, time
-now = int(time.time())
+now=$(date +%s)
+if [ "${CAIRN_TEST_DB:-}" = pg ]; then
+	psql -qAt -d "$(pg_url "$T/srv.db")" -c "UPDATE devices SET last_seen = $((now - 200)), created_at = $((now - 3 * 86400 - 100)) WHERE id = '$bdev'" >/dev/null
+else
+	python3 - "$T/srv.db" "$bdev" "$now" <<'EOF'
+import sqlite3, sys
+now = int(sys.argv[3])
 db = sqlite3.connect(sys.argv[1], timeout=10)
 db.execute("UPDATE devices SET last_seen = ?, created_at = ? WHERE id = ?",
            (now - 200, now - 3 * 86400 - 100, sys.argv[2]))
 db.commit()
 EOF
+fi
 out=$(c A devices)
 assert_match "^${bdev:0:8} kitchen +last seen 3 min ago, made 3 days ago\$" "$out" \
     "devices: last seen 3 min ago, made 3 days ago"

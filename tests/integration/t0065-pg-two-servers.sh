@@ -32,8 +32,8 @@ assert_match "handle 'alice' is taken; pick another" "$out" "B says the handle i
 ok "alice logs in on a second home, through B" login alice2 alice --device alice-b
 
 # --- convergence across the servers -------------------------------------------------
-a1=$(cj alice log 1h project "through A" | json_get .id)
-b1=$(cj alice2 log 30m drill "through B" | json_get .id)
+a1=$(cj alice log --force 1h project "through A" | json_get .id)
+b1=$(cj alice2 log --force 30m drill "through B" | json_get .id)
 ok "alice syncs through A" c alice sync
 ok "alice2 syncs through B" c alice2 sync
 ok "alice syncs through A again" c alice sync
@@ -60,7 +60,7 @@ bg_start feed "$CAIRN" --home "$T/bob" feed --follow
 follower_up() { grep -q 'follow.start user=bob' "$LOG_B"; }
 WAIT_MAX=20 wait_for follower_up || fail "bob's feed --follow connects to B" "$(cat "$T/feed.err")"
 pass "bob follows on B"
-live=$(cj alice log 25m drill "live through A" | json_get .id)
+live=$(cj alice log --force 25m drill "live through A" | json_get .id)
 ok "alice syncs the check-in through A" c alice sync
 t0=$(date +%s%N)
 feed_has_live() { grep -q "${live:0:8}" "$T/feed.out"; }
@@ -75,7 +75,7 @@ assert_eq 0 "$BG_RC" "feed --follow ends cleanly on Ctrl-C"
 # --- PostgreSQL restarts under both servers ---------------------------------------
 "$CAIRN_SRC/tests/pg/pg-ctl" "$CAIRN_TEST_PG_HOST" stop
 pass "PostgreSQL stopped"
-down=$(cj alice log 10m reading "while the database is down" | json_get .id)
+down=$(cj alice log --force 10m reading "while the database is down" | json_get .id)
 expect_cairn_fail 6 "server database busy, retry; try again in a moment" alice sync
 expect_cairn_fail 6 "server database busy, retry; try again in a moment" bob sync
 kill -0 "$PID_A" && kill -0 "$PID_B" || fail "both servers are still running"
@@ -104,7 +104,7 @@ bg_start feed2 "$CAIRN" --home "$T/bob" feed --follow
 follower_again() { [ "$(grep -c 'follow.start user=bob' "$LOG_B")" -ge 2 ]; }
 WAIT_MAX=20 wait_for follower_again || fail "bob follows on B again" "$(cat "$T/feed2.err")"
 pass "bob follows on B again"
-after=$(cj alice log 5m drill "after the restart" | json_get .id)
+after=$(cj alice log --force 5m drill "after the restart" | json_get .id)
 ok "alice syncs through A" c alice sync
 feed_has_after() { grep -q "${after:0:8}" "$T/feed2.out"; }
 WAIT_MAX=20 wait_for feed_has_after || fail "bob's feed on B prints the check-in from A after the restart" \

@@ -69,8 +69,8 @@ ok "alice registers through HAProxy" register alice alice --device one
 ok "alice logs in on a second home" login alice2 alice --device two
 ok "bob registers" register bob bob
 for i in 1 2 3; do
-	c alice log 20m drill "alice one $i" >/dev/null
-	c alice2 log 30m project "alice two $i" >/dev/null
+	c alice log --force 20m drill "alice one $i" >/dev/null
+	c alice2 log --force 30m project "alice two $i" >/dev/null
 	ok "alice syncs ($i)" c alice sync
 	ok "alice2 syncs ($i)" c alice2 sync
 done
@@ -93,7 +93,7 @@ bg_start feed "$CAIRN" --home "$T/bob" feed --follow
 follower_up() { grep -q 'follow.start user=bob' "$LOG_A" "$LOG_B"; }
 WAIT_MAX=20 wait_for follower_up || fail "bob's feed --follow connects" "$(cat "$T/feed.err")"
 for i in 1 2; do
-	live=$(cj alice log 25m drill "live $i" | json_get .id)
+	live=$(cj alice log --force 25m drill "live $i" | json_get .id)
 	ok "alice syncs check-in $i" c alice sync
 	feed_has_live() { grep -q "${live:0:8}" "$T/feed.out"; }
 	WAIT_MAX=20 wait_for feed_has_live || fail "bob's feed prints check-in $i" \

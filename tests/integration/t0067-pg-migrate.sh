@@ -23,7 +23,7 @@ done
 ok "alice invites bob" c alice invite bob --as partner
 ok "bob accepts" c bob accept alice
 bulk_log alice 120
-c alice log 45m reading "shared later" --private >/dev/null
+c alice log --force 45m reading "shared later" --private >/dev/null
 ok "alice syncs" c alice sync
 ok "bob syncs" c bob sync
 ok "bob comments on alice's newest shared entry" \
@@ -53,7 +53,7 @@ assert_json "alice's next sync moves nothing (same epoch, same cursor)" \
 out=$(cj bob sync)
 assert_json "bob's too" 'd["pushed"] == 0 and d["pulled"] == 0' <<<"$out"
 assert_eq "$before_alice" "$(ids alice)" "alice's home is unchanged"
-new=$(cj alice log 30m drill "after the move" | json_get .id)
+new=$(cj alice log --force 30m drill "after the move" | json_get .id)
 ok "alice syncs new work to PostgreSQL" c alice sync
 ok "bob syncs" c bob sync
 assert_json "bob sees alice's entries, the new one too" \

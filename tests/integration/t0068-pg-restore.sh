@@ -19,12 +19,12 @@ mkhome P
 mkhome Q
 ok "alice registers on P" register P alice
 ok "alice logs in on Q" login Q alice
-ok "P logs" c P log 10m drill "before the dump"
+ok "P logs" c P log --force 10m drill "before the dump"
 ok "P syncs" c P sync
 ok "Q syncs" c Q sync
 epoch1=$(psql -qAt -d "$DBNAME" -c "SELECT value FROM meta WHERE key = 'epoch'")
 ok "pg_dump while cairnd runs" pg_dump -Fc -d "$DBNAME" -f "$T/backup.dump"
-r=$(cj P log 20m drill "only on P, after the dump" | json_get .id)
+r=$(cj P log --force 20m drill "only on P, after the dump" | json_get .id)
 ok "P pushes r" c P sync
 stop_server
 
@@ -41,7 +41,7 @@ epoch2=$(psql -qAt -d "$DBNAME" -c "SELECT value FROM meta WHERE key = 'epoch'")
 [ "$epoch2" != "$epoch1" ] || fail "the restored database has a new epoch" "$epoch2"
 pass "the restored database has a new epoch"
 
-ok "Q logs after the restore" c Q log 30m drill "Q after the restore"
+ok "Q logs after the restore" c Q log --force 30m drill "Q after the restore"
 ok "Q syncs with the restored server" c Q sync
 ok "P syncs with the restored server" c P sync
 ok "P syncs again" c P sync
