@@ -936,9 +936,13 @@ name_lost(struct sync *s)
 	}
 }
 
-/* One line per field of this home's edits that another one replaced. */
+/*
+ * One line per field of this home's edits that another one replaced, to f.
+ * Said even when the sync then fails: the merge is stored by then, and
+ * no later sync would say it.
+ */
 static void
-sync_say_lost(struct sync *s)
+sync_say_lost(struct sync *s, FILE *f)
 {
 	char name[DEVICE_NAME_MAX + 1], sid[9];
 	json_t *v;
@@ -949,10 +953,11 @@ sync_say_lost(struct sync *s)
 		sync_device_name(
 		        s->c, json_string_value(json_object_get(v, "device")),
 		        name, sizeof(name));
-		printf("%s: %s from %s replaced yours\n",
-		       out_short_id(json_string_value(json_object_get(v, "id")),
-		                    sid),
-		       json_string_value(json_object_get(v, "field")), name);
+		fprintf(f, "%s: %s from %s replaced yours\n",
+		        out_short_id(
+		                json_string_value(json_object_get(v, "id")),
+		                sid),
+		        json_string_value(json_object_get(v, "field")), name);
 	}
 }
 
@@ -981,6 +986,8 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	if (lock >= 0)
 		close(lock);
 	sigaction(SIGINT, &old, NULL);
+	if (rc != CAIRN_OK)
+		sync_say_lost(&s, stderr);
 	if (rc == CAIRN_EINTR) {
 		rc = cli_err(
 		        rc,
@@ -1013,7 +1020,7 @@ cmd_sync(struct cli *c, int argc, char **argv)
 	printf("pushed %llu, pulled %llu\n", (unsigned long long)s.pushed,
 	       (unsigned long long)(s.pulled + s.backfilled));
 	sync_say_people(&s);
-	sync_say_lost(&s);
+	sync_say_lost(&s, stdout);
 out:
 	if (s.devices != NULL)
 		cairn__devices_ok__free_unpacked(s.devices, NULL);
