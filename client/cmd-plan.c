@@ -414,7 +414,7 @@ nomem:
  */
 static int
 import_replace(struct cli *c, const struct plan *p, const char *spec,
-               const char *start_arg, const char *path, int dry_run)
+               const int64_t *start_opt, const char *path, int dry_run)
 {
 	struct errbuf err = {""};
 	struct ptree *old = NULL, *nt = NULL;
@@ -432,8 +432,8 @@ import_replace(struct cli *c, const struct plan *p, const char *spec,
 	}
 	/* --start, else the file's Start: line, else the plan's own. */
 	start = old->start;
-	if (start_arg != NULL)
-		(void)planrec_date_days(start_arg, &start);
+	if (start_opt != NULL)
+		start = *start_opt;
 	else if (p->start != NULL)
 		(void)planrec_date_days(p->start, &start);
 	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
@@ -520,7 +520,9 @@ plan_import(struct cli *c, int argc, char **argv)
 	if (rc != CAIRN_OK)
 		goto out;
 	if (replace != NULL) {
-		rc = import_replace(c, p, replace, start_arg, path, dry_run);
+		rc = import_replace(c, p, replace,
+		                    start_arg != NULL ? &start : NULL, path,
+		                    dry_run);
 		goto out;
 	}
 	/* A "Start: YYYY-MM-DD" line in the plan beats this week's Monday. */

@@ -170,3 +170,10 @@ expect_cairn_fail 5 "^cairn: no plan 'Knitting'; see 'cairn plan ls'$" \
 expect_cairn_fail 2 "^cairn: option '--replace' needs a value; see 'cairn help plan'$" \
     A plan import "$T/plan2.md" --replace
 expect_cairn_fail 5 "cannot open $T/nope.md" A plan import "$T/nope.md" --replace "$sid"
+
+# --start in any form the date parser takes reaches --replace (2025-01-22
+# is a Wednesday: "monday" is 2025-01-20).
+assert_json "--replace --start monday moves the start" 'd["start"] == "2025-01-20"' \
+    <<<"$(cj A plan import "$T/plan2.md" --replace "$sid" --start monday --dry-run)"
+assert_json "--replace --start 2025-2-3 moves the start" 'd["start"] == "2025-02-03"' \
+    <<<"$(cj A plan import "$T/plan2.md" --replace "$sid" --start 2025-2-3 --dry-run)"
