@@ -343,8 +343,13 @@ timer_put(struct cli *c, const struct timers *ts, const struct timer *t)
 	r.priv = 1; /* the learner's own machines only */
 	if ((rc = store_begin(c->st)) != CAIRN_OK)
 		goto out;
+	/*
+	 * The timer is not a change undo takes back (undoing a stop deletes
+	 * the entry it logged; the timer stays stopped).
+	 */
 	if ((rc = rec_pack_body(&r, &m.base)) == CAIRN_OK &&
-	    (rc = store_put(c->st, &r)) == CAIRN_OK)
+	    (rc = store_put_flags(c->st, &r, STORE_PUT_NO_JOURNAL)) ==
+	            CAIRN_OK)
 		rc = timer_legacy_clear(c);
 	rc = store_end(c->st, rc);
 out:

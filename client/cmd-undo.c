@@ -26,9 +26,12 @@ const struct cmd cmd_undo_entry = {
                 "deleted entry comes back, a done mark is reopened. The undo is a\n"
                 "new change: 'cairn sync' takes it to your other machines. Run it\n"
                 "again to go one change further back (the last 100 are kept).\n"
-                "What sync brought is never undone here. When a record of that\n"
-                "change was changed since on another machine, nothing is undone\n"
-                "(exit 5).\n"
+                "Comments, predictions, rules and reviews written here are\n"
+                "changes too. The timer is not: undoing a stop deletes the entry\n"
+                "it logged and leaves the timer stopped. What sync brought is\n"
+                "never undone here. When a record of that change was changed\n"
+                "since on another machine, nothing is undone (exit 5) and that\n"
+                "change leaves the list, so the next undo reaches the one before.\n"
                 "\n"
                 "EXAMPLES:\n"
                 "  cairn log 30m reading \"chapter 3\"; cairn undo\n"
@@ -55,6 +58,10 @@ kind_word(int kind)
 		return "review";
 	case CAIRN__KIND__KIND_PREDICTION:
 		return "prediction";
+	case CAIRN__KIND__KIND_COMMITMENT:
+		return "rule";
+	case CAIRN__KIND__KIND_TIMER:
+		return "timer";
 	default:
 		return "record";
 	}
@@ -211,8 +218,14 @@ describe(const struct undo_item *it, const struct rec *head,
 			snprintf(out, len, "%s %s",
 			         pi->done ? "done" : "reopen", pi->title);
 		else if (pi != NULL || pp != NULL)
+			/* A tombstone's empty body has no title: the other's.
+			 */
 			snprintf(out, len, "%s plan item %s", verb,
-			         (pi != NULL ? pi : pp)->title);
+			         (pi != NULL && (!it->after.deleted ||
+			                         pp == NULL)
+			                  ? pi
+			                  : pp)
+			                 ->title);
 		if (pi != NULL)
 			cairn__plan_item__free_unpacked(pi, NULL);
 		if (pp != NULL)
@@ -326,9 +339,10 @@ cmd_undo(struct cli *c, int argc, char **argv)
 	struct undo_item *items = NULL;
 	struct rec *heads = NULL;
 	json_t *done = NULL;
+	char why[512];
 	size_t n = 0, i;
 	int64_t grp;
-	int rc;
+	int rc, stale = 0;
 
 	(void)argv;
 	if (argc > 1)
@@ -351,8 +365,10 @@ cmd_undo(struct cli *c, int argc, char **argv)
 		rc = CAIRN_ENOMEM;
 		goto out;
 	}
-	if ((rc = check_items(c, items, n, heads)) != CAIRN_OK)
+	if ((rc = check_items(c, items, n, heads)) != CAIRN_OK) {
+		stale = rc == CAIRN_EINVAL;
 		goto out;
+	}
 	if ((rc = undo_write(c, items, n, heads, done)) == CAIRN_OK)
 		rc = store_undo_drop(c->st, grp);
 	if (rc != CAIRN_OK)
@@ -364,6 +380,20 @@ out:
 			rc = out_json(json_pack("{s:O}", "undone", done));
 		else
 			say_done(done);
+	} else if (stale) {
+		/*
+		 * A change that can no longer be taken back would block every
+		 * older one: it leaves the list, and the next undo goes on.
+		 */
+		snprintf(why, sizeof(why), "%s",
+		         cli_errmsg() != NULL ? cli_errmsg() : "");
+		if (store_end(c->st, store_begin(c->st) == CAIRN_OK
+		                             ? store_undo_drop(c->st, grp)
+		                             : CAIRN_ESTORAGE) == CAIRN_OK)
+			rc = cli_err(
+			        rc,
+			        "%s (that change leaves the undo list: run 'cairn undo' again for the one before it)",
+			        why);
 	}
 	for (i = 0; heads != NULL && i < n; i++)
 		rec_release(&heads[i]);

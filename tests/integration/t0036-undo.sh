@@ -93,7 +93,7 @@ ok "the tablet syncs everything" c tablet sync
 expect_cairn_fail 5 '^cairn: nothing to undo on this machine$' tablet undo
 # The laptop's next change back is the log of the entry whose activity
 # the desktop changed since (the undo of its rm was no change to undo).
-expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on another machine since; nothing undone$" laptop undo
+expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on another machine since; nothing undone \\(that change leaves the undo list: run 'cairn undo' again for the one before it\\)$" laptop undo
 
 # --- refused: changed since on another machine --------------------------------
 e=$(cj laptop log 20m project "mine" --force | json_get .id)
@@ -105,9 +105,10 @@ ok "desktop syncs" c desktop sync
 ok "desktop edits the same text after" c desktop edit "$e" --text "desktop's text"
 ok "desktop syncs" c desktop sync
 ok "laptop syncs" c laptop sync
-expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on desktop since; nothing undone$" laptop undo
+expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on desktop since; nothing undone \\(that change leaves the undo list: run 'cairn undo' again for the one before it\\)$" laptop undo
 assert_eq "desktop's text" "$(cj laptop show "$e" | json_get .text)" "nothing was written"
-expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on desktop since; nothing undone$" laptop undo
+# The change before it (the log of that entry) was changed there too.
+expect_cairn_fail 5 "^cairn: entry ${e:0:8} was changed on desktop since; nothing undone \\(that change leaves the undo list: run 'cairn undo' again for the one before it\\)$" laptop undo
 out=$(c desktop undo)
 assert_eq "undid: edit 20m project (${e:0:8})" "$out" "the desktop can undo its own edit"
 assert_eq "laptop's text" "$(cj desktop show "$e" | json_get .text)" "which brings back the text it replaced"
