@@ -15,6 +15,7 @@
 #include "cairn.h"
 #include "err.h"
 #include "msg.h"
+#include "utf8.h"
 
 const struct cmd cmd_register_entry = {
         .name = "register",
@@ -169,6 +170,30 @@ static int list_devices(struct cli *c, struct net_conn *n,
 static int rename_call(struct cli *c, struct net_conn *n, const char *id,
                        const char *name, Cairn__Response **out);
 
+/*
+ * The rule for a device name, as cairnd applies it (login, register,
+ * rename): 1 to DEVICE_NAME_MAX bytes of UTF-8 without control
+ * characters. Sets the error line and returns CAIRN_EINVAL otherwise.
+ */
+static int
+device_name_check(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > DEVICE_NAME_MAX)
+		return cli_err(CAIRN_EINVAL,
+		               "device name must be 1 to %d bytes, got %zu",
+		               DEVICE_NAME_MAX, len);
+	if (!utf8_valid(name, len))
+		return cli_err(CAIRN_EINVAL, "device name must be UTF-8 text");
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return cli_err(
+			        CAIRN_EINVAL,
+			        "device name must not hold control characters (tabs, newlines...)");
+	return CAIRN_OK;
+}
+
 /* This host's name, cut to a device name ("cairn" when it has none). */
 static void
 host_name(char *out, size_t len)
@@ -315,11 +340,8 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 		        CAIRN_EINVAL,
 		        "bad handle '%s': 2 to 32 of a-z 0-9 _ -, starting with a letter",
 		        handle);
-	if (device != NULL &&
-	    (strlen(device) == 0 || strlen(device) > DEVICE_NAME_MAX))
-		return cli_err(CAIRN_EINVAL,
-		               "device name must be 1 to %d bytes",
-		               DEVICE_NAME_MAX);
+	if (device != NULL && (rc = device_name_check(device)) != CAIRN_OK)
+		return rc;
 	if ((rc = store_count_foreign(c->st, handle, &foreign)) != CAIRN_OK)
 		return cli_err(rc, "cannot read the store: %s",
 		               store_errmsg(c->st));
@@ -337,6 +359,8 @@ session_command(struct cli *c, int argc, char **argv, int reg)
 			return rc;
 		by_default = typed[0] == '\0';
 		device = by_default ? host : typed;
+		if (!by_default && (rc = device_name_check(device)) != CAIRN_OK)
+			return rc;
 	}
 	if ((rc = password_read(from_stdin, reg, password, sizeof(password))))
 		return rc;
@@ -644,7 +668,7 @@ rename_device(struct cli *c, struct net_conn *n, const char *which,
 {
 	Cairn__Response *resp = NULL;
 	const Cairn__Device *d;
-	size_t i, len = strlen(name);
+
 	int rc;
 
 	if (strcmp(which, "this") == 0)
@@ -654,15 +678,8 @@ rename_device(struct cli *c, struct net_conn *n, const char *which,
 		        CAIRN_EINVAL,
 		        "bad device id '%s': give 6 or more of its characters, or 'this'",
 		        which);
-	if (len == 0 || len > DEVICE_NAME_MAX)
-		return cli_err(CAIRN_EINVAL,
-		               "device name must be 1 to %d bytes, got %zu",
-		               DEVICE_NAME_MAX, len);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return cli_err(
-			        CAIRN_EINVAL,
-			        "device name must not hold control characters (tabs, newlines...)");
+	if ((rc = device_name_check(name)) != CAIRN_OK)
+		return rc;
 	if ((rc = rename_call(c, n, which, name, &resp)) != CAIRN_OK)
 		return rc;
 	d = resp->renamed->device;

@@ -212,14 +212,29 @@ auth_busy(struct rq *rq)
 }
 
 /* Checks a device name and copies it (or the default) into op->dev. */
+/* 1 if name may name a device: 1 to 64 bytes of UTF-8, no controls. */
+static int
+auth_name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > DEVICE_NAME_MAX || !utf8_valid(name, len))
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 auth_device_name(struct rq *rq, struct auth_op *op, const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len > DEVICE_NAME_MAX || !utf8_valid(name, len)) {
+	/* Empty: the default name; else the rule rename applies too. */
+	if (len > 0 && !auth_name_ok(name)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
-		        "device name must be UTF-8 of at most %d bytes",
+		        "device name must be 1 to %d bytes of UTF-8 without control characters",
 		        DEVICE_NAME_MAX);
 		return CAIRN_EINVAL;
 	}
@@ -966,20 +981,6 @@ rename_done(struct dbq_job *job)
 	rq_complete(rq);
 }
 
-/* 1 if name may name a device: 1 to 64 bytes of UTF-8, no controls. */
-static int
-auth_rename_ok(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (len == 0 || len > DEVICE_NAME_MAX || !utf8_valid(name, len))
-		return 0;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Queues an authenticated-user job with run and done. */
 static int
 auth_user_job(struct rq *rq, struct auth_op *op,
@@ -1046,7 +1047,7 @@ h_rename(struct rq *rq)
 		        "device ID must be at least 6 characters of an ID from 'cairn devices'");
 		return RQ_DONE;
 	}
-	if (!auth_rename_ok(m->name)) {
+	if (!auth_name_ok(m->name)) {
 		rq_fail(rq, CAIRN_EINVAL, NULL,
 		        "device name must be 1 to %d bytes of UTF-8 without control characters",
 		        DEVICE_NAME_MAX);

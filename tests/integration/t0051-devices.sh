@@ -92,6 +92,12 @@ assert_json "and the first machine sees that" \
     "[x['name'] for x in d if x['id'] == '$bdev'] == ['kitchen']" <<<"$(cj A devices)"
 
 register Z zed --device zed >/dev/null
+# login and register take a name by rename's rule: no control characters
+# (an escape sequence echoed back would repaint the terminal).
+mkhome Y
+expect_cairn_fail 5 "^cairn: device name must not hold control characters" \
+    Y login ann --device "$(printf 'x\033[31mred')" --password-stdin
+assert_json_len Z devices 1
 zdev=$(cj Z whoami | json_get .device)
 expect_cairn_fail 5 "^cairn: no device of yours matches 'ffffffff'; see 'cairn devices'\$" \
     A devices rename ffffffff x
