@@ -43,7 +43,8 @@ const struct cmd cmd_ls_entry = {
                 "                    (ignoring case)\n"
                 "  --all             every entry (see below)\n"
                 "Filters combine: an entry is listed when it passes all of them.\n"
-                "DATE is YYYY-MM-DD, today or yesterday. A time shown with an\n"
+                "DATE is any day 'cairn help dates' lists (2026-11-30, yesterday,\n"
+                "mon, '3 days ago'). A time shown with an\n"
                 "offset (21:00 +09:00) is the local time of a session logged in\n"
                 "another time zone. A * marks entries not yet synced. The last line\n"
                 "counts the entries listed and adds up their time.\n"
@@ -401,6 +402,10 @@ cmd_ls(struct cli *c, int argc, char **argv)
 	}
 	if (cli_optind() < argc)
 		return cli_usage(c, "unexpected argument");
+	if (f.since != INT64_MIN && f.until != INT64_MAX && f.since >= f.until)
+		return cli_err(
+		        CAIRN_EINVAL,
+		        "--since is after --until: nothing could be listed");
 	if (week != NULL) {
 		if ((rc = week_arg(week, today, &monday, &err)) != CAIRN_OK)
 			return cli_errbuf(rc, &err);

@@ -453,9 +453,12 @@ out:
 	explicit_bzero(cli.token, sizeof(cli.token));
 	if (fflush(stdout) != 0 && rc == CAIRN_OK)
 		rc = cli_err(CAIRN_EIO, "cannot write to standard output");
-	/* A reader that went away (cairn ls | head) is no error to report. */
+	/*
+	 * A reader that went away (cairn ls | head) took what it wanted: no
+	 * error to report, and no failure for a shell with pipefail.
+	 */
 	if (rc == CAIRN_EIO && errno == EPIPE)
-		return EXIT_FAIL;
+		return EXIT_OK;
 	if (rc != CAIRN_OK) {
 		msg = cli_errmsg() != NULL ? cli_errmsg() : err_message(rc);
 		fprintf(stderr, "cairn: %s\n", msg);

@@ -130,6 +130,8 @@ expect_cairn_fail 5 "^cairn: bad week 'soon': use this, last, YYYY-Www \(e.g. 20
     alice ls --week soon
 expect_cairn_fail 5 "^cairn: bad --since 'tomorrow': not a date: use YYYY-MM-DD, today, yesterday, a weekday \(mon\) or '3 days ago'$" \
     alice ls --since tomorrow
+expect_cairn_fail 5 "^cairn: --since is after --until: nothing could be listed$" \
+    alice ls --since 2026-12-02 --until 2026-11-01
 expect_cairn_fail 5 "^cairn: bad limit '0': give a positive number$" alice ls --limit 0
 expect_cairn_fail 5 "^cairn: --activity needs a non-empty value$" alice ls --activity ""
 expect_cairn_fail 5 "^cairn: --text needs a non-empty value$" alice ls --text ""
