@@ -769,10 +769,23 @@ plan_rename(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "expected PLAN and TITLE");
 	if ((rc = plan_open(c, argv[1], NULL, &t)) != CAIRN_OK)
 		goto out;
+	if (strcmp(t->plan->title, argv[2]) == 0) {
+		/* A change that changes nothing stores nothing. */
+		if (c->json)
+			rc = out_json(json_pack("{s:s, s:s, s:b}", "id", t->id,
+			                        "title", argv[2], "changed",
+			                        0));
+		else
+			printf("nothing changed: plan %s is already \"%s\"\n",
+			       out_short_id(t->id, sid), argv[2]);
+		goto out;
+	}
 	was = t->plan->title;
 	t->plan->title = argv[2];
 	if (planrec_validate_plan(t->plan, why, sizeof(why)) != CAIRN_OK) {
-		rc = cli_err(CAIRN_EINVAL, "bad title: %s", why);
+		/* The rule's own "title: " is the word this message has. */
+		rc = cli_err(CAIRN_EINVAL, "bad title: %s",
+		             strncmp(why, "title: ", 7) == 0 ? why + 7 : why);
 		goto out;
 	}
 	if ((rc = ptree_put_plan(c->st, t)) != CAIRN_OK) {

@@ -297,14 +297,13 @@ wants_help(int argc, char **argv)
  * so a "--json" after it is cairn's own, as before.
  */
 static const char *const value_opts[] = {
-        "activity",       "as",      "at",         "ca",
-        "code",           "comment", "confidence", "date",
-        "days-per-week",  "device",  "duration",   "format",
-        "hours-per-week", "item",    "limit",      "max-gap",
-        "metric",         "min",     "note",       "out",
-        "server",         "since",   "skill",      "start",
-        "text",           "today",   "until",      "user",
-        "week",           "weeks",
+        "activity", "ago",      "as",         "at",      "ca",
+        "code",     "comment",  "confidence", "date",    "days-per-week",
+        "device",   "duration", "format",     "from",    "hours-per-week",
+        "item",     "limit",    "max-gap",    "metric",  "min",
+        "note",     "out",      "plan",       "replace", "server",
+        "since",    "skill",    "start",      "text",    "to",
+        "today",    "until",    "user",       "week",    "weeks",
 };
 
 /* 1 if word is a long option (no "=VALUE") that takes the next word. */

@@ -114,7 +114,10 @@ assert_json "plan ls shows the new title" "[p['title'] for p in d] == ['Chess in
     <<<"$(cj A plan ls)"
 assert_eq "Chess in ten weeks" "$(cj A plan show | json_get .title)" "plan show too"
 assert_json "the items are as they were" "len(d['items']) == $n" <<<"$(cj A plan show)"
-expect_cairn_fail 5 "^cairn: bad title: " A plan rename "$chess" ""
+expect_cairn_fail 5 "^cairn: bad title: must be 1\\.\\.512 bytes of printable UTF-8$" A plan rename "$chess" ""
+out=$(c A plan rename "$chess" "Chess in ten weeks")
+assert_eq "nothing changed: plan ${chess:0:8} is already \"Chess in ten weeks\"" "$out" \
+    "a rename to the same title stores nothing"
 expect_cairn_fail 2 "^cairn: expected PLAN and TITLE; usage: cairn plan rename PLAN TITLE$" \
     A plan rename Chess
 ok "A syncs" c A sync
