@@ -348,8 +348,7 @@ timer_put(struct cli *c, const struct timers *ts, const struct timer *t)
 	 * the entry it logged; the timer stays stopped).
 	 */
 	if ((rc = rec_pack_body(&r, &m.base)) == CAIRN_OK &&
-	    (rc = store_put_flags(c->st, &r, STORE_PUT_NO_JOURNAL)) ==
-	            CAIRN_OK)
+	    (rc = store_put_flags(c->st, &r, STORE_PUT_NO_JOURNAL)) == CAIRN_OK)
 		rc = timer_legacy_clear(c);
 	rc = store_end(c->st, rc);
 out:
