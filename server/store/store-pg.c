@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "store-changes.h"
 #include "store.h"
 
 #ifdef CAIRN_HAVE_LIBPQ
@@ -1403,49 +1404,27 @@ pg_max_seq(struct store *st, uint64_t *out)
 	return CAIRN_OK;
 }
 
-struct pg_head {
-	uint64_t seq;
-	int event;
+/* The statement of each phase-one stream (store-changes.h). */
+static const enum pg_stmt pg_streams[] = {
+        [STORE_STREAM_OWNER] = PG_SEQ_OWNER,
+        [STORE_STREAM_SUBJECT] = PG_SEQ_SUBJECT,
+        [STORE_STREAM_OWNER_ABOUT_OTHERS] = PG_SEQ_OWNER_ABOUT_OTHERS,
+        [STORE_STREAM_EVENTS] = PG_SEQ_EVENTS,
+        [STORE_STREAM_SUBJECT_SHARED] = PG_SEQ_SUBJECT_SHARED,
 };
-
-struct pg_heads {
-	struct pg_head *v;
-	size_t n, cap;
-	uint64_t bound;
-	size_t limit;
-};
-
-static int
-pg_heads_add(struct pg_heads *h, uint64_t seq, int event)
-{
-	struct pg_head *nv;
-	size_t cap;
-
-	if (h->n == h->cap) {
-		cap = h->cap == 0 ? 256 : h->cap * 2;
-		if ((nv = realloc(h->v, cap * sizeof(*nv))) == NULL)
-			return CAIRN_ENOMEM;
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n].seq = seq;
-	h->v[h->n].event = event;
-	h->n++;
-	return CAIRN_OK;
-}
 
 /* One phase-one stream, as store-sqlite.c's sq_stream. */
 static int
-pg_stream(struct pg_store *s, enum pg_stmt id, int64_t key, int64_t extra,
-          uint64_t cursor, struct pg_heads *h)
+pg_stream(struct store *st, enum store_stream which, int64_t key, int64_t extra,
+          uint64_t cursor, struct store_heads *h)
 {
+	struct pg_store *s = pg(st);
+	enum pg_stmt id = pg_streams[which];
 	struct pg_params p = {0};
 	PGresult *r;
 	uint64_t seq = 0;
 	int rc, i, n;
 
-	if (h->bound <= cursor)
-		return CAIRN_OK;
 	pg_i(&p, key);
 	pg_i(&p, (int64_t)cursor);
 	pg_i(&p, (int64_t)h->bound);
@@ -1457,25 +1436,47 @@ pg_stream(struct pg_store *s, enum pg_stmt id, int64_t key, int64_t extra,
 	n = PQntuples(r);
 	for (i = 0; i < n && rc == CAIRN_OK; i++) {
 		seq = (uint64_t)pg_i64(r, i, 0);
-		rc = pg_heads_add(h, seq, id == PG_SEQ_EVENTS);
+		rc = store_heads_add(h, seq, which == STORE_STREAM_EVENTS);
 	}
 	PQclear(r);
-	if (rc == CAIRN_OK && (size_t)n == h->limit && seq < h->bound)
-		h->bound = seq;
+	if (rc == CAIRN_OK)
+		store_heads_stream_end(h, (size_t)n, seq);
 	return rc;
 }
 
+/* The users viewer may see besides itself. */
 static int
-pg_head_cmp(const void *a, const void *b)
+pg_visible_list(struct store *st, int64_t viewer, int64_t **out, size_t *n)
 {
-	const struct pg_head *x = a, *y = b;
+	struct pg_params p = {0};
+	int64_t *v = NULL;
+	PGresult *r;
+	int rc, i, k;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	pg_i(&p, viewer);
+	if ((rc = pg_run(pg(st), PG_VISIBLE, &p, "visible", &r)) != CAIRN_OK)
+		return rc;
+	k = PQntuples(r);
+	if (k > 0 && (v = calloc((size_t)k, sizeof(*v))) == NULL) {
+		PQclear(r);
+		return CAIRN_ENOMEM;
+	}
+	for (i = 0; i < k; i++)
+		v[i] = pg_i64(r, i, 0);
+	PQclear(r);
+	*out = v;
+	*n = (size_t)k;
+	return CAIRN_OK;
 }
 
+/* *yes: a relation see (STORE_SEE_PARTNER, _MENTOR, _GROUP) from a to b. */
 static int
-pg_exists(struct pg_store *s, enum pg_stmt id, int64_t a, int64_t b, int *yes)
+pg_exists(struct store *st, unsigned see, int64_t a, int64_t b, int *yes)
 {
+	struct pg_store *s = pg(st);
+	enum pg_stmt id = see == STORE_SEE_PARTNER  ? PG_SEE_PARTNER
+	                  : see == STORE_SEE_MENTOR ? PG_SEE_MENTOR
+	                                            : PG_SEE_GROUP;
 	struct pg_params p = {0};
 	PGresult *r;
 	int rc;
@@ -1490,99 +1491,10 @@ pg_exists(struct pg_store *s, enum pg_stmt id, int64_t a, int64_t b, int *yes)
 }
 
 static int
-pg_visibility(struct store *st, int64_t viewer, int64_t subject, unsigned *mask)
-{
-	struct pg_store *s = pg(st);
-	unsigned m = 0;
-	int rc, yes;
-
-	if (viewer == subject)
-		m |= STORE_SEE_SELF;
-	if ((rc = pg_exists(s, PG_SEE_PARTNER, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes)
-		m |= STORE_SEE_PARTNER;
-	if ((rc = pg_exists(s, PG_SEE_MENTOR, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes)
-		m |= STORE_SEE_MENTOR;
-	if ((rc = pg_exists(s, PG_SEE_GROUP, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes && viewer != subject)
-		m |= STORE_SEE_GROUP;
-	*mask = m;
-	return CAIRN_OK;
-}
-
-static int
-pg_changes_heads(struct pg_store *s, const struct store_query *q,
-                 struct pg_heads *h)
-{
-	struct pg_params p = {0};
-	PGresult *r = NULL;
-	uint64_t top;
-	unsigned mask;
-	size_t i, j;
-	int rc, n = 0;
-
-	h->bound = q->upto != 0 ? q->upto : (uint64_t)INT64_MAX;
-	h->limit = q->limit > 0 ? q->limit : 1;
-	/*
-	 * Outside a transaction each statement has its own snapshot: bound
-	 * every stream by the counter read first, below which everything has
-	 * committed, so the streams agree on one prefix of the log.
-	 */
-	if (!s->in_tx) {
-		if ((rc = pg_max_seq(&s->base, &top)) != CAIRN_OK)
-			return rc;
-		if (top < h->bound)
-			h->bound = top;
-	}
-	if (q->own_only) {
-		rc = pg_stream(s, PG_SEQ_OWNER, q->viewer,
-		               q->max_kind > 0 ? q->max_kind : INT32_MAX,
-		               q->cursor, h);
-		goto sort;
-	}
-	if (q->subject != 0) {
-		if ((rc = pg_visibility(&s->base, q->viewer, q->subject,
-		                        &mask)) != CAIRN_OK)
-			return rc;
-		if (mask == 0)
-			return CAIRN_EFORBIDDEN;
-		rc = pg_stream(s, PG_SEQ_SUBJECT_SHARED, q->subject, 0,
-		               q->cursor, h);
-		goto sort;
-	}
-	if ((rc = pg_stream(s, PG_SEQ_SUBJECT, q->viewer, 0, q->cursor, h)) ||
-	    (rc = pg_stream(s, PG_SEQ_OWNER_ABOUT_OTHERS, q->viewer, 0,
-	                    q->cursor, h)) ||
-	    (rc = pg_stream(s, PG_SEQ_EVENTS, q->viewer, 0, q->cursor, h)))
-		return rc;
-	pg_i(&p, q->viewer);
-	if ((rc = pg_run(s, PG_VISIBLE, &p, "visible", &r)) != CAIRN_OK)
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < (size_t)n && rc == CAIRN_OK; i++)
-		rc = pg_stream(s, PG_SEQ_SUBJECT_SHARED, pg_i64(r, (int)i, 0),
-		               1, q->cursor, h);
-	PQclear(r);
-sort:
-	if (rc != CAIRN_OK)
-		return rc;
-	if (h->n > 1)
-		qsort(h->v, h->n, sizeof(*h->v), pg_head_cmp);
-	for (i = 0, j = 0; i < h->n; i++)
-		if (j == 0 || h->v[j - 1].seq != h->v[i].seq)
-			h->v[j++] = h->v[i];
-	h->n = j < h->limit ? j : h->limit;
-	return CAIRN_OK;
-}
-
-static int
-pg_change_record(struct pg_store *s, const struct store_query *q, uint64_t seq,
+pg_change_record(struct store *st, const struct store_query *q, uint64_t seq,
                  store_change_cb cb, void *arg)
 {
+	struct pg_store *s = pg(st);
 	struct pg_params p = {0};
 	struct store_change ch;
 	struct store_record rec;
@@ -1628,8 +1540,9 @@ pg_change_record(struct pg_store *s, const struct store_query *q, uint64_t seq,
 }
 
 static int
-pg_change_event(struct pg_store *s, uint64_t seq, store_change_cb cb, void *arg)
+pg_change_event(struct store *st, uint64_t seq, store_change_cb cb, void *arg)
 {
+	struct pg_store *s = pg(st);
 	struct pg_params p = {0};
 	struct store_change ch;
 	PGresult *r;
@@ -1652,30 +1565,36 @@ pg_change_event(struct pg_store *s, uint64_t seq, store_change_cb cb, void *arg)
 }
 
 /* Two phases, as store-sqlite.c's sq_changes. */
+/* The queries the shared change-log rule runs (store-changes.c). */
+static const struct store_changes_ops pg_changes_ops = {
+        .stream = pg_stream,
+        .visible = pg_visible_list,
+        .exists = pg_exists,
+        .event = pg_change_event,
+        .record = pg_change_record,
+};
+
 static int
 pg_changes(struct store *st, const struct store_query *q, store_change_cb cb,
            void *arg)
 {
-	struct pg_store *s = pg(st);
-	struct pg_heads h;
-	size_t i;
+	uint64_t top = UINT64_MAX;
 	int rc;
 
-	memset(&h, 0, sizeof(h));
-	if ((rc = pg_changes_heads(s, q, &h)) != CAIRN_OK)
-		goto out;
-	for (i = 0; i < h.n; i++) {
-		rc = h.v[i].event ? pg_change_event(s, h.v[i].seq, cb, arg)
-		                  : pg_change_record(s, q, h.v[i].seq, cb, arg);
-		if (rc != 0) {
-			rc = rc > 0 ? CAIRN_OK : rc;
-			goto out;
-		}
-	}
-	rc = CAIRN_OK;
-out:
-	free(h.v);
-	return rc;
+	/*
+	 * Outside a transaction each statement has its own snapshot: bound
+	 * every stream by the counter read first, below which everything has
+	 * committed, so the streams agree on one prefix of the log.
+	 */
+	if (!pg(st)->in_tx && (rc = pg_max_seq(st, &top)) != CAIRN_OK)
+		return rc;
+	return store_changes_walk(&pg_changes_ops, st, q, top, cb, arg);
+}
+
+static int
+pg_visibility(struct store *st, int64_t viewer, int64_t subject, unsigned *mask)
+{
+	return store_visibility_of(&pg_changes_ops, st, viewer, subject, mask);
 }
 
 static int

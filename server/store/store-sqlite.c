@@ -15,6 +15,7 @@
 #include "err.h"
 #include "hlc.h"
 #include "log.h"
+#include "store-changes.h"
 #include "store.h"
 
 /* The statements, prepared lazily on first use and kept until close. */
@@ -1141,56 +1142,30 @@ sq_record_put(struct store *st, const struct store_record *r)
 
 /* ---- changes: the change log as one viewer may see it ---- */
 
-/* A change found in phase one: its seq and whether it is an event. */
-struct sq_head {
-	uint64_t seq;
-	int event;
+/* The statement of each phase-one stream (store-changes.h). */
+static const enum sq_stmt sq_streams[] = {
+        [STORE_STREAM_OWNER] = SQ_SEQ_OWNER,
+        [STORE_STREAM_SUBJECT] = SQ_SEQ_SUBJECT,
+        [STORE_STREAM_OWNER_ABOUT_OTHERS] = SQ_SEQ_OWNER_ABOUT_OTHERS,
+        [STORE_STREAM_EVENTS] = SQ_SEQ_EVENTS,
+        [STORE_STREAM_SUBJECT_SHARED] = SQ_SEQ_SUBJECT_SHARED,
 };
-
-struct sq_heads {
-	struct sq_head *v;
-	size_t n, cap;
-	uint64_t bound; /* no head above this can make the first limit */
-	size_t limit;
-};
-
-static int
-sq_heads_add(struct sq_heads *h, uint64_t seq, int event)
-{
-	struct sq_head *nv;
-	size_t cap;
-
-	if (h->n == h->cap) {
-		cap = h->cap == 0 ? 256 : h->cap * 2;
-		if ((nv = realloc(h->v, cap * sizeof(*nv))) == NULL)
-			return CAIRN_ENOMEM;
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n].seq = seq;
-	h->v[h->n].event = event;
-	h->n++;
-	return CAIRN_OK;
-}
 
 /*
  * Runs one phase-one statement (bound ?1 = key, ?5 = extra) over
- * (cursor, bound] with the limit, adding what it finds. A stream that
- * fills the limit lowers the bound: nothing above its last seq can be
- * among the first limit changes of the merge.
+ * (cursor, bound] with the limit, adding what it finds.
  */
 static int
-sq_stream(struct sq_store *s, enum sq_stmt id, int64_t key, int64_t extra,
-          uint64_t cursor, struct sq_heads *h)
+sq_stream(struct store *st, enum store_stream which, int64_t key, int64_t extra,
+          uint64_t cursor, struct store_heads *h)
 {
+	struct sq_store *s = sq(st);
 	sqlite3_stmt *q;
 	uint64_t seq = 0;
 	size_t got = 0;
 	int rc;
 
-	if (h->bound <= cursor)
-		return CAIRN_OK;
-	if ((q = sq_get(s, id)) == NULL)
+	if ((q = sq_get(s, sq_streams[which])) == NULL)
 		return CAIRN_ESTORAGE;
 	sqlite3_bind_int64(q, 1, key);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)cursor);
@@ -1200,30 +1175,24 @@ sq_stream(struct sq_store *s, enum sq_stmt id, int64_t key, int64_t extra,
 		sqlite3_bind_int64(q, 5, extra);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		seq = (uint64_t)sqlite3_column_int64(q, 0);
-		if ((rc = sq_heads_add(h, seq, id == SQ_SEQ_EVENTS)) != 0)
+		if ((rc = store_heads_add(h, seq,
+		                          which == STORE_STREAM_EVENTS)) != 0)
 			goto out;
 		got++;
 	}
 	rc = rc == SQLITE_DONE ? CAIRN_OK : sq_fail(s, rc, "changes");
-	if (rc == CAIRN_OK && got == h->limit && seq < h->bound)
-		h->bound = seq;
+	if (rc == CAIRN_OK)
+		store_heads_stream_end(h, got, seq);
 out:
 	sq_done(q);
 	return rc;
 }
 
-static int
-sq_head_cmp(const void *a, const void *b)
-{
-	const struct sq_head *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* The users viewer may see besides itself (SQ_VISIBLE), into a list. */
 static int
-sq_visible_list(struct sq_store *s, int64_t viewer, int64_t **out, size_t *n)
+sq_visible_list(struct store *st, int64_t viewer, int64_t **out, size_t *n)
 {
+	struct sq_store *s = sq(st);
 	int64_t *v = NULL, *nv;
 	size_t cap = 0, count = 0;
 	sqlite3_stmt *q;
@@ -1255,9 +1224,14 @@ out:
 	return CAIRN_OK;
 }
 
+/* *yes: a relation see (STORE_SEE_PARTNER, _MENTOR, _GROUP) from a to b. */
 static int
-sq_exists(struct sq_store *s, enum sq_stmt id, int64_t a, int64_t b, int *yes)
+sq_exists(struct store *st, unsigned see, int64_t a, int64_t b, int *yes)
 {
+	struct sq_store *s = sq(st);
+	enum sq_stmt id = see == STORE_SEE_PARTNER  ? SQ_SEE_PARTNER
+	                  : see == STORE_SEE_MENTOR ? SQ_SEE_MENTOR
+	                                            : SQ_SEE_GROUP;
 	sqlite3_stmt *q;
 	int rc;
 
@@ -1273,88 +1247,12 @@ sq_exists(struct sq_store *s, enum sq_stmt id, int64_t a, int64_t b, int *yes)
 	return rc;
 }
 
-static int
-sq_visibility(struct store *st, int64_t viewer, int64_t subject, unsigned *mask)
-{
-	struct sq_store *s = sq(st);
-	unsigned m = 0;
-	int rc, yes;
-
-	if (viewer == subject)
-		m |= STORE_SEE_SELF;
-	if ((rc = sq_exists(s, SQ_SEE_PARTNER, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes)
-		m |= STORE_SEE_PARTNER;
-	if ((rc = sq_exists(s, SQ_SEE_MENTOR, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes)
-		m |= STORE_SEE_MENTOR;
-	if ((rc = sq_exists(s, SQ_SEE_GROUP, viewer, subject, &yes)) != 0)
-		return rc;
-	if (yes && viewer != subject)
-		m |= STORE_SEE_GROUP;
-	*mask = m;
-	return CAIRN_OK;
-}
-
-/* Phase one: the seqs of the first q->limit changes, sorted, unique. */
-static int
-sq_changes_heads(struct sq_store *s, const struct store_query *q,
-                 struct sq_heads *h)
-{
-	int64_t *others = NULL;
-	size_t n = 0, i, j;
-	unsigned mask;
-	int rc;
-
-	h->bound = q->upto != 0 ? q->upto : (uint64_t)INT64_MAX;
-	h->limit = q->limit > 0 ? q->limit : 1;
-	if (q->own_only) {
-		rc = sq_stream(s, SQ_SEQ_OWNER, q->viewer,
-		               q->max_kind > 0 ? q->max_kind : INT32_MAX,
-		               q->cursor, h);
-		goto sort;
-	}
-	if (q->subject != 0) {
-		/* A backfill: one subject, never its private records. */
-		if ((rc = sq_visibility(&s->base, q->viewer, q->subject,
-		                        &mask)) != CAIRN_OK)
-			return rc;
-		if (mask == 0)
-			return CAIRN_EFORBIDDEN;
-		rc = sq_stream(s, SQ_SEQ_SUBJECT_SHARED, q->subject, 0,
-		               q->cursor, h);
-		goto sort;
-	}
-	if ((rc = sq_stream(s, SQ_SEQ_SUBJECT, q->viewer, 0, q->cursor, h)) ||
-	    (rc = sq_stream(s, SQ_SEQ_OWNER_ABOUT_OTHERS, q->viewer, 0,
-	                    q->cursor, h)) ||
-	    (rc = sq_stream(s, SQ_SEQ_EVENTS, q->viewer, 0, q->cursor, h)) ||
-	    (rc = sq_visible_list(s, q->viewer, &others, &n)))
-		return rc;
-	for (i = 0; i < n && rc == CAIRN_OK; i++)
-		rc = sq_stream(s, SQ_SEQ_SUBJECT_SHARED, others[i], 1,
-		               q->cursor, h);
-	free(others);
-sort:
-	if (rc != CAIRN_OK)
-		return rc;
-	if (h->n > 1)
-		qsort(h->v, h->n, sizeof(*h->v), sq_head_cmp);
-	/* Streams overlap (my comment on a partner's entry): drop repeats. */
-	for (i = 0, j = 0; i < h->n; i++)
-		if (j == 0 || h->v[j - 1].seq != h->v[i].seq)
-			h->v[j++] = h->v[i];
-	h->n = j < h->limit ? j : h->limit;
-	return CAIRN_OK;
-}
-
 /* Phase two for one record: read it, apply the private rule, report it. */
 static int
-sq_change_record(struct sq_store *s, const struct store_query *q, uint64_t seq,
+sq_change_record(struct store *stp, const struct store_query *q, uint64_t seq,
                  store_change_cb cb, void *arg)
 {
+	struct sq_store *s = sq(stp);
 	struct store_change ch;
 	struct store_record r;
 	sqlite3_stmt *st;
@@ -1410,8 +1308,9 @@ out:
 }
 
 static int
-sq_change_event(struct sq_store *s, uint64_t seq, store_change_cb cb, void *arg)
+sq_change_event(struct store *stp, uint64_t seq, store_change_cb cb, void *arg)
 {
+	struct sq_store *s = sq(stp);
 	struct store_change ch;
 	sqlite3_stmt *st;
 	int rc;
@@ -1442,30 +1341,27 @@ out:
  * costs (streams x limit) index entries and limit rows, whatever the
  * history.
  */
+/* The queries the shared change-log rule runs (store-changes.c). */
+static const struct store_changes_ops sq_changes_ops = {
+        .stream = sq_stream,
+        .visible = sq_visible_list,
+        .exists = sq_exists,
+        .event = sq_change_event,
+        .record = sq_change_record,
+};
+
 static int
 sq_changes(struct store *st, const struct store_query *q, store_change_cb cb,
            void *arg)
 {
-	struct sq_store *s = sq(st);
-	struct sq_heads h;
-	size_t i;
-	int rc;
+	/* One writer, one snapshot: nothing beyond q bounds the streams. */
+	return store_changes_walk(&sq_changes_ops, st, q, UINT64_MAX, cb, arg);
+}
 
-	memset(&h, 0, sizeof(h));
-	if ((rc = sq_changes_heads(s, q, &h)) != CAIRN_OK)
-		goto out;
-	for (i = 0; i < h.n; i++) {
-		rc = h.v[i].event ? sq_change_event(s, h.v[i].seq, cb, arg)
-		                  : sq_change_record(s, q, h.v[i].seq, cb, arg);
-		if (rc != 0) {
-			rc = rc > 0 ? CAIRN_OK : rc;
-			goto out;
-		}
-	}
-	rc = CAIRN_OK;
-out:
-	free(h.v);
-	return rc;
+static int
+sq_visibility(struct store *st, int64_t viewer, int64_t subject, unsigned *mask)
+{
+	return store_visibility_of(&sq_changes_ops, st, viewer, subject, mask);
 }
 
 static int
