@@ -1262,14 +1262,6 @@ int cmd_mentees(struct cli *c, int argc, char **argv);
 int cmd_review(struct cli *c, int argc, char **argv);
 
 /*
- * Writes a new entry version for the record id (a new UUID when id is
- * NULL or empty) with e as its body and prints it (cmd-log.c; used by
- * stop too). also, if not NULL, runs in the same transaction (stop clears
- * its timer there). e is borrowed.
- */
-int cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e,
-                  int priv, const char *verb, int (*also)(struct cli *c));
-/*
  * Rewrites an entry_validate reason (len bytes of room) in the names the
  * command line uses: "minutes: ..." becomes "duration: ...".
  */

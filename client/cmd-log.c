@@ -746,9 +746,13 @@ out:
 	return rc;
 }
 
-int
-cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e, int priv,
-              const char *verb, int (*also)(struct cli *c))
+/*
+ * Writes a new entry version for the record id (a new UUID when id is
+ * NULL or empty) with e as its body and says it back. e is borrowed.
+ */
+static int
+log_write(struct cli *c, const char *id, const Cairn__Entry *e, int priv,
+          const char *verb)
 {
 	struct rec r;
 	char dur[32], sid[9], day[32], span[48];
@@ -763,8 +767,7 @@ cmd_log_write(struct cli *c, const char *id, const Cairn__Entry *e, int priv,
 	r.priv = priv;
 	if ((rc = entryrec_pack(&r, e)) != CAIRN_OK)
 		goto out;
-	if ((rc = store_begin(c->st)) == CAIRN_OK &&
-	    (also == NULL || (rc = also(c)) == CAIRN_OK))
+	if ((rc = store_begin(c->st)) == CAIRN_OK)
 		rc = store_put(c->st, &r);
 	if ((rc = store_end(c->st, rc)) != CAIRN_OK) {
 		rc = cli_err(rc, "cannot store the entry: %s",
@@ -884,7 +887,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 	    (!o.force && (rc = check_overlap(c, e, NULL)) != CAIRN_OK) ||
 	    (rc = note_new_activity(c, e->activity, NULL)) != CAIRN_OK)
 		goto out;
-	rc = cmd_log_write(c, NULL, e, o.priv == 1, "logged", NULL);
+	rc = log_write(c, NULL, e, o.priv == 1, "logged");
 out:
 	entryrec_free_built(e);
 	return rc;
@@ -964,7 +967,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	if (strcmp(e->activity, u->activity) != 0 &&
 	    (rc = note_new_activity(c, e->activity, r.id)) != CAIRN_OK)
 		goto out;
-	rc = cmd_log_write(c, r.id, e, priv, "edited", NULL);
+	rc = log_write(c, r.id, e, priv, "edited");
 out:
 	if (u != NULL)
 		cairn__entry__free_unpacked(u, NULL);
